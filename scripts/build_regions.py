@@ -1,0 +1,182 @@
+"""Build the bundled region networks in data/ (approximate roads; see data/README.md).
+
+No road extract of these regions can be fetched here, so each road is a straight segment
+between real, public place coordinates (towns, expressway junctions, stations), its length
+the great-circle distance times a detour factor and its time that length at a truck speed
+of its road class. Run from the project root: ``python scripts/build_regions.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DETOUR = 1.25  # road km per straight-line km, a common rural figure
+TRUCK_KMH = {"expressway": 80.0, "national": 50.0, "provincial": 45.0, "urban": 30.0, "access": 25.0}
+
+
+def haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+
+
+def write_region(name: str, nodes: dict[str, tuple[float, float, str]], roads: list[tuple[str, str, str]], note: str) -> None:
+    folder = ROOT / "data" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    node_features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {"id": nid, "name": label},
+        }
+        for nid, (lon, lat, label) in nodes.items()
+    ]
+    edge_features = []
+    for u, v, cls in roads:
+        a, b = nodes[u][:2], nodes[v][:2]
+        km = round(haversine(a, b) * DETOUR, 2)
+        minutes = round(km / TRUCK_KMH[cls] * 60, 1)
+        edge_features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [list(a), list(b)]},
+                "properties": {
+                    "from": u,
+                    "to": v,
+                    "km": km,
+                    "minutes": minutes,
+                    "road_class": cls,
+                    "closed": False,
+                    "oneway": False,
+                },
+            }
+        )
+    meta = {"approximation": note, "detour_factor": DETOUR, "truck_kmh": TRUCK_KMH}
+    for fname, feats in (("nodes.geojson", node_features), ("edges.geojson", edge_features)):
+        fc = {"type": "FeatureCollection", "features": feats, "relayroute": meta}
+        (folder / fname).write_text(json.dumps(fc, indent=1) + "\n")
+
+
+NOTE = "straight segments between public place coordinates; km = great-circle x 1.25; minutes at truck speed by class"
+
+# Yiwu region (Zhejiang). lon, lat, label. Towns from public coordinates; junctions,
+# exits and stations placed by hand near their real locations (approximate).
+YIWU_NODES: dict[str, tuple[float, float, str]] = {
+    "yiwu_centre": (120.0753, 29.3069, "Yiwu city centre"),
+    "yiwu_futian": (120.0950, 29.3450, "Futian industrial area (inside Yiwu)"),
+    "yiwu_choujiang": (120.0550, 29.2700, "Choujiang / Yiwu economic development zone (inside)"),
+    "yiwu_beiyuan": (120.0450, 29.3350, "Beiyuan industrial area (inside)"),
+    "cp_yiwu_g60": (120.0000, 29.3400, "G60 Yiwu exit checkpoint (approx.)"),
+    "cp_yiwu_south": (120.0800, 29.2400, "G1512 Yiwu south exit checkpoint (approx.)"),
+    "cp_yiwu_north": (120.1000, 29.3800, "Yiwu north (Suxi direction) checkpoint (approx.)"),
+    "j_g60_yiwu": (119.9800, 29.3500, "G60 junction west of Yiwu (approx.)"),
+    "j_south": (120.0800, 29.2150, "G1512 junction south of Yiwu (approx.)"),
+    "j_southwest": (119.9900, 29.2300, "junction south-west of Yiwu (approx.)"),
+    "j_north": (120.1000, 29.4100, "junction north of Yiwu, Suxi (approx.)"),
+    "j_east": (120.1900, 29.3300, "junction east of Yiwu towards Dongyang (approx.)"),
+    "yiwu_port": (119.9850, 29.2950, "Yiwu port / Yiwu West freight station area (approx.)"),
+    "jindong": (119.7000, 29.1000, "Jindong district, Jinhua (approx.)"),
+    "jinhua": (119.6470, 29.0790, "Jinhua city"),
+    "jinhua_rail": (119.6330, 29.1110, "Jinhua railway station (approx.)"),
+    "lanxi": (119.4719, 29.2167, "Lanxi"),
+    "pujiang": (119.8860, 29.4603, "Pujiang county seat"),
+    "zhuji": (120.2364, 29.7136, "Zhuji (Hangzhou direction)"),
+    "hangzhou": (120.1551, 30.2741, "Hangzhou"),
+    "shengzhou": (120.8281, 29.5887, "Shengzhou (Ningbo direction)"),
+    "ningbo": (121.5440, 29.8683, "Ningbo"),
+    "dongyang": (120.2167, 29.2667, "Dongyang city"),
+    "dongyang_dev": (120.2350, 29.2800, "Dongyang development zone (inside permit zone)"),
+    "cp_dongyang_w": (120.1800, 29.2600, "Dongyang west checkpoint (approx.)"),
+    "cp_dongyang_n": (120.2200, 29.3000, "Dongyang north checkpoint (approx.)"),
+    "cp_dongyang_e": (120.2550, 29.2700, "Dongyang east checkpoint (approx.)"),
+}
+YIWU_ROADS = [
+    ("jinhua", "jindong", "urban"),
+    ("jinhua", "jinhua_rail", "urban"),
+    ("jinhua", "lanxi", "expressway"),
+    ("jindong", "j_g60_yiwu", "expressway"),
+    ("jindong", "j_south", "expressway"),
+    ("j_g60_yiwu", "yiwu_port", "access"),
+    ("yiwu_port", "j_southwest", "provincial"),
+    ("j_southwest", "j_south", "provincial"),
+    ("j_g60_yiwu", "cp_yiwu_g60", "access"),
+    ("cp_yiwu_g60", "yiwu_beiyuan", "urban"),
+    ("yiwu_beiyuan", "yiwu_centre", "urban"),
+    ("yiwu_centre", "yiwu_futian", "urban"),
+    ("yiwu_centre", "yiwu_choujiang", "urban"),
+    ("yiwu_choujiang", "cp_yiwu_south", "urban"),
+    ("cp_yiwu_south", "j_south", "access"),
+    ("yiwu_futian", "cp_yiwu_north", "urban"),
+    ("cp_yiwu_north", "j_north", "access"),
+    ("j_g60_yiwu", "j_north", "provincial"),
+    ("j_g60_yiwu", "pujiang", "provincial"),
+    ("j_north", "zhuji", "expressway"),
+    ("j_g60_yiwu", "zhuji", "expressway"),
+    ("zhuji", "hangzhou", "expressway"),
+    ("pujiang", "zhuji", "provincial"),
+    ("j_north", "j_east", "provincial"),
+    ("j_south", "cp_dongyang_w", "expressway"),
+    ("cp_dongyang_w", "dongyang", "urban"),
+    ("j_east", "cp_dongyang_n", "access"),
+    ("cp_dongyang_n", "dongyang_dev", "urban"),
+    ("dongyang", "dongyang_dev", "urban"),
+    ("dongyang_dev", "cp_dongyang_e", "urban"),
+    ("cp_dongyang_e", "shengzhou", "expressway"),
+    ("j_east", "shengzhou", "expressway"),
+    ("shengzhou", "ningbo", "expressway"),
+]
+
+LILING_NODES = {
+    "liling": (113.4970, 27.6461, "Liling city"),
+    "liling_park": (113.5250, 27.6700, "Liling economic development zone (approx.)"),
+    "liling_ceramics": (113.5350, 27.6800, "porcelain plant in the park (approx.)"),
+    "cp_liling_park_w": (113.5100, 27.6650, "park west checkpoint (approx.)"),
+    "cp_liling_park_n": (113.5300, 27.6900, "park north checkpoint (approx.)"),
+    "j_liling_n": (113.5200, 27.7200, "G60 Liling interchange (approx.)"),
+    "zhuzhou": (113.1331, 27.8289, "Zhuzhou city"),
+    "changsha": (112.9388, 28.2282, "Changsha"),
+    "pingxiang": (113.8544, 27.6229, "Pingxiang (Jiangxi)"),
+}
+LILING_ROADS = [
+    ("liling", "cp_liling_park_w", "urban"),
+    ("cp_liling_park_w", "liling_park", "urban"),
+    ("liling_park", "liling_ceramics", "urban"),
+    ("liling_ceramics", "cp_liling_park_n", "urban"),
+    ("cp_liling_park_n", "j_liling_n", "access"),
+    ("liling", "j_liling_n", "national"),
+    ("j_liling_n", "zhuzhou", "expressway"),
+    ("zhuzhou", "changsha", "expressway"),
+    ("j_liling_n", "pingxiang", "expressway"),
+]
+
+FUQUAN_NODES = {
+    "fuquan": (107.5090, 26.7039, "Fuquan city (lower confidence)"),
+    "fuquan_chem": (107.5300, 26.6900, "phosphate chemicals plant (approx.)"),
+    "kaili": (107.9810, 26.5660, "Kaili city"),
+    "kaili_rail": (107.9700, 26.5900, "Kaili railway station (approx.)"),
+    "guiyang": (106.6300, 26.6470, "Guiyang"),
+    "duyun": (107.5170, 26.2600, "Duyun"),
+    "j_fuquan": (107.5600, 26.6600, "expressway junction near Fuquan (approx.)"),
+}
+FUQUAN_ROADS = [
+    ("fuquan", "fuquan_chem", "urban"),
+    ("fuquan_chem", "j_fuquan", "access"),
+    ("j_fuquan", "kaili", "expressway"),
+    ("kaili", "kaili_rail", "urban"),
+    ("j_fuquan", "guiyang", "expressway"),
+    ("j_fuquan", "duyun", "expressway"),
+    ("fuquan", "guiyang", "national"),
+]
+
+
+def main() -> None:
+    write_region("yiwu", YIWU_NODES, YIWU_ROADS, NOTE)
+    write_region("liling", LILING_NODES, LILING_ROADS, NOTE)
+    write_region("fuquan-kaili", FUQUAN_NODES, FUQUAN_ROADS, NOTE)
+
+
+if __name__ == "__main__":
+    main()

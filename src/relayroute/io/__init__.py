@@ -1,0 +1,1 @@
+"""Reading and writing: instances, plans, road networks."""

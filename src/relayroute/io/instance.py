@@ -1,0 +1,87 @@
+"""Reading instance JSON into the typed model, with one clear message on bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from relayroute.errors import InputError, json_path
+from relayroute.model.checks import check_instance
+from relayroute.model.instance import Instance
+
+
+@dataclass(frozen=True)
+class LoadedInstance:
+    """An instance with where it came from: relative network paths resolve against ``base``."""
+
+    instance: Instance
+    base: Path
+    sha256: str
+
+
+def parse_json(text: str, where: str) -> Any:
+    """Parse JSON or raise :class:`InputError` with line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(where, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+
+
+def validation_message(exc: ValidationError) -> tuple[str, str]:
+    """The first pydantic error as (JSON path, message)."""
+    err = exc.errors()[0]
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
+        shown = json.dumps(err["input"], default=str)
+        msg += f" (got {shown if len(shown) < 60 else shown[:57] + '...'})"
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field"
+    return json_path(loc), msg
+
+
+def instance_from_data(data: Any, where: str = "$") -> Instance:
+    """Validate already-parsed JSON data into an :class:`Instance`."""
+    try:
+        inst = Instance.model_validate(data)
+    except ValidationError as exc:
+        path, msg = validation_message(exc)
+        raise InputError(path if where == "$" else f"{where} {path}", msg) from None
+    check_instance(inst)
+    return inst
+
+
+def read_instance(path: str | Path) -> LoadedInstance:
+    """Read and check an instance file.
+
+    Parameters
+    ----------
+    path
+        The instance JSON file.
+
+    Returns
+    -------
+    LoadedInstance
+        The instance, its folder (for network files) and the SHA-256 of its bytes.
+
+    Raises
+    ------
+    InputError
+        The file is missing, is not JSON, or breaks the schema or a cross-object check.
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(str(p), f"cannot read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(str(p), "not UTF-8 text") from None
+    inst = instance_from_data(parse_json(text, str(p)))
+    return LoadedInstance(inst, p.resolve().parent, hashlib.sha256(raw).hexdigest())

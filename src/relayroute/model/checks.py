@@ -1,0 +1,190 @@
+"""Checks across objects of an instance: unique ids, references, geometry.
+
+Each raises :class:`~relayroute.errors.InputError` naming the JSON path of the
+first fault found, so the user gets one clear message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import shapely
+from shapely.geometry import Polygon
+from shapely.validation import explain_validity
+
+from relayroute.errors import InputError
+from relayroute.model.instance import Instance
+
+# A checkpoint in the straight-line model must stand on its zone's boundary, within this.
+CHECKPOINT_TOLERANCE_KM = 0.2
+
+
+def check_instance(inst: Instance) -> None:
+    """Raise :class:`InputError` for the first cross-object fault in ``inst``."""
+    _unique_ids(inst)
+    _references(inst)
+    _shipments(inst)
+    if inst.network.mode == "euclidean":
+        if inst.zones or inst.checkpoints:
+            raise InputError("$.zones", "zones and checkpoints need lon/lat, not the euclidean mode")
+    else:
+        _coordinates(inst)
+        _zones(inst)
+
+
+def _unique_ids(inst: Instance) -> None:
+    for attr in (
+        "places",
+        "zones",
+        "checkpoints",
+        "relay_stations",
+        "rail_stations",
+        "rail_services",
+        "depots",
+        "driver_pools",
+        "trucks",
+        "shipments",
+    ):
+        seen: dict[str, int] = {}
+        for i, obj in enumerate(getattr(inst, attr)):
+            if obj.id in seen:
+                raise InputError(
+                    f"$.{attr}[{i}].id", f"duplicate id {obj.id!r} (first at $.{attr}[{seen[obj.id]}])"
+                )
+            seen[obj.id] = i
+
+
+def _ref(where: str, value: str | None, known: Iterable[str], what: str) -> None:
+    if value is not None and value not in set(known):
+        raise InputError(where, f"unknown {what} {value!r}")
+
+
+def _references(inst: Instance) -> None:
+    places = {p.id for p in inst.places}
+    zones = {z.id: z for z in inst.zones}
+    closed = {z.id for z in inst.zones if z.policy == "closed_loop"}
+    permit = {z.id for z in inst.zones if z.policy == "permit"}
+    pools = {p.id: p for p in inst.driver_pools}
+    for i, d in enumerate(inst.depots):
+        _ref(f"$.depots[{i}].place", d.place, places, "place")
+    for i, c in enumerate(inst.checkpoints):
+        _ref(f"$.checkpoints[{i}].zone", c.zone, zones, "zone")
+        if zones[c.zone].policy == "open":
+            raise InputError(f"$.checkpoints[{i}].zone", f"zone {c.zone!r} is open; it has no checkpoints")
+    for i, s in enumerate(inst.relay_stations):
+        _ref(f"$.relay_stations[{i}].zone", s.zone, zones, "zone")
+        if s.zone not in closed:
+            raise InputError(f"$.relay_stations[{i}].zone", f"zone {s.zone!r} is not closed_loop")
+        _ref(f"$.relay_stations[{i}].place", s.place, places, "place")
+        if not (s.driver_swap or s.transload):
+            raise InputError(f"$.relay_stations[{i}]", "a relay station offers driver_swap, transload or both")
+    for i, r in enumerate(inst.rail_stations):
+        _ref(f"$.rail_stations[{i}].place", r.place, places, "place")
+    rail = {r.id for r in inst.rail_stations}
+    for i, svc in enumerate(inst.rail_services):
+        _ref(f"$.rail_services[{i}].origin", svc.origin, rail, "rail station")
+        _ref(f"$.rail_services[{i}].destination", svc.destination, rail, "rail station")
+        if svc.origin == svc.destination:
+            raise InputError(f"$.rail_services[{i}]", "origin and destination are the same station")
+    stations = {s.id for s in inst.relay_stations}
+    for i, p in enumerate(inst.driver_pools):
+        if p.kind == "loop":
+            if p.zone is None:
+                raise InputError(f"$.driver_pools[{i}].zone", "a loop pool is bound to a closed_loop zone")
+            if p.zone not in closed:
+                raise InputError(f"$.driver_pools[{i}].zone", f"zone {p.zone!r} is not a closed_loop zone")
+            _ref(f"$.driver_pools[{i}].station", p.station, stations, "relay station")
+        elif p.zone is not None or p.station is not None:
+            raise InputError(f"$.driver_pools[{i}]", "an outside pool has no zone or station")
+    depots = {d.id for d in inst.depots}
+    for i, t in enumerate(inst.trucks):
+        _ref(f"$.trucks[{i}].depot", t.depot, depots, "depot")
+        _ref(f"$.trucks[{i}].end_depot", t.end_depot, depots, "depot")
+        for k, z in enumerate(t.permits):
+            _ref(f"$.trucks[{i}].permits[{k}]", z, zones, "zone")
+            if z not in permit:
+                raise InputError(f"$.trucks[{i}].permits[{k}]", f"zone {z!r} is not a permit zone")
+        _ref(f"$.trucks[{i}].driver_pool", t.driver_pool, pools, "driver pool")
+        if t.driver_pool is not None and pools[t.driver_pool].kind != "outside":
+            raise InputError(f"$.trucks[{i}].driver_pool", "a truck's own driver comes from an outside pool")
+    for i, sh in enumerate(inst.shipments):
+        _ref(f"$.shipments[{i}].origin", sh.origin, places, "place")
+        _ref(f"$.shipments[{i}].destination", sh.destination, places, "place")
+
+
+def _shipments(inst: Instance) -> None:
+    dims = set(inst.capacity_dimensions())
+    for i, sh in enumerate(inst.shipments):
+        where = f"$.shipments[{i}]"
+        if sh.origin == sh.destination:
+            raise InputError(f"{where}.destination", "origin and destination are the same place")
+        if sh.due < sh.ready:
+            raise InputError(f"{where}.due", f"due {sh.due:g} is before ready {sh.ready:g}")
+        if sh.deadline is not None and sh.deadline < sh.ready:
+            raise InputError(f"{where}.deadline", f"deadline {sh.deadline:g} is before ready {sh.ready:g}")
+        for dim in sh.quantity:
+            if dim not in dims:
+                raise InputError(
+                    f"{where}.quantity.{dim}",
+                    f"no truck has capacity dimension {dim!r} (known: {', '.join(sorted(dims))})",
+                )
+
+
+def _lonlat(where: str, lon: float, lat: float) -> None:
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        hint = ""
+        if -90 <= lon <= 90 and -180 <= lat <= 180:
+            hint = "; it looks swapped: give lon first, then lat (RFC 7946 order)"
+        raise InputError(where, f"lon {lon:g}, lat {lat:g} is not a WGS84 position{hint}")
+
+
+def _coordinates(inst: Instance) -> None:
+    for attr in ("places", "checkpoints"):
+        for i, obj in enumerate(getattr(inst, attr)):
+            _lonlat(f"$.{attr}[{i}]", obj.lon, obj.lat)
+
+
+def zone_polygon(inst: Instance, index: int) -> Polygon:
+    """The zone's shapely polygon, or :class:`InputError` naming what is wrong with it."""
+    zone = inst.zones[index]
+    where = f"$.zones[{index}].polygon"
+    if not zone.polygon:
+        raise InputError(where, "a polygon needs an exterior ring")
+    for r, ring in enumerate(zone.polygon):
+        for k, (lon, lat) in enumerate(ring):
+            _lonlat(f"{where}[{r}][{k}]", lon, lat)
+        if len(ring) < 4:
+            raise InputError(f"{where}[{r}]", f"a ring needs at least 4 positions, got {len(ring)}")
+        if tuple(ring[0]) != tuple(ring[-1]):
+            raise InputError(f"{where}[{r}]", "ring is not closed: its last position must equal its first")
+    poly = Polygon(zone.polygon[0], zone.polygon[1:])
+    if not poly.is_valid:
+        raise InputError(where, f"invalid polygon: {explain_validity(poly)}")
+    return poly
+
+
+def _zones(inst: Instance) -> None:
+    polys = [zone_polygon(inst, i) for i in range(len(inst.zones))]
+    if len(polys) > 1:
+        tree = shapely.STRtree(polys)
+        left, right = tree.query(polys, predicate="intersects")
+        for a, b in zip(left, right):
+            if a < b and shapely.area(shapely.intersection(polys[a], polys[b])) > 0:
+                raise InputError(
+                    f"$.zones[{b}].polygon",
+                    f"zone {inst.zones[b].id!r} overlaps zone {inst.zones[a].id!r}; zones must not overlap",
+                )
+    if inst.network.mode == "straight_line" and inst.checkpoints:
+        zindex = {z.id: i for i, z in enumerate(inst.zones)}
+        pts = shapely.points([(c.lon, c.lat) for c in inst.checkpoints])
+        rings = [polys[zindex[c.zone]].exterior for c in inst.checkpoints]
+        deg = np.asarray(shapely.distance(pts, rings))
+        km = deg * 111.0  # degrees to km, close enough for a tolerance check
+        for i in np.flatnonzero(km > CHECKPOINT_TOLERANCE_KM):
+            c = inst.checkpoints[i]
+            raise InputError(
+                f"$.checkpoints[{i}]",
+                f"checkpoint {c.id!r} is {km[i]:.2f} km from the boundary of zone {c.zone!r}; "
+                f"it must stand on it (within {CHECKPOINT_TOLERANCE_KM} km)",
+            )

@@ -1,0 +1,188 @@
+"""Travel times and distances between places for each class of driver.
+
+A driver class (:class:`Profile`) decides which zones a truck may be in: outside drivers
+never enter closed_loop zones and enter permit zones only with a permit; loop drivers
+stay in their zone. Each checkpoint gate is split into an outside and an inside node
+joined by its inspection delay, so a crossing costs time only when it really crosses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+
+from relayroute.network.graph import Network
+
+INSIDE, OUTSIDE = "in", "out"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Where a driver may drive: ``outside`` (with permits) or ``loop`` (one zone)."""
+
+    kind: str = "outside"
+    permits: frozenset[str] = frozenset()
+    zone: str | None = None
+
+    def allows(self, zone: str | None, policy: dict[str, str]) -> bool:
+        if self.kind == "loop":
+            return zone == self.zone
+        if zone is None:
+            return True
+        return policy[zone] == "permit" and zone in self.permits
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """A gate on a path: at ``offset`` minutes of driving from the leg's start."""
+
+    checkpoint: str
+    zone: str
+    direction: str
+    offset: float
+    delay: float
+
+
+@dataclass(frozen=True)
+class Route:
+    """The fastest way between two places for one profile."""
+
+    nodes: list[str]
+    coords: list[tuple[float, float]]
+    km: float
+    minutes: float
+    crossings: list[Crossing] = field(default_factory=list)
+
+
+def profile_graph(net: Network, profile: Profile, delays: dict[str, float], closed: set[str]) -> nx.DiGraph:
+    """The graph a profile may drive on, gates split into their two sides.
+
+    Parameters
+    ----------
+    net
+        The network.
+    profile
+        The driver class.
+    delays
+        Delay in minutes of each checkpoint.
+    closed
+        Checkpoints that are closed all day.
+    """
+    zone_of, gates, policy = net.node_zone, net.gates, net.zone_policy
+    gate_zone = {n: _gate_zone(net, c) for n, c in gates.items()}
+    h = nx.DiGraph()
+
+    def side(n: str, other: str) -> str | tuple[str, str]:
+        if n in gates:
+            return (n, INSIDE if zone_of.get(other) == gate_zone[n] else OUTSIDE)
+        return n
+
+    for u, v, d in net.graph.edges(data=True):
+        if d["closed"]:
+            continue
+        if u not in gates and v not in gates and zone_of[u] != zone_of[v]:
+            continue  # uncontrolled crossing: closed by the cordon
+        if u in gates and v in gates:
+            continue
+        ends = [n for n in (u, v) if n not in gates]
+        if not all(profile.allows(zone_of[n], policy) for n in ends):
+            continue
+        h.add_edge(side(u, v), side(v, u), km=d["km"], minutes=d["minutes"])
+    for n, c in gates.items():
+        z = gate_zone[n]
+        if c in closed or not profile.allows(z, policy):
+            continue
+        h.add_edge((n, OUTSIDE), (n, INSIDE), km=0.0, minutes=delays[c])
+        h.add_edge((n, INSIDE), (n, OUTSIDE), km=0.0, minutes=delays[c])
+    return h
+
+
+def _gate_zone(net: Network, checkpoint: str) -> str:
+    return net.checkpoint_zone[checkpoint]
+
+
+class TravelTable:
+    """Fastest routes between a fixed list of places for one profile.
+
+    ``minutes[i, j]`` and ``km[i, j]`` are ``inf`` where the profile cannot go.
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        profile: Profile,
+        places: list[str],
+        delays: dict[str, float],
+        closed: set[str],
+        euclid_speed: float = 1.0,
+    ) -> None:
+        self.net = net
+        self.profile = profile
+        self.places = places
+        self.index = {p: i for i, p in enumerate(places)}
+        n = len(places)
+        self.minutes = np.full((n, n), np.inf)
+        self.km = np.full((n, n), np.inf)
+        np.fill_diagonal(self.minutes, 0.0)
+        np.fill_diagonal(self.km, 0.0)
+        self._paths: dict[tuple[int, int], list[str | tuple[str, str]]] = {}
+        self._delays = delays
+        if net.mode == "euclidean":
+            xy = np.array([(net.graph.nodes[p]["lon"], net.graph.nodes[p]["lat"]) for p in places]).reshape(-1, 2)
+            dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+            self.km = dist
+            self.minutes = dist / euclid_speed
+            return
+        self.graph = profile_graph(net, profile, delays, closed)
+        nodes = [net.place_node[p] for p in places]
+        for i, src in enumerate(nodes):
+            if src not in self.graph:
+                continue
+            dist, paths = nx.single_source_dijkstra(self.graph, src, weight="minutes")
+            for j, dst in enumerate(nodes):
+                if dst in dist:
+                    self.minutes[i, j] = dist[dst]
+                    path = paths[dst]
+                    self._paths[(i, j)] = path
+                    self.km[i, j] = sum(self.graph.edges[a, b]["km"] for a, b in zip(path, path[1:]))
+
+    def reachable(self, a: str, b: str) -> bool:
+        return bool(np.isfinite(self.minutes[self.index[a], self.index[b]]))
+
+    def route(self, a: str, b: str) -> Route:
+        """The route from place ``a`` to place ``b`` (which must be reachable)."""
+        i, j = self.index[a], self.index[b]
+        g = self.net.graph
+        if self.net.mode == "euclidean":
+            nodes = [a] if i == j else [a, b]
+            coords = [(g.nodes[n]["lon"], g.nodes[n]["lat"]) for n in nodes]
+            return Route(nodes, coords, float(self.km[i, j]), float(self.minutes[i, j]))
+        if i == j or self.net.place_node[a] == self.net.place_node[b]:
+            n = self.net.place_node[a]
+            return Route([n], [(g.nodes[n]["lon"], g.nodes[n]["lat"])], 0.0, 0.0)
+        raw = self._paths[(i, j)]
+        nodes: list[str] = []
+        coords: list[tuple[float, float]] = []
+        crossings: list[Crossing] = []
+        elapsed = 0.0
+        for k, step in enumerate(raw):
+            if k:
+                elapsed += self.graph.edges[raw[k - 1], step]["minutes"]
+            if isinstance(step, tuple) and k and isinstance(raw[k - 1], tuple) and raw[k - 1][0] == step[0]:
+                cp = self.net.gates[step[0]]
+                delay = self._delays[cp]
+                crossings.append(
+                    Crossing(cp, self.net.checkpoint_zone[cp], step[1], elapsed - delay, delay)
+                )
+                continue
+            base = step[0] if isinstance(step, tuple) else step
+            if nodes and nodes[-1] == base:
+                continue
+            if nodes:
+                coords.extend(g.edges[nodes[-1], base]["coords"][1:])
+            else:
+                coords.append((g.nodes[base]["lon"], g.nodes[base]["lat"]))
+            nodes.append(base)
+        return Route(nodes, coords, float(self.km[i, j]), float(self.minutes[i, j]), crossings)

@@ -1,0 +1,71 @@
+"""Solver configurations: one TOML file each, in ``solvers/``."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from relayroute.errors import InputError, json_path
+
+FIRST_SOLUTION = Literal[
+    "AUTOMATIC",
+    "PATH_CHEAPEST_ARC",
+    "PARALLEL_CHEAPEST_INSERTION",
+    "SEQUENTIAL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_COST_INSERTION",
+    "GLOBAL_CHEAPEST_ARC",
+    "SAVINGS",
+    "CHRISTOFIDES",
+    "BEST_INSERTION",
+]
+METAHEURISTIC = Literal[
+    "AUTOMATIC", "GREEDY_DESCENT", "GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH"
+]
+
+
+class SolverConfig(BaseModel):
+    """How to search.
+
+    ``solution_limit`` makes a run deterministic: the search stops after that many
+    solutions whatever the machine's speed, with ``time_limit`` only as a safety cap.
+    ``objective`` overrides the instance's weights key by key.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = "default"
+    engine: Literal["routing"] = "routing"
+    first_solution_strategy: FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: METAHEURISTIC = "GUIDED_LOCAL_SEARCH"
+    time_limit: float = Field(10.0, gt=0, description="seconds")
+    solution_limit: int | None = Field(None, ge=1)
+    seed: int = Field(0, ge=0)
+    log_search: bool = False
+    objective: dict[str, float] = Field(default_factory=dict)
+
+
+def read_config(path: str | Path) -> SolverConfig:
+    """Read a solver configuration TOML file.
+
+    Raises
+    ------
+    InputError
+        The file is missing, is not TOML, or has an unknown or invalid key.
+    """
+    p = Path(path)
+    try:
+        data: dict[str, Any] = tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(str(p), f"cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(str(p), f"invalid TOML: {exc}") from None
+    data.setdefault("name", p.stem)
+    try:
+        return SolverConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InputError(f"{p} {json_path(err['loc'])}", err["msg"]) from None
