@@ -142,7 +142,7 @@ def yiwu_demo() -> dict:
     for k, (a, b) in enumerate(pairs):
         ready = float(rng.randrange(420, 900, 15))
         drive = _km(coords[a], coords[b]) * 1.3 / 60 * 60
-        slack = rng.choice([30, 60, 90, 120, 180, 240])
+        slack = rng.choice([-30, 0, 15, 30, 60, 90, 120])
         tonnes = float(rng.choice([2, 4, 6, 8, 10, 12]))
         ship = {
             "id": f"S{k + 1:03d}", "origin": a, "destination": b,

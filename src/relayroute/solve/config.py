@@ -41,8 +41,8 @@ class SolverConfig(BaseModel):
     engine: Literal["routing"] = "routing"
     first_solution_strategy: FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: METAHEURISTIC = "GUIDED_LOCAL_SEARCH"
-    time_limit: float = Field(10.0, gt=0, description="seconds")
-    solution_limit: int | None = Field(None, ge=1)
+    time_limit: float = Field(60.0, gt=0, description="seconds")
+    solution_limit: int | None = Field(500, ge=1)
     seed: int = Field(0, ge=0)
     log_search: bool = False
     objective: dict[str, float] = Field(default_factory=dict)

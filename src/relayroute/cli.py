@@ -1,0 +1,169 @@
+"""The ``relayroute`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from relayroute import __version__
+from relayroute.errors import InputError
+
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_VIOLATIONS = 1
+EXIT_BAD_INPUT = 2
+
+
+def _kpi_table(plan: object) -> Table:
+    from relayroute.model.plan import Plan
+
+    assert isinstance(plan, Plan)
+    k = plan.kpis
+    table = Table(title=f"plan for {plan.instance.name}", show_header=True)
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    rows = [
+        ("weighted delay (priority x min)", f"{k.weighted_delay:,.1f}"),
+        ("delay lower bound", f"{k.delay_lower_bound:,.1f}"),
+        ("served", str(k.served)),
+        ("unserved", str(k.unserved)),
+        ("on time", f"{k.on_time_share:.0%}"),
+        ("km", f"{k.km:,.1f}"),
+        ("trucks used", str(k.trucks_used)),
+        ("objective", f"{k.objective:,.2f}"),
+        ("solve seconds", f"{k.solve_seconds:.2f}"),
+    ]
+    for a, b in rows:
+        table.add_row(a, b)
+    return table
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    from relayroute.io.instance import read_instance
+    from relayroute.io.plan import write_plan
+    from relayroute.solve import SolverConfig, build_problem, read_config, solve
+    from relayroute.validate import validate
+
+    loaded = read_instance(args.instance)
+    config = read_config(args.solver) if args.solver else SolverConfig()
+    prob = build_problem(loaded.instance, loaded.base)
+    limit = args.time_limit if args.time_limit is not None else config.time_limit
+    best: list[float] = []
+    with Progress(
+        TextColumn("[bold]solving[/]"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        TextColumn("of {task.total:.0f} s  best objective {task.fields[best]}"),
+        console=err_console,
+        transient=True,
+        disable=args.quiet,
+    ) as progress:
+        task = progress.add_task("solve", total=limit, best="-")
+
+        def on_solution(elapsed: float, objective: float) -> None:
+            if not best or objective < best[0]:
+                best[:] = [objective]
+            progress.update(task, completed=min(elapsed, limit), best=f"{best[0]:,.2f}")
+
+        plan = solve(loaded, config, time_limit=args.time_limit, on_solution=on_solution, problem=prob)
+    report = validate(loaded.instance, plan, loaded.base)
+    if args.output:
+        write_plan(plan, args.output)
+    if not args.quiet:
+        console.print(_kpi_table(plan))
+        if plan.unserved:
+            reasons: dict[str, int] = {}
+            for u in plan.unserved:
+                reasons[u.reason] = reasons.get(u.reason, 0) + 1
+            console.print("unserved: " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())))
+        console.print("validated: ok" if report.ok else f"[red]validation found {len(report.violations)} violation(s)[/]")
+        if args.output:
+            console.print(f"plan written to {args.output}")
+    for v in report.violations:
+        err_console.print(str(v), markup=False)
+    return 0 if report.ok else EXIT_VIOLATIONS
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from relayroute.io.instance import read_instance
+    from relayroute.io.plan import read_plan
+    from relayroute.validate import validate
+
+    loaded = read_instance(args.instance)
+    plan = read_plan(args.plan)
+    if plan.instance.sha256 != loaded.sha256:
+        err_console.print(f"note: the plan was made for another version of {plan.instance.name} (hash differs)")
+    report = validate(loaded.instance, plan, loaded.base)
+    if report.ok:
+        console.print(f"{args.plan}: valid ({len(plan.routes)} routes, {plan.kpis.served} shipments served)")
+        return 0
+    table = Table(title=f"{len(report.violations)} violation(s)")
+    for col in ("rule", "object", "time", "what"):
+        table.add_column(col)
+    for v in report.violations:
+        table.add_row(v.rule, v.obj, "" if v.time is None else f"{v.time:g}", v.message)
+    console.print(table)
+    return EXIT_VIOLATIONS
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from relayroute.model.instance import Instance
+    from relayroute.model.plan import Plan
+
+    model = Plan if args.plan else Instance
+    print(json.dumps(model.model_json_schema(), indent=2))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="relayroute", description="Plan freight through relay stations around closed zones.")
+    p.add_argument("--version", action="version", version=f"relayroute {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("solve", help="plan one day and print its KPIs")
+    s.add_argument("instance", help="instance JSON file")
+    s.add_argument("-o", "--output", help="write the plan JSON here")
+    s.add_argument("--solver", help="solver configuration TOML (default: built-in balanced default)")
+    s.add_argument("--time-limit", type=float, help="seconds; overrides the configuration")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress or tables")
+    s.set_defaults(func=cmd_solve)
+    v = sub.add_parser("validate", help="check a plan against its instance (exit 1 on violations)")
+    v.add_argument("instance")
+    v.add_argument("plan")
+    v.set_defaults(func=cmd_validate)
+    sc = sub.add_parser("schema", help="print the JSON Schema of instances (or --plan of plans)")
+    sc.add_argument("--plan", action="store_true")
+    sc.set_defaults(func=cmd_schema)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except InputError as exc:
+        err_console.print(f"[red]error:[/] {exc.where}: {exc.message}", highlight=False)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+    except Exception as exc:  # a bug of ours, not the user's input: say so in one line
+        if os.environ.get("RELAYROUTE_DEBUG"):
+            raise
+        err_console.print(
+            f"[red]internal error:[/] {type(exc).__name__}: {exc} (set RELAYROUTE_DEBUG=1 for a traceback)",
+            highlight=False,
+        )
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

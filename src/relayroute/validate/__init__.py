@@ -1,0 +1,424 @@
+"""The independent validator: re-simulates a plan from the instance alone.
+
+It shares the *model* (instance and plan types, the raw road data) with the solver but
+none of its feasibility code: zone membership, crossings, travel times, loads and
+windows are all recomputed here in their own way, so the validator can catch the
+solver's mistakes. Each violation names its rule (DESIGN.md R1–R12).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import shapely
+
+from relayroute.io.network import read_graphml, read_nodes_edges, read_osm_xml
+from relayroute.model.instance import Instance
+from relayroute.model.plan import Leg, Plan, TruckRoute
+
+TOL = 1e-3  # minutes, km and quantities: the plan rounds to 4 decimals
+# Kept in step with the instance rule "a checkpoint stands on its zone's boundary within 0.2 km".
+GATE_TOLERANCE_DEG = 0.2 / 111.0
+
+RULES = {
+    "R1": "coverage",
+    "R2": "precedence and timing",
+    "R3": "capacity",
+    "R4": "time windows",
+    "R5": "outside drivers outside closed zones",
+    "R6": "loop drivers inside their zone",
+    "R7": "driver swaps at relay stations",
+    "R8": "loop drivers on shift",
+    "R9": "checkpoints and passes",
+    "R10": "transloads",
+    "R11": "rail",
+    "R12": "availability and open roads",
+    "PLAN": "plan consistency",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    obj: str
+    time: float | None
+    message: str
+
+    def __str__(self) -> str:
+        at = f" at {self.time:g}" if self.time is not None else ""
+        return f"{self.rule} {RULES.get(self.rule, '')}: {self.obj}{at}: {self.message}"
+
+
+@dataclass
+class Report:
+    violations: list[Violation]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def rules(self) -> set[str]:
+        return {v.rule for v in self.violations}
+
+
+def _within(hours: list[tuple[float, float]], t: float) -> bool:
+    return not hours or any(a - TOL <= t <= b + TOL for a, b in hours)
+
+
+def _great_circle(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, h)))
+
+
+class _World:
+    """What the validator knows of the instance's geography, computed its own way."""
+
+    def __init__(self, inst: Instance, base: Path) -> None:
+        self.inst = inst
+        self.mode = inst.network.mode
+        self.zones = {z.id: shapely.Polygon(z.polygon[0], z.polygon[1:]) for z in inst.zones if z.policy != "open"}
+        self.policy = {z.id: z.policy for z in inst.zones}
+        self.graph: nx.DiGraph | None = None
+        self.place_node: dict[str, str] = {}
+        self.gate_of: dict[str, str] = {}  # node -> checkpoint id
+        if self.mode == "road":
+            spec = inst.network
+            if spec.osm:
+                self.graph = read_osm_xml(base / spec.osm)
+            elif spec.graphml:
+                self.graph = read_graphml(base / spec.graphml)
+            else:
+                assert spec.nodes and spec.edges
+                self.graph = read_nodes_edges(base / spec.nodes, base / spec.edges)
+            ids = list(self.graph.nodes)
+            xy = np.array([(self.graph.nodes[n]["lon"], self.graph.nodes[n]["lat"]) for n in ids])
+
+            def nearest(lon: float, lat: float) -> str:
+                return ids[int(np.argmin((xy[:, 0] - lon) ** 2 + (xy[:, 1] - lat) ** 2))]
+
+            for p in inst.places:
+                self.place_node[p.id] = p.node or nearest(p.lon, p.lat)
+            for c in inst.checkpoints:
+                self.gate_of[c.node or nearest(c.lon, c.lat)] = c.id
+        else:
+            for p in inst.places:
+                self.place_node[p.id] = p.id
+            for c in inst.checkpoints:
+                self.gate_of[f"checkpoint:{c.id}"] = c.id
+
+    def zone_at(self, lon: float, lat: float) -> str | None:
+        for zid, poly in self.zones.items():
+            if poly.contains(shapely.Point(lon, lat)):
+                return zid
+        return None
+
+    def node_xy(self, node: str, leg: Leg, k: int) -> tuple[float, float]:
+        if self.mode == "road":
+            assert self.graph is not None
+            d = self.graph.nodes[node]
+            return (d["lon"], d["lat"])
+        return (leg.coords[k][0], leg.coords[k][1])
+
+    def step(self, a: str, b: str, xa: tuple[float, float], xb: tuple[float, float]) -> tuple[float, float, str | None]:
+        """(minutes, km, fault) of driving from node a to node b."""
+        spec = self.inst.network
+        if self.mode == "road":
+            assert self.graph is not None
+            if not self.graph.has_edge(a, b):
+                return 0.0, 0.0, f"no road from {a!r} to {b!r}"
+            e = self.graph.edges[a, b]
+            return e["minutes"], e["km"], ("road {a!r}->{b!r} is closed".format(a=a, b=b) if e["closed"] else None)
+        if self.mode == "euclidean":
+            d = math.hypot(xb[0] - xa[0], xb[1] - xa[1])
+            return d / spec.speed, d, None
+        km = _great_circle(xa, xb) * spec.detour_factor
+        return km / spec.speed_kmh * 60.0, km, None
+
+    def segment_fault(self, a: str, b: str, xa: tuple[float, float], xb: tuple[float, float]) -> str | None:
+        """Straight-line mode: a segment may meet a boundary only at a checkpoint end."""
+        if self.mode != "straight_line" or not self.zones:
+            return None
+        pa, pb = np.array(xa, dtype=float), np.array(xb, dtype=float)
+        length = float(np.hypot(*(pb - pa)))
+        if length == 0:
+            return None
+        cut = min(GATE_TOLERANCE_DEG / length, 0.5)
+        if a in self.gate_of:
+            pa = pa + (pb - pa) * cut
+        if b in self.gate_of:
+            pb = pb - (pb - np.array(xa)) * cut
+        seg = shapely.LineString([pa, pb])
+        for zid, poly in self.zones.items():
+            if seg.intersects(poly.boundary):
+                return f"the line {a!r}->{b!r} crosses the boundary of zone {zid!r} away from a checkpoint"
+        return None
+
+
+def validate(inst: Instance, plan: Plan, base: Path | None = None) -> Report:
+    """Check a plan against the instance, rule by rule.
+
+    Parameters
+    ----------
+    inst
+        The instance the plan is for.
+    plan
+        The plan to check.
+    base
+        Folder of the instance file (network files resolve against it).
+
+    Returns
+    -------
+    Report
+        Every violation found, each naming its rule, object and time.
+    """
+    world = _World(inst, base or Path.cwd())
+    out: list[Violation] = []
+    trucks = inst.trucks_by_id
+    ships = inst.shipments_by_id
+    seen_trucks: Counter[str] = Counter()
+    picks: dict[str, list[tuple[str, int, float]]] = {}
+    drops: dict[str, list[tuple[str, int, float]]] = {}
+    km_total = 0.0
+    for r in plan.routes:
+        seen_trucks[r.truck] += 1
+        if r.truck not in trucks:
+            out.append(Violation("PLAN", f"route of {r.truck}", None, "unknown truck"))
+            continue
+        km_total += _check_route(world, r, out, picks, drops)
+    for t, n in seen_trucks.items():
+        if n > 1:
+            out.append(Violation("PLAN", f"truck {t}", None, f"has {n} routes"))
+    pools = Counter(trucks[r.truck].driver_pool for r in plan.routes if r.truck in trucks)
+    for pid, used in pools.items():
+        if pid is not None and used > inst.pools_by_id[pid].count:
+            out.append(Violation("R12", f"driver pool {pid}", None, f"{used} drivers used, {inst.pools_by_id[pid].count} in the pool"))
+
+    # R1 coverage and R2 pickup-before-delivery, shipment by shipment.
+    unserved: Counter[str] = Counter(u.shipment for u in plan.unserved)
+    outcomes = {o.shipment: o for o in plan.shipments}
+    for sid in set(unserved) | set(outcomes) | set(picks) | set(drops):
+        if sid not in ships:
+            out.append(Violation("PLAN", f"shipment {sid}", None, "unknown shipment"))
+    for u in plan.unserved:
+        if not u.reason.strip():
+            out.append(Violation("R1", f"shipment {u.shipment}", None, "listed unserved without a reason"))
+    weighted = 0.0
+    for sh in inst.shipments:
+        p, d = picks.get(sh.id, []), drops.get(sh.id, [])
+        served = bool(p or d)
+        if unserved[sh.id] > 1:
+            out.append(Violation("R1", f"shipment {sh.id}", None, "listed unserved more than once"))
+        if served and unserved[sh.id]:
+            out.append(Violation("R1", f"shipment {sh.id}", None, "both delivered and listed unserved"))
+        if not served and not unserved[sh.id]:
+            out.append(Violation("R1", f"shipment {sh.id}", None, "neither delivered nor listed unserved"))
+        if not served:
+            if sh.id in outcomes:
+                out.append(Violation("PLAN", f"shipment {sh.id}", None, "has an outcome but no stops"))
+            continue
+        if len(p) != 1 or len(d) != 1:
+            out.append(Violation("R1", f"shipment {sh.id}", None, f"picked up {len(p)} and delivered {len(d)} times"))
+            continue
+        (pt, pi, pstart), (dt, di, dstart) = p[0], d[0]
+        if pt != dt:
+            out.append(Violation("R2", f"shipment {sh.id}", None, f"picked up by {pt} but delivered by {dt}"))
+        elif di < pi:
+            out.append(Violation("R2", f"shipment {sh.id}", dstart, "delivered before it is picked up"))
+        if dstart < pstart + sh.pickup_minutes - TOL:
+            out.append(Violation("R2", f"shipment {sh.id}", dstart, "delivery starts before pickup ends"))
+        delivered = dstart + sh.delivery_minutes
+        if sh.deadline is not None and delivered > sh.deadline + TOL:
+            out.append(Violation("R4", f"shipment {sh.id}", delivered, f"delivered after its deadline {sh.deadline:g}"))
+        delay = max(0.0, delivered - sh.due)
+        weighted += sh.priority * delay
+        o = outcomes.get(sh.id)
+        if o is None:
+            out.append(Violation("PLAN", f"shipment {sh.id}", None, "delivered but has no outcome"))
+        elif abs(o.delivered - delivered) > TOL or abs(o.delay - delay) > TOL or o.truck != dt:
+            out.append(Violation("PLAN", f"shipment {sh.id}", delivered,
+                                 f"outcome says delivered {o.delivered:g} delay {o.delay:g} by {o.truck}; "
+                                 f"stops say {delivered:g}, {delay:g} by {dt}"))
+    k = plan.kpis
+    checks = [
+        ("weighted_delay", k.weighted_delay, weighted),
+        ("km", k.km, km_total),
+        ("served", k.served, sum(1 for s in inst.shipments if s.id in drops)),
+        ("unserved", k.unserved, len(plan.unserved)),
+        ("trucks_used", k.trucks_used, len(plan.routes)),
+    ]
+    for name, stated, actual in checks:
+        if abs(stated - actual) > max(TOL, 1e-6 * abs(actual)) * 10:
+            out.append(Violation("PLAN", f"kpis.{name}", None, f"states {stated:g}, the plan gives {actual:g}"))
+    return Report(out)
+
+
+def _check_route(
+    world: _World,
+    r: TruckRoute,
+    out: list[Violation],
+    picks: dict[str, list[tuple[str, int, float]]],
+    drops: dict[str, list[tuple[str, int, float]]],
+) -> float:
+    inst = world.inst
+    truck = inst.trucks_by_id[r.truck]
+    places = inst.places_by_id
+    ships = inst.shipments_by_id
+    name = f"truck {r.truck}"
+    if r.driver_kind != "outside":
+        out.append(Violation("R7", name, None, "a truck changes to a loop driver, which needs a relay handover"))
+    stops = r.stops
+    if len(stops) < 2 or stops[0].kind != "start" or stops[-1].kind != "end":
+        out.append(Violation("PLAN", name, None, "a route starts with a start stop and ends with an end stop"))
+        return 0.0
+    depot = inst.depots_by_id[truck.depot].place
+    end_depot = inst.depots_by_id[truck.end_depot or truck.depot].place
+    if stops[0].place != depot or stops[-1].place != end_depot:
+        out.append(Violation("R12", name, None, f"must start at {depot} and end at {end_depot}"))
+    lo, hi = truck.available
+    if stops[0].depart < lo - TOL or stops[-1].arrive > hi + TOL:
+        out.append(Violation("R12", name, stops[0].depart, f"works {stops[0].depart:g}-{stops[-1].arrive:g}, outside its availability {lo:g}-{hi:g}"))
+    if truck.driver_pool is not None:
+        pool = inst.pools_by_id[truck.driver_pool]
+        if stops[0].depart < pool.shift[0] - TOL or stops[-1].arrive > pool.shift[1] + TOL:
+            out.append(Violation("R12", f"driver of {r.truck}", stops[0].depart, f"outside shift {pool.shift[0]:g}-{pool.shift[1]:g}"))
+        if stops[-1].arrive - stops[0].depart > pool.max_duty + TOL:
+            out.append(Violation("R12", f"driver of {r.truck}", stops[-1].arrive,
+                                 f"duty {stops[-1].arrive - stops[0].depart:g} min over max {pool.max_duty:g}"))
+    if len(r.legs) != len(stops) - 1:
+        out.append(Violation("PLAN", name, None, f"{len(stops)} stops need {len(stops) - 1} legs, got {len(r.legs)}"))
+        return 0.0
+    load = Counter[str]()
+    km = 0.0
+    for i, s in enumerate(stops):
+        where = f"{name} stop {i} ({s.place})"
+        if s.place not in places:
+            out.append(Violation("PLAN", where, None, "unknown place"))
+            continue
+        if not (s.arrive - TOL <= s.start <= s.depart + TOL):
+            out.append(Violation("R2", where, s.arrive, "needs arrive <= start <= depart"))
+        z = world.zone_at(places[s.place].lon, places[s.place].lat) if world.mode != "euclidean" else None
+        if z is not None and world.policy[z] == "closed_loop":
+            out.append(Violation("R5", where, s.arrive, f"an outside driver stops inside closed-loop zone {z!r}"))
+        if s.kind in ("pickup", "delivery"):
+            if len(s.shipments) != 1 or s.shipments[0] not in ships:
+                out.append(Violation("PLAN", where, None, "a pickup or delivery stop names one known shipment"))
+                continue
+            sh = ships[s.shipments[0]]
+            expected = sh.origin if s.kind == "pickup" else sh.destination
+            if s.place != expected:
+                out.append(Violation("R1", where, s.start, f"shipment {sh.id} is {s.kind} at {expected}, not here"))
+            service = sh.pickup_minutes if s.kind == "pickup" else sh.delivery_minutes
+            if s.depart < s.start + service - TOL:
+                out.append(Violation("R2", where, s.start, f"leaves before its {service:g} min of service end"))
+            if s.kind == "pickup" and s.start < sh.ready - TOL:
+                out.append(Violation("R4", where, s.start, f"picks up {sh.id} before it is ready at {sh.ready:g}"))
+            if not _within(places[s.place].hours, s.start):
+                out.append(Violation("R4", where, s.start, f"service starts outside the hours of {s.place}"))
+            (picks if s.kind == "pickup" else drops).setdefault(sh.id, []).append((r.truck, i, s.start))
+            sign = 1 if s.kind == "pickup" else -1
+            for dim, q in sh.quantity.items():
+                load[dim] += sign * q
+        for dim in set(load) | set(truck.capacity):
+            have = load[dim]
+            if have > truck.capacity.get(dim, 0.0) + TOL:
+                out.append(Violation("R3", where, s.depart, f"{have:g} {dim} on board, capacity {truck.capacity.get(dim, 0.0):g}"))
+            if have < -TOL:
+                out.append(Violation("R3", where, s.depart, f"negative load {have:g} {dim}"))
+            if abs(s.load.get(dim, 0.0) - have) > TOL:
+                out.append(Violation("R3", where, s.depart, f"states load {s.load.get(dim, 0.0):g} {dim}, actually {have:g}"))
+        if i + 1 < len(stops):
+            km += _check_leg(world, r, i, out)
+    if abs(r.km - km) > 10 * TOL:
+        out.append(Violation("PLAN", name, None, f"states {r.km:g} km, its legs give {km:g}"))
+    return km
+
+
+def _check_leg(world: _World, r: TruckRoute, i: int, out: list[Violation]) -> float:
+    inst = world.inst
+    leg, a, b = r.legs[i], r.stops[i], r.stops[i + 1]
+    name = f"truck {r.truck} leg {i} ({a.place}->{b.place})"
+    truck = inst.trucks_by_id[r.truck]
+    cps = inst.checkpoints_by_id
+    if abs(leg.depart - a.depart) > TOL or abs(leg.arrive - b.arrive) > TOL:
+        out.append(Violation("R2", name, leg.depart, "leg times do not join its stops"))
+    if not leg.path:
+        out.append(Violation("PLAN", name, None, "empty path"))
+        return 0.0
+    if leg.path[0] != world.place_node.get(a.place) or leg.path[-1] != world.place_node.get(b.place):
+        out.append(Violation("R2", name, leg.depart, "path does not run from one stop to the next"))
+    if world.mode != "road" and len(leg.coords) != len(leg.path):
+        out.append(Violation("PLAN", name, None, "coords must match path nodes one to one"))
+        return 0.0
+    xy = [world.node_xy(n, leg, k) if (world.mode != "road" or (world.graph is not None and n in world.graph)) else (0.0, 0.0)
+          for k, n in enumerate(leg.path)]
+    if world.mode == "road" and world.graph is not None:
+        for n in leg.path:
+            if n not in world.graph:
+                out.append(Violation("R12", name, leg.depart, f"node {n!r} is not in the road network"))
+                return 0.0
+    t = leg.depart
+    km = 0.0
+    crossings = list(leg.crossings)
+    used = 0
+    zone_here = world.zone_at(*xy[0]) if world.mode != "euclidean" else None
+    gate_seen: list[tuple[str, float]] = []  # gates passed since the last plain node, with time
+    for k in range(len(leg.path)):
+        node = leg.path[k]
+        if k:
+            minutes, dkm, fault = world.step(leg.path[k - 1], node, xy[k - 1], xy[k])
+            if fault:
+                out.append(Violation("R12", name, t, fault))
+            seg = world.segment_fault(leg.path[k - 1], node, xy[k - 1], xy[k])
+            if seg:
+                out.append(Violation("R9", name, t, seg))
+            t += minutes
+            km += dkm
+        if node in world.gate_of:
+            gate_seen.append((world.gate_of[node], t))
+            continue
+        z = world.zone_at(*xy[k]) if world.mode != "euclidean" else None
+        if z is not None and world.policy[z] == "closed_loop":
+            out.append(Violation("R5", name, t, f"an outside driver drives through {node!r} inside closed-loop zone {z!r}"))
+        if z != zone_here:
+            for zone, direction in ((zone_here, "out"), (z, "in")):
+                if zone is None:
+                    continue
+                gates = [(g, tg) for g, tg in gate_seen if cps[g].zone == zone]
+                if not gates:
+                    out.append(Violation("R9", name, t, f"crosses the boundary of zone {zone!r} away from any checkpoint"))
+                    continue
+                cp, reached = cps[gates[-1][0]], gates[-1][1]
+                if cp.closed:
+                    out.append(Violation("R9", name, reached, f"crosses at closed checkpoint {cp.id}"))
+                if direction == "in" and world.policy[zone] == "permit" and zone not in truck.permits:
+                    out.append(Violation("R9", name, reached, f"enters permit zone {zone!r} without a pass"))
+                c = crossings[used] if used < len(crossings) else None
+                if c is None or c.checkpoint != cp.id or c.direction != direction:
+                    out.append(Violation("R9", name, reached, f"crossing {direction} of zone {zone!r} at {cp.id} is not listed"))
+                    t += cp.delay
+                    continue
+                used += 1
+                if c.arrive < reached - TOL:
+                    out.append(Violation("R2", name, c.arrive, f"reaches checkpoint {cp.id} at {c.arrive:g}, the road takes until {reached:g}"))
+                inspect = c.depart - cp.delay
+                if inspect < c.arrive - TOL:
+                    out.append(Violation("R9", name, c.arrive, f"leaves checkpoint {cp.id} before its {cp.delay:g} min inspection ends"))
+                if not cp.closed and not _within(cp.hours, inspect):
+                    out.append(Violation("R9", name, inspect, f"checkpoint {cp.id} is not open at {inspect:g}"))
+                # Whatever waiting and inspection took pushes the rest of the leg back.
+                t += max(c.depart - reached, cp.delay)
+            zone_here = z
+        gate_seen = []
+    if used != len(crossings):
+        out.append(Violation("R9", name, None, "lists crossings the path does not make"))
+    if leg.arrive < t - TOL:
+        out.append(Violation("R2", name, leg.arrive, f"arrives at {leg.arrive:g}, but the road takes it to {t:g}"))
+    if abs(leg.km - km) > 10 * TOL:
+        out.append(Violation("PLAN", name, None, f"states {leg.km:g} km, its path is {km:g} km"))
+    return km
