@@ -202,7 +202,7 @@ class Instance(_Strict):
     shipments: list[Shipment] = Field(default_factory=list)
     objective: ObjectiveWeights = Field(default_factory=ObjectiveWeights)
 
-    _indices: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
+    _indices: dict[str, tuple[Any, dict[str, Any]]] = PrivateAttr(default_factory=dict)
 
     @field_validator("start")
     @classmethod
@@ -213,9 +213,13 @@ class Instance(_Strict):
 
     # Lookups by id, built once; the model is frozen so they stay valid.
     def _index(self, attr: str) -> dict[str, Any]:
-        if attr not in self._indices:
-            self._indices[attr] = {o.id: o for o in getattr(self, attr)}
-        return self._indices[attr]
+        # Keyed to the list object itself: model_copy(update=...) shares this cache.
+        items = getattr(self, attr)
+        cached = self._indices.get(attr)
+        if cached is None or cached[0] is not items:
+            cached = (items, {o.id: o for o in items})
+            self._indices[attr] = cached
+        return cached[1]
 
     @property
     def places_by_id(self) -> dict[str, Place]:

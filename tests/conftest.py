@@ -1,0 +1,37 @@
+"""Session fixtures: small instances in tests/data and the demo, each solved once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from relayroute.io.instance import LoadedInstance, read_instance
+from relayroute.model.plan import Plan
+from relayroute.solve import SolverConfig, solve
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+
+# Deterministic and quick: stop on a solution count, never on the clock.
+QUICK = SolverConfig(name="quick", solution_limit=60, time_limit=60)
+
+
+@pytest.fixture(scope="session")
+def small() -> LoadedInstance:
+    return read_instance(DATA / "small-straight.json")
+
+
+@pytest.fixture(scope="session")
+def small_plan(small: LoadedInstance) -> Plan:
+    return solve(small, QUICK)
+
+
+@pytest.fixture(scope="session")
+def demo() -> LoadedInstance:
+    return read_instance(ROOT / "instances" / "yiwu-demo.json")
+
+
+@pytest.fixture(scope="session")
+def demo_plan(demo: LoadedInstance) -> Plan:
+    return solve(demo, QUICK)

@@ -1,0 +1,164 @@
+"""Bad input: one clear message naming where, exit 2, no traceback, no output file."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from relayroute.cli import main
+
+DATA = Path(__file__).resolve().parent / "data"
+BASE: dict[str, Any] = json.loads((DATA / "small-straight.json").read_text())
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        *head, last = path.split(".")
+        obj: Any = d
+        for part in head:
+            obj = obj[int(part)] if part.isdigit() else obj[part]
+        if last.isdigit():
+            obj[int(last)] = value
+        else:
+            obj[last] = value
+
+    return change
+
+
+def _delete(path: str) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        *head, last = path.split(".")
+        obj: Any = d
+        for part in head:
+            obj = obj[int(part)] if part.isdigit() else obj[part]
+        del obj[last]
+
+    return change
+
+
+# (name, change to the valid instance, text the message must contain)
+FAULTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
+    ("missing field", _delete("shipments.0.origin"), "$.shipments[0].origin"),
+    ("unknown field", _set("trucks.0.colour", "red"), "$.trucks[0].colour"),
+    ("wrong type", _set("shipments.1.ready", "eight o'clock"), "$.shipments[1].ready"),
+    ("unknown place", _set("shipments.2.destination", "atlantis"), "unknown place 'atlantis'"),
+    ("unknown depot", _set("trucks.1.depot", "nowhere"), "$.trucks[1].depot"),
+    ("unknown zone in permits", _set("trucks.0.permits", ["moon"]), "$.trucks[0].permits[0]"),
+    ("duplicate id", _set("shipments.1.id", "S1"), "duplicate id 'S1'"),
+    ("inverted window", _set("trucks.0.available", [900, 400]), "ends before it starts"),
+    ("due before ready", _set("shipments.0.due", 100), "$.shipments[0].due"),
+    ("negative quantity", _set("shipments.0.quantity", {"t": -4}), "$.shipments[0].quantity.t"),
+    ("unknown dimension", _set("shipments.0.quantity", {"m3": 4}), "no truck has capacity dimension 'm3'"),
+    ("latitude out of range", _set("places.1.lat", 129.25), "$.places[1]"),
+    ("lon/lat swapped", lambda d: d["places"][2].update(lon=29.45, lat=120.15), "swapped"),
+    ("unclosed polygon", _set("zones.0.polygon", [[[120.0, 29.3], [120.1, 29.3], [120.1, 29.4], [120.0, 29.4]]]), "not closed"),
+    (
+        "self-intersecting polygon",
+        _set("zones.0.polygon", [[[120.0, 29.3], [120.1, 29.4], [120.1, 29.3], [120.0, 29.4], [120.0, 29.3]]]),
+        "invalid polygon",
+    ),
+    (
+        "overlapping zones",
+        _set("zones.1.polygon", [[[120.05, 29.3], [120.26, 29.3], [120.26, 29.36], [120.05, 29.36], [120.05, 29.3]]]),
+        "overlaps",
+    ),
+    ("checkpoint off the boundary", _set("checkpoints.0.lon", 119.9), "from the boundary"),
+    ("negative delay", _set("checkpoints.1.delay", -5), "$.checkpoints[1].delay"),
+    ("start without offset", _set("start", "2022-08-12T00:00:00"), "UTC offset"),
+    ("no trucks", _set("trucks", []), "$.trucks"),
+    ("same origin and destination", _set("shipments.0.destination", "sup1"), "same place"),
+    ("relay station in a permit zone", _set("relay_stations.0.zone", "park"), "not closed_loop"),
+    (
+        "place enclosed in a zone without checkpoints",
+        lambda d: d.update(checkpoints=[c for c in d["checkpoints"] if c["zone"] != "park"]),
+        "'park_factory' cannot be reached",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "expected"), FAULTS, ids=[f[0] for f in FAULTS])
+def test_fault_gets_clear_message(
+    name: str, change: Callable[[dict[str, Any]], None], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each fault exits 2 with one message naming where it is, and writes no plan."""
+    data = copy.deepcopy(BASE)
+    change(data)
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(data))
+    out = tmp_path / "plan.json"
+    code = main(["solve", str(inst), "-o", str(out), "-q", "--time-limit", "1"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert expected in " ".join(err.split()), err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) <= 2
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [inst]
+
+
+def test_unreachable_place_on_roads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A place on a road node that no road joins to the depots is named."""
+    root = DATA.parents[1]
+    demo = json.loads((root / "instances" / "yiwu-demo.json").read_text())
+    nodes = json.loads((root / "data" / "yiwu" / "nodes.geojson").read_text())
+    nodes["features"].append(
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [120.4, 29.1]}, "properties": {"id": "island"}}
+    )
+    (tmp_path / "nodes.geojson").write_text(json.dumps(nodes))
+    demo["network"] = {"mode": "road", "nodes": "nodes.geojson", "edges": str(root / "data" / "yiwu" / "edges.geojson")}
+    demo["places"].append({"id": "island", "lon": 120.4, "lat": 29.1, "node": "island"})
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(demo))
+    assert main(["solve", str(inst), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "$.places[15]" in err and "cannot be reached" in err
+
+
+def test_place_far_from_roads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A place with no node, far from every road node, is named with its distance."""
+    root = DATA.parents[1]
+    demo = json.loads((root / "instances" / "yiwu-demo.json").read_text())
+    demo["network"]["nodes"] = str(root / "data" / "yiwu" / "nodes.geojson")
+    demo["network"]["edges"] = str(root / "data" / "yiwu" / "edges.geojson")
+    demo["places"].append({"id": "far", "lon": 121.0, "lat": 28.5})
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(demo))
+    assert main(["solve", str(inst), "-q"]) == 2
+    assert "km from the nearest road node" in " ".join(capsys.readouterr().err.split())
+
+
+def test_invalid_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Broken JSON is reported with its line and column."""
+    inst = tmp_path / "bad.json"
+    inst.write_text('{"name": "x",\n "start": }')
+    assert main(["solve", str(inst), "-q"]) == 2
+    assert "line 2" in capsys.readouterr().err
+
+
+def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A missing instance file is one message, exit 2."""
+    assert main(["solve", str(tmp_path / "none.json"), "-q"]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_missing_network_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A road network file that is not there is named."""
+    data = copy.deepcopy(BASE)
+    data["network"] = {"mode": "road", "nodes": "nodes.geojson", "edges": "edges.geojson"}
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(data))
+    assert main(["solve", str(inst), "-q"]) == 2
+    assert "nodes.geojson" in capsys.readouterr().err
+
+
+def test_bad_solver_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown strategy in a solver configuration is named."""
+    cfg = tmp_path / "x.toml"
+    cfg.write_text('metaheuristic = "MAGIC"\n')
+    assert main(["solve", str(DATA / "small-straight.json"), "--solver", str(cfg), "-q"]) == 2
+    assert "metaheuristic" in capsys.readouterr().err
