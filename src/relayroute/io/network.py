@@ -132,14 +132,22 @@ def _from_osmnx(mg: Any) -> nx.DiGraph:
     """Collapse an osmnx MultiDiGraph to our DiGraph, keeping the fastest parallel edge."""
     import osmnx as ox
 
-    mg = ox.routing.add_edge_speeds(mg, hwy_speeds=ROAD_CLASS_KMH, fallback=FALLBACK_KMH)
-    mg = ox.routing.add_edge_travel_times(mg)
+    if any("highway" in d for _, _, d in mg.edges(data=True)):
+        # maxspeed where tagged, else the mean of its class, else our class table
+        mg = ox.routing.add_edge_speeds(mg, hwy_speeds=ROAD_CLASS_KMH, fallback=FALLBACK_KMH)
     g = nx.DiGraph()
     for nid, data in mg.nodes(data=True):
         g.add_node(str(nid), lon=float(data["x"]), lat=float(data["y"]))
     for u, v, data in mg.edges(data=True):
         su, sv = str(u), str(v)
-        minutes = max(float(data["travel_time"]) / 60.0, 1e-3)
+        hwy = data.get("highway", "")
+        road_class = hwy[0] if isinstance(hwy, list) else str(hwy)
+        if road_class not in ROAD_CLASS_KMH:
+            continue  # footways, cycleways, tracks and untagged ways carry no trucks
+        speed = data.get("speed_kph")
+        if speed is None or not speed > 0:
+            speed = ROAD_CLASS_KMH.get(road_class, FALLBACK_KMH)
+        minutes = max(float(data["length"]) / 1000.0 / float(speed) * 60.0, 1e-3)
         if g.has_edge(su, sv) and g.edges[su, sv]["minutes"] <= minutes:
             continue
         geom = data.get("geometry")
@@ -148,17 +156,17 @@ def _from_osmnx(mg: Any) -> nx.DiGraph:
             if geom is not None
             else [(g.nodes[su]["lon"], g.nodes[su]["lat"]), (g.nodes[sv]["lon"], g.nodes[sv]["lat"])]
         )
-        hwy = data.get("highway", "")
         g.add_edge(
             su,
             sv,
             km=float(data["length"]) / 1000.0,
             minutes=minutes,
             closed=False,
-            road_class=hwy[0] if isinstance(hwy, list) else str(hwy),
-            speed_kmh=float(data["speed_kph"]),
+            road_class=road_class,
+            speed_kmh=float(speed),
             coords=coords,
         )
+    g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])
     return g
 
 

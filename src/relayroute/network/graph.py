@@ -68,6 +68,7 @@ class Network:
     place_node: dict[str, str]
     zone_policy: dict[str, str]
     checkpoint_zone: dict[str, str] = field(default_factory=dict)
+    euclid_speed: float = 1.0
     uncontrolled: list[tuple[str, str]] = field(default_factory=list)
 
     def gate_node(self, checkpoint: str) -> str:
@@ -97,8 +98,15 @@ def build_network(inst: Instance, base: Path | None = None) -> Network:
         g = nx.DiGraph()
         for p in inst.places:
             g.add_node(p.id, lon=p.lon, lat=p.lat)
-        net = Network("euclidean", g, {p.id: None for p in inst.places}, {}, {p.id: p.id for p in inst.places}, policy)
-        return net
+        return Network(
+            "euclidean",
+            g,
+            {p.id: None for p in inst.places},
+            {},
+            {p.id: p.id for p in inst.places},
+            policy,
+            euclid_speed=spec.speed,
+        )
     if spec.mode == "road":
         g = _read_road(inst, base)
         place_node = _snap(inst, g, "places")

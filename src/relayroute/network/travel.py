@@ -116,7 +116,6 @@ class TravelTable:
         places: list[str],
         delays: dict[str, float],
         closed: set[str],
-        euclid_speed: float = 1.0,
     ) -> None:
         self.net = net
         self.profile = profile
@@ -133,7 +132,7 @@ class TravelTable:
             xy = np.array([(net.graph.nodes[p]["lon"], net.graph.nodes[p]["lat"]) for p in places]).reshape(-1, 2)
             dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
             self.km = dist
-            self.minutes = dist / euclid_speed
+            self.minutes = dist / net.euclid_speed
             return
         self.graph = profile_graph(net, profile, delays, closed)
         nodes = [net.place_node[p] for p in places]

@@ -95,7 +95,7 @@ def build_problem(inst: Instance, base: Path | None = None, net: Network | None 
     delays = {c.id: c.delay for c in inst.checkpoints}
     closed = {c.id for c in inst.checkpoints if c.closed}
     tables = {
-        prof: TravelTable(net, prof, sites, delays, closed, euclid_speed=inst.network.speed)
+        prof: TravelTable(net, prof, sites, delays, closed)
         for prof in set(profiles.values())
     }
     prob = Problem(inst, net, profiles, tables)
