@@ -1,0 +1,5 @@
+import sys
+
+from relayroute.cli import main
+
+sys.exit(main())

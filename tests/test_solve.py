@@ -1,0 +1,97 @@
+"""The routing solver: served, unserved with reasons, permits, deadlines, determinism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from relayroute.io.instance import LoadedInstance, instance_from_data
+from relayroute.io.plan import plan_to_json
+from relayroute.model.plan import Plan
+from relayroute.solve import SolverConfig, read_config, solve
+from relayroute.validate import validate
+
+from .conftest import QUICK, ROOT
+
+
+def test_demo_relay_shipments_unserved_with_reason(demo: LoadedInstance, demo_plan: Plan) -> None:
+    """Shipments to or from closed Yiwu are unserved 'needs a relay station'; all others are served."""
+    inst = demo.instance
+    closed = {"yiwu_futian", "yiwu_choujiang", "yiwu_beiyuan"}
+    needs = {s.id for s in inst.shipments if {s.origin, s.destination} & closed}
+    assert needs
+    unserved = {u.shipment: u for u in demo_plan.unserved}
+    assert set(unserved) == needs
+    assert all(u.reason == "needs_relay_station" and "needs a relay station" in u.detail for u in unserved.values())
+    assert demo_plan.kpis.served == len(inst.shipments) - len(needs)
+
+
+def test_permit_shipments_ride_permit_trucks(demo: LoadedInstance, demo_plan: Plan) -> None:
+    """Shipments to or from the Dongyang permit zone go on trucks holding its permit."""
+    inst = demo.instance
+    permit_places = {"dongyang", "dongyang_dev"}
+    for o in demo_plan.shipments:
+        s = inst.shipments_by_id[o.shipment]
+        if {s.origin, s.destination} & permit_places:
+            assert "dongyang" in inst.trucks_by_id[o.truck].permits
+
+
+def test_lower_bound_below_delay(demo_plan: Plan, small_plan: Plan) -> None:
+    """The delay lower bound never exceeds the plan's weighted delay."""
+    for plan in (demo_plan, small_plan):
+        assert plan.kpis.delay_lower_bound <= plan.kpis.weighted_delay + 1e-6
+
+
+def test_deterministic_for_fixed_config(small: LoadedInstance) -> None:
+    """Two runs with the same configuration and seed give the same plan (bar solve time)."""
+
+    def body(plan: Plan) -> dict:
+        data = json.loads(plan_to_json(plan))
+        data["kpis"].pop("solve_seconds")
+        return data
+
+    assert body(solve(small, QUICK)) == body(solve(small, QUICK))
+
+
+def test_hard_deadline_kept_or_unserved(small: LoadedInstance) -> None:
+    """A deadline no truck can meet leaves the shipment unserved with that reason."""
+    data = json.loads((Path(__file__).parent / "data" / "small-straight.json").read_text())
+    data["shipments"][0]["deadline"] = 430  # ready 420, the trip alone takes longer
+    loaded = LoadedInstance(instance_from_data(data), small.base, "x")
+    plan = solve(loaded, QUICK)
+    reasons = {u.shipment: u.reason for u in plan.unserved}
+    assert reasons["S1"] == "deadline_unreachable"
+    assert validate(loaded.instance, plan, loaded.base).ok
+
+
+def test_capacity_too_small_unserved(small: LoadedInstance) -> None:
+    """A shipment bigger than every truck is unserved with reason no_truck_capacity."""
+    data = json.loads((Path(__file__).parent / "data" / "small-straight.json").read_text())
+    data["shipments"][0]["quantity"] = {"t": 50}
+    loaded = LoadedInstance(instance_from_data(data), small.base, "x")
+    plan = solve(loaded, QUICK)
+    assert {u.shipment: u.reason for u in plan.unserved}["S1"] == "no_truck_capacity"
+
+
+def test_pool_count_limits_trucks(small: LoadedInstance) -> None:
+    """An outside pool of one driver puts at most one truck on the road."""
+    data = json.loads((Path(__file__).parent / "data" / "small-straight.json").read_text())
+    data["driver_pools"][0]["count"] = 1
+    data["shipments"][1]["due"] = 500  # pressure to use a second truck
+    loaded = LoadedInstance(instance_from_data(data), small.base, "x")
+    plan = solve(loaded, QUICK)
+    assert plan.kpis.trucks_used <= 1
+    assert validate(loaded.instance, plan, loaded.base).ok
+
+
+def test_configurations_in_solvers_folder_load() -> None:
+    """Every TOML in solvers/ is a valid configuration; default.toml equals the built-in default."""
+    configs = {p.stem: read_config(p) for p in (ROOT / "solvers").glob("*.toml")}
+    assert {"default", "fast"} <= set(configs)
+    assert configs["default"] == SolverConfig()
+
+
+def test_objective_override(small: LoadedInstance) -> None:
+    """A configuration's objective weights override the instance's, key by key."""
+    plan = solve(small, QUICK.model_copy(update={"objective": {"truck": 500.0}}))
+    assert plan.kpis.trucks_used == 1
