@@ -14,16 +14,30 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DETOUR = 1.25  # road km per straight-line km, a common rural figure
-TRUCK_KMH = {"expressway": 80.0, "national": 50.0, "provincial": 45.0, "urban": 30.0, "access": 25.0}
+TRUCK_KMH = {
+    "expressway": 80.0,
+    "national": 50.0,
+    "provincial": 45.0,
+    "urban": 30.0,
+    "access": 25.0,
+}
 
 
 def haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
     lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
-def write_region(name: str, nodes: dict[str, tuple[float, float, str]], roads: list[tuple[str, str, str]], note: str) -> None:
+def write_region(
+    name: str,
+    nodes: dict[str, tuple[float, float, str]],
+    roads: list[tuple[str, str, str]],
+    note: str,
+) -> None:
     folder = ROOT / "data" / name
     folder.mkdir(parents=True, exist_ok=True)
     node_features = [

@@ -53,18 +53,32 @@ FAULTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("inverted window", _set("trucks.0.available", [900, 400]), "ends before it starts"),
     ("due before ready", _set("shipments.0.due", 100), "$.shipments[0].due"),
     ("negative quantity", _set("shipments.0.quantity", {"t": -4}), "$.shipments[0].quantity.t"),
-    ("unknown dimension", _set("shipments.0.quantity", {"m3": 4}), "no truck has capacity dimension 'm3'"),
+    (
+        "unknown dimension",
+        _set("shipments.0.quantity", {"m3": 4}),
+        "no truck has capacity dimension 'm3'",
+    ),
     ("latitude out of range", _set("places.1.lat", 129.25), "$.places[1]"),
     ("lon/lat swapped", lambda d: d["places"][2].update(lon=29.45, lat=120.15), "swapped"),
-    ("unclosed polygon", _set("zones.0.polygon", [[[120.0, 29.3], [120.1, 29.3], [120.1, 29.4], [120.0, 29.4]]]), "not closed"),
+    (
+        "unclosed polygon",
+        _set("zones.0.polygon", [[[120.0, 29.3], [120.1, 29.3], [120.1, 29.4], [120.0, 29.4]]]),
+        "not closed",
+    ),
     (
         "self-intersecting polygon",
-        _set("zones.0.polygon", [[[120.0, 29.3], [120.1, 29.4], [120.1, 29.3], [120.0, 29.4], [120.0, 29.3]]]),
+        _set(
+            "zones.0.polygon",
+            [[[120.0, 29.3], [120.1, 29.4], [120.1, 29.3], [120.0, 29.4], [120.0, 29.3]]],
+        ),
         "invalid polygon",
     ),
     (
         "overlapping zones",
-        _set("zones.1.polygon", [[[120.05, 29.3], [120.26, 29.3], [120.26, 29.36], [120.05, 29.36], [120.05, 29.3]]]),
+        _set(
+            "zones.1.polygon",
+            [[[120.05, 29.3], [120.26, 29.3], [120.26, 29.36], [120.05, 29.36], [120.05, 29.3]]],
+        ),
         "overlaps",
     ),
     ("checkpoint off the boundary", _set("checkpoints.0.lon", 119.9), "from the boundary"),
@@ -83,7 +97,11 @@ FAULTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
 
 @pytest.mark.parametrize(("name", "change", "expected"), FAULTS, ids=[f[0] for f in FAULTS])
 def test_fault_gets_clear_message(
-    name: str, change: Callable[[dict[str, Any]], None], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    name: str,
+    change: Callable[[dict[str, Any]], None],
+    expected: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Each fault exits 2 with one message naming where it is, and writes no plan."""
     data = copy.deepcopy(BASE)
@@ -107,10 +125,18 @@ def test_unreachable_place_on_roads(tmp_path: Path, capsys: pytest.CaptureFixtur
     demo = json.loads((root / "instances" / "yiwu-demo.json").read_text())
     nodes = json.loads((root / "data" / "yiwu" / "nodes.geojson").read_text())
     nodes["features"].append(
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [120.4, 29.1]}, "properties": {"id": "island"}}
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [120.4, 29.1]},
+            "properties": {"id": "island"},
+        }
     )
     (tmp_path / "nodes.geojson").write_text(json.dumps(nodes))
-    demo["network"] = {"mode": "road", "nodes": "nodes.geojson", "edges": str(root / "data" / "yiwu" / "edges.geojson")}
+    demo["network"] = {
+        "mode": "road",
+        "nodes": "nodes.geojson",
+        "edges": str(root / "data" / "yiwu" / "edges.geojson"),
+    }
     demo["places"].append({"id": "island", "lon": 120.4, "lat": 29.1, "node": "island"})
     inst = tmp_path / "bad.json"
     inst.write_text(json.dumps(demo))

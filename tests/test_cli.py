@@ -17,7 +17,9 @@ from .conftest import DATA
 SMALL = str(DATA / "small-straight.json")
 
 
-def test_solve_writes_plan_and_prints_kpis(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_solve_writes_plan_and_prints_kpis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`solve -o` writes a plan that `validate` accepts, and prints the KPI table."""
     out = tmp_path / "plan.json"
     assert main(["solve", SMALL, "-o", str(out), "--time-limit", "2"]) == 0
@@ -25,7 +27,16 @@ def test_solve_writes_plan_and_prints_kpis(tmp_path: Path, capsys: pytest.Captur
     assert "weighted delay" in text and "validated: ok" in text
     plan = json.loads(out.read_text())
     assert plan["format"] == "relayroute-plan/1"
-    assert set(plan["kpis"]) >= {"weighted_delay", "delay_lower_bound", "served", "unserved", "on_time_share", "km", "trucks_used", "solve_seconds"}
+    assert set(plan["kpis"]) >= {
+        "weighted_delay",
+        "delay_lower_bound",
+        "served",
+        "unserved",
+        "on_time_share",
+        "km",
+        "trucks_used",
+        "solve_seconds",
+    }
     assert main(["validate", SMALL, str(out)]) == 0
 
 
@@ -59,5 +70,7 @@ def test_schema_prints_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_console_script_version() -> None:
     """The installed console script answers --version."""
-    res = subprocess.run([sys.executable, "-m", "relayroute.cli", "--version"], capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "relayroute.cli", "--version"], capture_output=True, text=True
+    )
     assert res.returncode == 0 and __version__ in res.stdout

@@ -24,7 +24,9 @@ OSM_OAK = DATA / "West-Oakland.osm.bz2"
 def _table(loaded: LoadedInstance, profile: Profile) -> TravelTable:
     inst = loaded.instance
     net = build_network(inst, loaded.base)
-    return TravelTable(net, profile, [p.id for p in inst.places], {c.id: c.delay for c in inst.checkpoints}, set())
+    return TravelTable(
+        net, profile, [p.id for p in inst.places], {c.id: c.delay for c in inst.checkpoints}, set()
+    )
 
 
 def test_node_zones_by_spatial_join(demo: LoadedInstance) -> None:
@@ -62,7 +64,13 @@ def test_closed_checkpoint_blocks(demo: LoadedInstance) -> None:
     inst = demo.instance
     net = build_network(inst, demo.base)
     closed = {c.id for c in inst.checkpoints if c.zone == "dongyang"}
-    table = TravelTable(net, Profile(permits=frozenset({"dongyang"})), ["jinhua", "dongyang"], {c.id: c.delay for c in inst.checkpoints}, closed)
+    table = TravelTable(
+        net,
+        Profile(permits=frozenset({"dongyang"})),
+        ["jinhua", "dongyang"],
+        {c.id: c.delay for c in inst.checkpoints},
+        closed,
+    )
     assert not table.reachable("jinhua", "dongyang")
 
 
@@ -70,16 +78,29 @@ def test_uncontrolled_crossing_is_closed(demo: LoadedInstance, tmp_path: Path) -
     """A road straight into a permit zone, away from any checkpoint, is not usable."""
     edges = json.loads((ROOT / "data/yiwu/edges.geojson").read_text())
     edges["features"].append(
-        {"type": "Feature", "geometry": None,
-         "properties": {"from": "j_east", "to": "dongyang_dev", "km": 6.0, "minutes": 5.0}}
+        {
+            "type": "Feature",
+            "geometry": None,
+            "properties": {"from": "j_east", "to": "dongyang_dev", "km": 6.0, "minutes": 5.0},
+        }
     )
     (tmp_path / "edges.geojson").write_text(json.dumps(edges))
     data = json.loads((ROOT / "instances/yiwu-demo.json").read_text())
-    data["network"] = {"mode": "road", "nodes": str(ROOT / "data/yiwu/nodes.geojson"), "edges": str(tmp_path / "edges.geojson")}
+    data["network"] = {
+        "mode": "road",
+        "nodes": str(ROOT / "data/yiwu/nodes.geojson"),
+        "edges": str(tmp_path / "edges.geojson"),
+    }
     inst = instance_from_data(data)
     net = build_network(inst, tmp_path)
     assert ("j_east", "dongyang_dev") in net.uncontrolled
-    table = TravelTable(net, Profile(permits=frozenset({"dongyang"})), ["j_east", "dongyang_dev"] if False else ["jinhua", "dongyang_dev"], {c.id: c.delay for c in inst.checkpoints}, set())
+    table = TravelTable(
+        net,
+        Profile(permits=frozenset({"dongyang"})),
+        ["j_east", "dongyang_dev"] if False else ["jinhua", "dongyang_dev"],
+        {c.id: c.delay for c in inst.checkpoints},
+        set(),
+    )
     route = table.route("jinhua", "dongyang_dev")
     assert route.crossings, "the route must still go through a checkpoint"
 
@@ -90,11 +111,14 @@ def test_straight_line_routes_around_closed_zone(small: LoadedInstance) -> None:
     route = table.route("sup1", "cust1")
     assert any(n.startswith("waypoint:city") for n in route.nodes)
     direct = _table(small, Profile()).route("depot", "sup1")
-    from relayroute.network import haversine_km
     import numpy as np
 
+    from relayroute.network import haversine_km
+
     a, b = small.instance.places_by_id["depot"], small.instance.places_by_id["sup1"]
-    km = float(haversine_km(np.array([a.lon]), np.array([a.lat]), np.array([b.lon]), np.array([b.lat]))[0])
+    km = float(
+        haversine_km(np.array([a.lon]), np.array([a.lat]), np.array([b.lon]), np.array([b.lat]))[0]
+    )
     assert direct.km == pytest.approx(km * 1.3)
     assert direct.minutes == pytest.approx(km * 1.3 / 50 * 60)
 
@@ -102,11 +126,26 @@ def test_straight_line_routes_around_closed_zone(small: LoadedInstance) -> None:
 def test_euclidean_mode() -> None:
     """Euclidean mode: plain x/y distance, minutes = distance / speed."""
     data = {
-        "name": "e", "start": "2022-01-01T00:00:00+00:00", "network": {"mode": "euclidean", "speed": 2},
-        "places": [{"id": "a", "lon": 0, "lat": 0}, {"id": "b", "lon": 30, "lat": 40}, {"id": "c", "lon": 300, "lat": 400}],
+        "name": "e",
+        "start": "2022-01-01T00:00:00+00:00",
+        "network": {"mode": "euclidean", "speed": 2},
+        "places": [
+            {"id": "a", "lon": 0, "lat": 0},
+            {"id": "b", "lon": 30, "lat": 40},
+            {"id": "c", "lon": 300, "lat": 400},
+        ],
         "depots": [{"id": "d", "place": "a"}],
         "trucks": [{"id": "t", "depot": "d", "capacity": {"q": 10}, "available": [0, 1000]}],
-        "shipments": [{"id": "s", "origin": "b", "destination": "c", "quantity": {"q": 1}, "ready": 0, "due": 500}],
+        "shipments": [
+            {
+                "id": "s",
+                "origin": "b",
+                "destination": "c",
+                "quantity": {"q": 1},
+                "ready": 0,
+                "due": 500,
+            }
+        ],
     }
     loaded = LoadedInstance(instance_from_data(data), Path.cwd(), "x")
     table = _table(loaded, Profile())
@@ -120,7 +159,9 @@ def test_euclidean_mode() -> None:
 def test_nodes_edges_csv(tmp_path: Path) -> None:
     """CSV node and edge tables read like GeoJSON; two-way unless oneway."""
     (tmp_path / "n.csv").write_text("id,lon,lat\na,120.0,29.0\nb,120.1,29.0\nc,120.2,29.0\n")
-    (tmp_path / "e.csv").write_text("from,to,km,minutes,closed,oneway\na,b,10,12,false,false\nb,c,10,12,true,true\n")
+    (tmp_path / "e.csv").write_text(
+        "from,to,km,minutes,closed,oneway\na,b,10,12,false,false\nb,c,10,12,true,true\n"
+    )
     g = read_nodes_edges(tmp_path / "n.csv", tmp_path / "e.csv")
     assert g.has_edge("b", "a") and g.has_edge("b", "c") and not g.has_edge("c", "b")
     assert g.edges["b", "c"]["closed"] and not g.edges["a", "b"]["closed"]
@@ -154,14 +195,32 @@ def test_plan_on_osm_roads(tmp_path: Path) -> None:
     big = max(nx.strongly_connected_components(g), key=len)
     nodes = sorted(big)[:4]
     data = {
-        "name": "oakland", "start": "2024-01-01T00:00:00-08:00",
+        "name": "oakland",
+        "start": "2024-01-01T00:00:00-08:00",
         "network": {"mode": "road", "osm": str(OSM_OAK)},
-        "places": [{"id": f"p{i}", "lon": g.nodes[n]["lon"], "lat": g.nodes[n]["lat"], "node": n} for i, n in enumerate(nodes)],
+        "places": [
+            {"id": f"p{i}", "lon": g.nodes[n]["lon"], "lat": g.nodes[n]["lat"], "node": n}
+            for i, n in enumerate(nodes)
+        ],
         "depots": [{"id": "d", "place": "p0"}],
         "trucks": [{"id": "t", "depot": "d", "capacity": {"q": 10}, "available": [0, 600]}],
         "shipments": [
-            {"id": "s1", "origin": "p1", "destination": "p2", "quantity": {"q": 1}, "ready": 0, "due": 100},
-            {"id": "s2", "origin": "p2", "destination": "p3", "quantity": {"q": 1}, "ready": 0, "due": 100},
+            {
+                "id": "s1",
+                "origin": "p1",
+                "destination": "p2",
+                "quantity": {"q": 1},
+                "ready": 0,
+                "due": 100,
+            },
+            {
+                "id": "s2",
+                "origin": "p2",
+                "destination": "p3",
+                "quantity": {"q": 1},
+                "ready": 0,
+                "due": 100,
+            },
         ],
     }
     path = tmp_path / "oak.json"

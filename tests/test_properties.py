@@ -38,9 +38,12 @@ def instances(draw: st.DrawFn) -> dict:
         a, b = draw(st.lists(st.sampled_from(ids), min_size=2, max_size=2, unique=True))
         ready = draw(st.integers(360, 900))
         ship = {
-            "id": f"X{k}", "origin": a, "destination": b,
+            "id": f"X{k}",
+            "origin": a,
+            "destination": b,
             "quantity": {"t": draw(st.integers(0, 12))},
-            "ready": ready, "due": ready + draw(st.integers(0, 300)),
+            "ready": ready,
+            "due": ready + draw(st.integers(0, 300)),
             "priority": draw(st.sampled_from([1, 2, 5])),
         }
         if draw(st.booleans()):

@@ -22,7 +22,10 @@ def test_demo_relay_shipments_unserved_with_reason(demo: LoadedInstance, demo_pl
     assert needs
     unserved = {u.shipment: u for u in demo_plan.unserved}
     assert set(unserved) == needs
-    assert all(u.reason == "needs_relay_station" and "needs a relay station" in u.detail for u in unserved.values())
+    assert all(
+        u.reason == "needs_relay_station" and "needs a relay station" in u.detail
+        for u in unserved.values()
+    )
     assert demo_plan.kpis.served == len(inst.shipments) - len(needs)
 
 

@@ -21,7 +21,9 @@ def _route_with(plan: Plan, kind: str):  # the first route with a stop of that k
     return next(r for r in plan.routes if any(s.kind == kind for s in r.stops))
 
 
-def test_solver_plans_validate(small: LoadedInstance, small_plan: Plan, demo: LoadedInstance, demo_plan: Plan) -> None:
+def test_solver_plans_validate(
+    small: LoadedInstance, small_plan: Plan, demo: LoadedInstance, demo_plan: Plan
+) -> None:
     """Plans the solver makes for the fixtures pass every rule."""
     assert validate(small.instance, small_plan, small.base).ok
     report = validate(demo.instance, demo_plan, demo.base)
@@ -82,7 +84,12 @@ def test_r3_over_capacity(small: LoadedInstance, small_plan: Plan) -> None:
     inst = small.instance
     truck = small_plan.routes[0].truck
     smaller = inst.model_copy(
-        update={"trucks": [t.model_copy(update={"capacity": {"t": 1.0}}) if t.id == truck else t for t in inst.trucks]}
+        update={
+            "trucks": [
+                t.model_copy(update={"capacity": {"t": 1.0}}) if t.id == truck else t
+                for t in inst.trucks
+            ]
+        }
     )
     assert "R3" in validate(smaller, small_plan, small.base).rules()
 
@@ -153,7 +160,13 @@ def test_r5_outside_driver_in_closed_zone(small: LoadedInstance, small_plan: Pla
         leg = r.legs[0]
         # Detour through the closed city's factory on the way to the first stop.
         factory = next(pl for pl in small.instance.places if pl.id == "city_factory")
-        leg.path = [leg.path[0], "checkpoint:cp_city_w", "city_factory", "checkpoint:cp_city_w", leg.path[-1]]
+        leg.path = [
+            leg.path[0],
+            "checkpoint:cp_city_w",
+            "city_factory",
+            "checkpoint:cp_city_w",
+            leg.path[-1],
+        ]
         cp = (120.00, 29.35)
         leg.coords = [leg.coords[0], cp, (factory.lon, factory.lat), cp, leg.coords[-1]]
 
@@ -181,7 +194,9 @@ def test_r9_closed_checkpoint(small: LoadedInstance, small_plan: Plan) -> None:
     used = {c.checkpoint for r in small_plan.routes for leg in r.legs for c in leg.crossings}
     assert used, "the fixture plan must cross a checkpoint"
     closed = inst.model_copy(
-        update={"checkpoints": [c.model_copy(update={"closed": c.id in used}) for c in inst.checkpoints]}
+        update={
+            "checkpoints": [c.model_copy(update={"closed": c.id in used}) for c in inst.checkpoints]
+        }
     )
     assert "R9" in validate(closed, small_plan, small.base).rules()
 
@@ -193,7 +208,8 @@ def test_r9_checkpoint_hours(small: LoadedInstance, small_plan: Plan) -> None:
     night = inst.model_copy(
         update={
             "checkpoints": [
-                c.model_copy(update={"hours": [(0.0, 60.0)]}) if c.id in used else c for c in inst.checkpoints
+                c.model_copy(update={"hours": [(0.0, 60.0)]}) if c.id in used else c
+                for c in inst.checkpoints
             ]
         }
     )
@@ -203,7 +219,9 @@ def test_r9_checkpoint_hours(small: LoadedInstance, small_plan: Plan) -> None:
 def test_r9_no_pass(small: LoadedInstance, small_plan: Plan) -> None:
     """Entering the permit zone with a truck that holds no permit is rejected under R9."""
     inst = small.instance
-    no_permits = inst.model_copy(update={"trucks": [t.model_copy(update={"permits": []}) for t in inst.trucks]})
+    no_permits = inst.model_copy(
+        update={"trucks": [t.model_copy(update={"permits": []}) for t in inst.trucks]}
+    )
     assert "R9" in validate(no_permits, small_plan, small.base).rules()
 
 
@@ -226,7 +244,10 @@ def test_r12_outside_availability(small: LoadedInstance, small_plan: Plan) -> No
     truck = small_plan.routes[0].truck
     short = inst.model_copy(
         update={
-            "trucks": [t.model_copy(update={"available": (360.0, 500.0)}) if t.id == truck else t for t in inst.trucks]
+            "trucks": [
+                t.model_copy(update={"available": (360.0, 500.0)}) if t.id == truck else t
+                for t in inst.trucks
+            ]
         }
     )
     assert "R12" in validate(short, small_plan, small.base).rules()
@@ -235,8 +256,14 @@ def test_r12_outside_availability(small: LoadedInstance, small_plan: Plan) -> No
 def test_r12_max_duty(small: LoadedInstance, small_plan: Plan) -> None:
     """A duty longer than the pool's max duty is rejected under R12."""
     inst = small.instance
-    pools = [p.model_copy(update={"max_duty": 30.0}) if p.kind == "outside" else p for p in inst.driver_pools]
-    assert "R12" in validate(inst.model_copy(update={"driver_pools": pools}), small_plan, small.base).rules()
+    pools = [
+        p.model_copy(update={"max_duty": 30.0}) if p.kind == "outside" else p
+        for p in inst.driver_pools
+    ]
+    assert (
+        "R12"
+        in validate(inst.model_copy(update={"driver_pools": pools}), small_plan, small.base).rules()
+    )
 
 
 def test_r12_closed_road(demo: LoadedInstance, demo_plan: Plan, tmp_path) -> None:
@@ -251,7 +278,9 @@ def test_r12_closed_road(demo: LoadedInstance, demo_plan: Plan, tmp_path) -> Non
             f["properties"]["closed"] = True
     (tmp_path / "edges.geojson").write_text(json.dumps(edges))
     nodes = demo.base / demo.instance.network.nodes
-    net = demo.instance.network.model_copy(update={"edges": str(tmp_path / "edges.geojson"), "nodes": str(nodes)})
+    net = demo.instance.network.model_copy(
+        update={"edges": str(tmp_path / "edges.geojson"), "nodes": str(nodes)}
+    )
     closed = demo.instance.model_copy(update={"network": net})
     assert "R12" in validate(closed, demo_plan, demo.base).rules()
 

@@ -7,7 +7,6 @@ import json
 import os
 import sys
 
-
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -73,7 +72,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
                 best[:] = [objective]
             progress.update(task, completed=min(elapsed, limit), best=f"{best[0]:,.2f}")
 
-        plan = solve(loaded, config, time_limit=args.time_limit, on_solution=on_solution, problem=prob)
+        plan = solve(
+            loaded, config, time_limit=args.time_limit, on_solution=on_solution, problem=prob
+        )
     report = validate(loaded.instance, plan, loaded.base)
     if args.output:
         write_plan(plan, args.output)
@@ -84,7 +85,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
             for u in plan.unserved:
                 reasons[u.reason] = reasons.get(u.reason, 0) + 1
             console.print("unserved: " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())))
-        console.print("validated: ok" if report.ok else f"[red]validation found {len(report.violations)} violation(s)[/]")
+        console.print(
+            "validated: ok"
+            if report.ok
+            else f"[red]validation found {len(report.violations)} violation(s)[/]"
+        )
         if args.output:
             console.print(f"plan written to {args.output}")
     for v in report.violations:
@@ -100,10 +105,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     loaded = read_instance(args.instance)
     plan = read_plan(args.plan)
     if plan.instance.sha256 != loaded.sha256:
-        err_console.print(f"note: the plan was made for another version of {plan.instance.name} (hash differs)")
+        err_console.print(
+            f"note: the plan was made for another version of {plan.instance.name} (hash differs)"
+        )
     report = validate(loaded.instance, plan, loaded.base)
     if report.ok:
-        console.print(f"{args.plan}: valid ({len(plan.routes)} routes, {plan.kpis.served} shipments served)")
+        console.print(
+            f"{args.plan}: valid ({len(plan.routes)} routes, {plan.kpis.served} shipments served)"
+        )
         return 0
     table = Table(title=f"{len(report.violations)} violation(s)")
     for col in ("rule", "object", "time", "what"):
@@ -124,13 +133,17 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="relayroute", description="Plan freight through relay stations around closed zones.")
+    p = argparse.ArgumentParser(
+        prog="relayroute", description="Plan freight through relay stations around closed zones."
+    )
     p.add_argument("--version", action="version", version=f"relayroute {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("solve", help="plan one day and print its KPIs")
     s.add_argument("instance", help="instance JSON file")
     s.add_argument("-o", "--output", help="write the plan JSON here")
-    s.add_argument("--solver", help="solver configuration TOML (default: built-in balanced default)")
+    s.add_argument(
+        "--solver", help="solver configuration TOML (default: built-in balanced default)"
+    )
     s.add_argument("--time-limit", type=float, help="seconds; overrides the configuration")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress or tables")
     s.set_defaults(func=cmd_solve)
@@ -166,4 +179,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

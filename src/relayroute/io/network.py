@@ -96,7 +96,9 @@ def read_nodes_edges(nodes_path: Path, edges_path: Path) -> nx.DiGraph:
         xs, ys = nodes["lon"].tolist(), nodes["lat"].tolist()
     for row, (nid, x, y) in enumerate(zip(nodes["id"].astype(str), xs, ys)):
         if not (-180 <= float(x) <= 180 and -90 <= float(y) <= 90):
-            raise InputError(f"{nodes_path} row {row + 1}", f"node {nid!r} lon {x}, lat {y} out of range")
+            raise InputError(
+                f"{nodes_path} row {row + 1}", f"node {nid!r} lon {x}, lat {y} out of range"
+            )
         g.add_node(nid, lon=float(x), lat=float(y))
     has_geom = "geometry" in edges.columns
     for row, rec in enumerate(edges.to_dict("records")):
@@ -107,11 +109,16 @@ def read_nodes_edges(nodes_path: Path, edges_path: Path) -> nx.DiGraph:
                 raise InputError(where, f"edge names unknown node {end!r}")
         km, minutes = float(rec["km"]), float(rec["minutes"])
         if not (km >= 0 and minutes > 0):
-            raise InputError(where, f"edge {u}->{v} needs km >= 0 and minutes > 0 (got {km}, {minutes})")
+            raise InputError(
+                where, f"edge {u}->{v} needs km >= 0 and minutes > 0 (got {km}, {minutes})"
+            )
         geom = rec.get("geometry") if has_geom else None
         coords = [tuple(c) for c in geom.coords] if geom is not None and not _isnan(geom) else None
         if coords is None:
-            coords = [(g.nodes[u]["lon"], g.nodes[u]["lat"]), (g.nodes[v]["lon"], g.nodes[v]["lat"])]
+            coords = [
+                (g.nodes[u]["lon"], g.nodes[u]["lat"]),
+                (g.nodes[v]["lon"], g.nodes[v]["lat"]),
+            ]
         attrs = {
             "km": km,
             "minutes": minutes,
@@ -154,7 +161,10 @@ def _from_osmnx(mg: Any) -> nx.DiGraph:
         coords = (
             [tuple(c) for c in geom.coords]
             if geom is not None
-            else [(g.nodes[su]["lon"], g.nodes[su]["lat"]), (g.nodes[sv]["lon"], g.nodes[sv]["lat"])]
+            else [
+                (g.nodes[su]["lon"], g.nodes[su]["lat"]),
+                (g.nodes[sv]["lon"], g.nodes[sv]["lat"]),
+            ]
         )
         g.add_edge(
             su,

@@ -27,7 +27,9 @@ def check_instance(inst: Instance) -> None:
     _shipments(inst)
     if inst.network.mode == "euclidean":
         if inst.zones or inst.checkpoints:
-            raise InputError("$.zones", "zones and checkpoints need lon/lat, not the euclidean mode")
+            raise InputError(
+                "$.zones", "zones and checkpoints need lon/lat, not the euclidean mode"
+            )
     else:
         _coordinates(inst)
         _zones(inst)
@@ -50,7 +52,8 @@ def _unique_ids(inst: Instance) -> None:
         for i, obj in enumerate(getattr(inst, attr)):
             if obj.id in seen:
                 raise InputError(
-                    f"$.{attr}[{i}].id", f"duplicate id {obj.id!r} (first at $.{attr}[{seen[obj.id]}])"
+                    f"$.{attr}[{i}].id",
+                    f"duplicate id {obj.id!r} (first at $.{attr}[{seen[obj.id]}])",
                 )
             seen[obj.id] = i
 
@@ -71,14 +74,18 @@ def _references(inst: Instance) -> None:
     for i, c in enumerate(inst.checkpoints):
         _ref(f"$.checkpoints[{i}].zone", c.zone, zones, "zone")
         if zones[c.zone].policy == "open":
-            raise InputError(f"$.checkpoints[{i}].zone", f"zone {c.zone!r} is open; it has no checkpoints")
+            raise InputError(
+                f"$.checkpoints[{i}].zone", f"zone {c.zone!r} is open; it has no checkpoints"
+            )
     for i, s in enumerate(inst.relay_stations):
         _ref(f"$.relay_stations[{i}].zone", s.zone, zones, "zone")
         if s.zone not in closed:
             raise InputError(f"$.relay_stations[{i}].zone", f"zone {s.zone!r} is not closed_loop")
         _ref(f"$.relay_stations[{i}].place", s.place, places, "place")
         if not (s.driver_swap or s.transload):
-            raise InputError(f"$.relay_stations[{i}]", "a relay station offers driver_swap, transload or both")
+            raise InputError(
+                f"$.relay_stations[{i}]", "a relay station offers driver_swap, transload or both"
+            )
     for i, r in enumerate(inst.rail_stations):
         _ref(f"$.rail_stations[{i}].place", r.place, places, "place")
     rail = {r.id for r in inst.rail_stations}
@@ -91,9 +98,13 @@ def _references(inst: Instance) -> None:
     for i, p in enumerate(inst.driver_pools):
         if p.kind == "loop":
             if p.zone is None:
-                raise InputError(f"$.driver_pools[{i}].zone", "a loop pool is bound to a closed_loop zone")
+                raise InputError(
+                    f"$.driver_pools[{i}].zone", "a loop pool is bound to a closed_loop zone"
+                )
             if p.zone not in closed:
-                raise InputError(f"$.driver_pools[{i}].zone", f"zone {p.zone!r} is not a closed_loop zone")
+                raise InputError(
+                    f"$.driver_pools[{i}].zone", f"zone {p.zone!r} is not a closed_loop zone"
+                )
             _ref(f"$.driver_pools[{i}].station", p.station, stations, "relay station")
         elif p.zone is not None or p.station is not None:
             raise InputError(f"$.driver_pools[{i}]", "an outside pool has no zone or station")
@@ -107,7 +118,9 @@ def _references(inst: Instance) -> None:
                 raise InputError(f"$.trucks[{i}].permits[{k}]", f"zone {z!r} is not a permit zone")
         _ref(f"$.trucks[{i}].driver_pool", t.driver_pool, pools, "driver pool")
         if t.driver_pool is not None and pools[t.driver_pool].kind != "outside":
-            raise InputError(f"$.trucks[{i}].driver_pool", "a truck's own driver comes from an outside pool")
+            raise InputError(
+                f"$.trucks[{i}].driver_pool", "a truck's own driver comes from an outside pool"
+            )
     for i, sh in enumerate(inst.shipments):
         _ref(f"$.shipments[{i}].origin", sh.origin, places, "place")
         _ref(f"$.shipments[{i}].destination", sh.destination, places, "place")
@@ -122,7 +135,9 @@ def _shipments(inst: Instance) -> None:
         if sh.due < sh.ready:
             raise InputError(f"{where}.due", f"due {sh.due:g} is before ready {sh.ready:g}")
         if sh.deadline is not None and sh.deadline < sh.ready:
-            raise InputError(f"{where}.deadline", f"deadline {sh.deadline:g} is before ready {sh.ready:g}")
+            raise InputError(
+                f"{where}.deadline", f"deadline {sh.deadline:g} is before ready {sh.ready:g}"
+            )
         for dim in sh.quantity:
             if dim not in dims:
                 raise InputError(
@@ -157,7 +172,9 @@ def zone_polygon(inst: Instance, index: int) -> Polygon:
         if len(ring) < 4:
             raise InputError(f"{where}[{r}]", f"a ring needs at least 4 positions, got {len(ring)}")
         if tuple(ring[0]) != tuple(ring[-1]):
-            raise InputError(f"{where}[{r}]", "ring is not closed: its last position must equal its first")
+            raise InputError(
+                f"{where}[{r}]", "ring is not closed: its last position must equal its first"
+            )
     poly = Polygon(zone.polygon[0], zone.polygon[1:])
     if not poly.is_valid:
         raise InputError(where, f"invalid polygon: {explain_validity(poly)}")

@@ -10,9 +10,7 @@ Checks that need several objects at once (references, geometry) live in
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
-
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
@@ -33,7 +31,9 @@ Window = Annotated[
     AfterValidator(_check_window),
     Field(description="[from, to] in minutes from the instance start"),
 ]
-Quantity = Annotated[dict[str, Annotated[float, Field(ge=0)]], Field(description="amount per capacity dimension")]
+Quantity = Annotated[
+    dict[str, Annotated[float, Field(ge=0)]], Field(description="amount per capacity dimension")
+]
 
 
 class _Strict(BaseModel):
@@ -45,11 +45,15 @@ class Place(_Strict):
 
     id: Id
     name: str = ""
-    kind: str = Field("site", description="free label: factory, supplier, customer, depot, station…")
+    kind: str = Field(
+        "site", description="free label: factory, supplier, customer, depot, station…"
+    )
     lon: float = Field(description="longitude (x in euclidean mode)")
     lat: float = Field(description="latitude (y in euclidean mode)")
     node: str | None = Field(None, description="road-network node; nearest node when omitted")
-    hours: list[Window] = Field(default_factory=list, description="opening windows; empty = always open")
+    hours: list[Window] = Field(
+        default_factory=list, description="opening windows; empty = always open"
+    )
 
 
 class Zone(_Strict):
@@ -73,7 +77,9 @@ class Checkpoint(_Strict):
     lat: float
     node: str | None = Field(None, description="road-network node of the gate (road mode)")
     delay: Duration = Field(0, description="inspection/disinfection minutes per crossing")
-    hours: list[Window] = Field(default_factory=list, description="open windows; empty = always open")
+    hours: list[Window] = Field(
+        default_factory=list, description="open windows; empty = always open"
+    )
     throughput_per_hour: int | None = Field(None, ge=1)
     closed: bool = False
 
@@ -108,7 +114,9 @@ class RailService(_Strict):
     destination: Id
     departures: list[Minutes] = Field(min_length=1)
     duration: Duration
-    cutoff_minutes: Duration = Field(60, description="goods at the station this long before departure")
+    cutoff_minutes: Duration = Field(
+        60, description="goods at the station this long before departure"
+    )
     capacity: Quantity
     cost: float = Field(0, ge=0, description="cost per departure used")
 
@@ -136,7 +144,9 @@ class Truck(_Strict):
     end_depot: Id | None = None
     capacity: dict[str, Annotated[float, Field(gt=0)]] = Field(min_length=1)
     available: Window
-    permits: list[Id] = Field(default_factory=list, description="permit zones it may get a pass for")
+    permits: list[Id] = Field(
+        default_factory=list, description="permit zones it may get a pass for"
+    )
     driver_pool: Id | None = Field(None, description="outside pool of its driver")
 
 

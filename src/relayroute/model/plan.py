@@ -28,7 +28,9 @@ class Leg(_Model):
     """Driving between two consecutive stops along network nodes."""
 
     path: list[str] = Field(description="network nodes from the first stop's node to the next's")
-    coords: list[tuple[float, float]] = Field(description="lon/lat shape of the leg along the roads")
+    coords: list[tuple[float, float]] = Field(
+        description="lon/lat shape of the leg along the roads"
+    )
     depart: float
     arrive: float
     km: float

@@ -32,7 +32,9 @@ KM_PER_DEGREE = 111.0
 WAYPOINT_OFFSET_KM = 0.3
 
 
-def haversine_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
+def haversine_km(
+    lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
+) -> np.ndarray:
     """Great-circle km between arrays of points (vectorised)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
@@ -93,7 +95,7 @@ def build_network(inst: Instance, base: Path | None = None) -> Network:
     """
     base = base or Path.cwd()
     spec = inst.network
-    policy = {z.id: z.policy for z in inst.zones}
+    policy: dict[str, str] = {z.id: str(z.policy) for z in inst.zones}
     if spec.mode == "euclidean":
         g = nx.DiGraph()
         for p in inst.places:
@@ -115,7 +117,9 @@ def build_network(inst: Instance, base: Path | None = None) -> Network:
         g, place_node, gate_nodes = _visibility_graph(inst)
     gates = {n: c for c, n in gate_nodes.items()}
     node_zone = _node_zones(inst, g)
-    net = Network(spec.mode, g, node_zone, gates, place_node, policy, {c.id: c.zone for c in inst.checkpoints})
+    net = Network(
+        spec.mode, g, node_zone, gates, place_node, policy, {c.id: c.zone for c in inst.checkpoints}
+    )
     _check_gates(inst, net)
     net.uncontrolled = [
         (u, v)
@@ -155,7 +159,10 @@ def _snap(inst: Instance, g: nx.DiGraph, attr: str) -> dict[str, str]:
         pts = shapely.points([(objs[i].lon, objs[i].lat) for i in todo])
         nearest = tree.nearest(pts)
         km = haversine_km(
-            np.array([objs[i].lon for i in todo]), np.array([objs[i].lat for i in todo]), lon[nearest], lat[nearest]
+            np.array([objs[i].lon for i in todo]),
+            np.array([objs[i].lat for i in todo]),
+            lon[nearest],
+            lat[nearest],
         )
         for k, i in enumerate(todo):
             if km[k] > inst.network.snap_km:
@@ -210,24 +217,36 @@ def _visibility_graph(inst: Instance) -> tuple[nx.DiGraph, dict[str, str], dict[
         frac = np.minimum(tol / length, 0.5)[:, None]
         end[mask] = end[mask] + vec * frac
     segments = shapely.linestrings(np.stack([a, b], axis=1))
-    boundary = shapely.union_all([p.boundary for p in polys]) if polys else shapely.GeometryCollection()
+    boundary = (
+        shapely.union_all([p.boundary for p in polys]) if polys else shapely.GeometryCollection()
+    )
     crosses = shapely.intersects(segments, boundary) if polys else np.zeros(len(ii), dtype=bool)
     ok = ~crosses
     # A gate links only to its own zone's inside or to the outside of it.
-    for k in np.flatnonzero(ok & (is_gate[ii] | is_gate[jj])):
-        g_i, o_i = (ii[k], jj[k]) if is_gate[ii[k]] else (jj[k], ii[k])
-        z = gate_zone[names[g_i]]
-        if zone_of[o_i] not in (z, None) and zone_of[o_i] != z:
-            ok[k] = False
+    for e in np.flatnonzero(ok & (is_gate[ii] | is_gate[jj])):
+        g_i, o_i = (int(ii[e]), int(jj[e])) if is_gate[ii[e]] else (int(jj[e]), int(ii[e]))
+        if zone_of[o_i] not in (gate_zone[names[g_i]], None):
+            ok[e] = False
     ii, jj = ii[ok], jj[ok]
-    km = haversine_km(coords[ii, 0], coords[ii, 1], coords[jj, 0], coords[jj, 1]) * spec.detour_factor
+    km = (
+        haversine_km(coords[ii, 0], coords[ii, 1], coords[jj, 0], coords[jj, 1])
+        * spec.detour_factor
+    )
     minutes = np.maximum(km / spec.speed_kmh * 60.0, 1e-3)
     g = nx.DiGraph()
     for name, (x, y) in zip(names, xy):
         g.add_node(name, lon=float(x), lat=float(y))
     for i, j, d, t in zip(ii, jj, km, minutes):
-        pi, pj = (float(coords[i, 0]), float(coords[i, 1])), (float(coords[j, 0]), float(coords[j, 1]))
-        attrs = {"km": float(d), "minutes": float(t), "closed": False, "road_class": "straight_line"}
+        pi, pj = (
+            (float(coords[i, 0]), float(coords[i, 1])),
+            (float(coords[j, 0]), float(coords[j, 1])),
+        )
+        attrs = {
+            "km": float(d),
+            "minutes": float(t),
+            "closed": False,
+            "road_class": "straight_line",
+        }
         g.add_edge(names[i], names[j], coords=[pi, pj], **attrs)
         g.add_edge(names[j], names[i], coords=[pj, pi], **attrs)
     return g, place_node, gate_node

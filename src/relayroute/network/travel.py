@@ -56,7 +56,9 @@ class Route:
     crossings: list[Crossing] = field(default_factory=list)
 
 
-def profile_graph(net: Network, profile: Profile, delays: dict[str, float], closed: set[str]) -> nx.DiGraph:
+def profile_graph(
+    net: Network, profile: Profile, delays: dict[str, float], closed: set[str]
+) -> nx.DiGraph:
     """The graph a profile may drive on, gates split into their two sides.
 
     Parameters
@@ -129,7 +131,9 @@ class TravelTable:
         self._paths: dict[tuple[int, int], list[str | tuple[str, str]]] = {}
         self._delays = delays
         if net.mode == "euclidean":
-            xy = np.array([(net.graph.nodes[p]["lon"], net.graph.nodes[p]["lat"]) for p in places]).reshape(-1, 2)
+            xy = np.array(
+                [(net.graph.nodes[p]["lon"], net.graph.nodes[p]["lat"]) for p in places]
+            ).reshape(-1, 2)
             dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
             self.km = dist
             self.minutes = dist / net.euclid_speed
@@ -145,7 +149,9 @@ class TravelTable:
                     self.minutes[i, j] = dist[dst]
                     path = paths[dst]
                     self._paths[(i, j)] = path
-                    self.km[i, j] = sum(self.graph.edges[a, b]["km"] for a, b in zip(path, path[1:]))
+                    self.km[i, j] = sum(
+                        self.graph.edges[a, b]["km"] for a, b in zip(path, path[1:])
+                    )
 
     def reachable(self, a: str, b: str) -> bool:
         return bool(np.isfinite(self.minutes[self.index[a], self.index[b]]))
@@ -155,9 +161,9 @@ class TravelTable:
         i, j = self.index[a], self.index[b]
         g = self.net.graph
         if self.net.mode == "euclidean":
-            nodes = [a] if i == j else [a, b]
-            coords = [(g.nodes[n]["lon"], g.nodes[n]["lat"]) for n in nodes]
-            return Route(nodes, coords, float(self.km[i, j]), float(self.minutes[i, j]))
+            ends = [a] if i == j else [a, b]
+            shape = [(g.nodes[n]["lon"], g.nodes[n]["lat"]) for n in ends]
+            return Route(ends, shape, float(self.km[i, j]), float(self.minutes[i, j]))
         if i == j or self.net.place_node[a] == self.net.place_node[b]:
             n = self.net.place_node[a]
             return Route([n], [(g.nodes[n]["lon"], g.nodes[n]["lat"])], 0.0, 0.0)
@@ -169,7 +175,12 @@ class TravelTable:
         for k, step in enumerate(raw):
             if k:
                 elapsed += self.graph.edges[raw[k - 1], step]["minutes"]
-            if isinstance(step, tuple) and k and isinstance(raw[k - 1], tuple) and raw[k - 1][0] == step[0]:
+            if (
+                isinstance(step, tuple)
+                and k
+                and isinstance(raw[k - 1], tuple)
+                and raw[k - 1][0] == step[0]
+            ):
                 cp = self.net.gates[step[0]]
                 delay = self._delays[cp]
                 crossings.append(

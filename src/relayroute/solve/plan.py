@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from relayroute import __version__
 from relayroute.model.plan import (
-    KPIs,
     Crossing,
     InstanceRef,
+    KPIs,
     Leg,
     Plan,
     ShipmentOutcome,
@@ -23,13 +23,19 @@ from relayroute.solve.problem import Problem, earliest_in
 from relayroute.solve.routing import Visit
 
 ROUND = 4  # decimals of minutes and km in the plan
+CHECKPOINT_HOURS_DETAIL = (
+    "taken off its truck: waiting for a checkpoint to open would break its deadline, a site's "
+    "hours or the driver's duty (the routing model does not know checkpoint hours yet)"
+)
 
 
 def _r(x: float) -> float:
     return round(float(x), ROUND)
 
 
-def _simulate(prob: Problem, truck_id: str, visits: list[Visit], t0: float) -> tuple[list[Stop], list[Leg]]:
+def _simulate(
+    prob: Problem, truck_id: str, visits: list[Visit], t0: float
+) -> tuple[list[Stop], list[Leg]]:
     inst = prob.inst
     truck = inst.trucks_by_id[truck_id]
     table = prob.table(truck_id)
@@ -40,10 +46,27 @@ def _simulate(prob: Problem, truck_id: str, visits: list[Visit], t0: float) -> t
     load = {d: 0.0 for d in dims}
     driver = f"{truck_id}/driver"
     here = prob.depot_place(truck)
-    stops = [Stop(place=here, kind="start", arrive=_r(t0), start=_r(t0), depart=_r(t0), load=dict(load), driver=driver)]
+    stops = [
+        Stop(
+            place=here,
+            kind="start",
+            arrive=_r(t0),
+            start=_r(t0),
+            depart=_r(t0),
+            load=dict(load),
+            driver=driver,
+        )
+    ]
     legs: list[Leg] = []
     now = t0
-    targets = [(v.kind, v.shipment, ships[v.shipment].origin if v.kind == "pickup" else ships[v.shipment].destination) for v in visits]
+    targets = [
+        (
+            v.kind,
+            v.shipment,
+            ships[v.shipment].origin if v.kind == "pickup" else ships[v.shipment].destination,
+        )
+        for v in visits
+    ]
     targets.append(("end", "", prob.depot_place(truck, end=True)))
     for kind, sid, place in targets:
         route = table.route(here, place)
@@ -55,15 +78,38 @@ def _simulate(prob: Problem, truck_id: str, visits: list[Visit], t0: float) -> t
             passed = reach if opened is None else opened
             wait += passed - reach
             crossings.append(
-                Crossing(checkpoint=c.checkpoint, zone=c.zone, direction=c.direction, arrive=_r(reach), depart=_r(passed + c.delay))
+                Crossing(
+                    checkpoint=c.checkpoint,
+                    zone=c.zone,
+                    direction=c.direction,
+                    arrive=_r(reach),
+                    depart=_r(passed + c.delay),
+                )
             )
         arrive = now + route.minutes + wait
         legs.append(
-            Leg(path=route.nodes, coords=route.coords, depart=_r(now), arrive=_r(arrive), km=_r(route.km),
-                minutes=_r(route.minutes + wait), crossings=crossings)
+            Leg(
+                path=route.nodes,
+                coords=route.coords,
+                depart=_r(now),
+                arrive=_r(arrive),
+                km=_r(route.km),
+                minutes=_r(route.minutes + wait),
+                crossings=crossings,
+            )
         )
         if kind == "end":
-            stops.append(Stop(place=place, kind="end", arrive=_r(arrive), start=_r(arrive), depart=_r(arrive), load=dict(load), driver=driver))
+            stops.append(
+                Stop(
+                    place=place,
+                    kind="end",
+                    arrive=_r(arrive),
+                    start=_r(arrive),
+                    depart=_r(arrive),
+                    load=dict(load),
+                    driver=driver,
+                )
+            )
             break
         sh = ships[sid]
         earliest = max(arrive, sh.ready) if kind == "pickup" else arrive
@@ -74,16 +120,58 @@ def _simulate(prob: Problem, truck_id: str, visits: list[Visit], t0: float) -> t
         for d, q in sh.quantity.items():
             load[d] = _r(load[d] + sign * q)
         stops.append(
-            Stop(place=place, kind=kind, shipments=[sid], arrive=_r(arrive), start=_r(start),
-                 depart=_r(start + service), load=dict(load), driver=driver)
+            Stop(
+                place=place,
+                kind=kind,
+                shipments=[sid],
+                arrive=_r(arrive),
+                start=_r(start),
+                depart=_r(start + service),
+                load=dict(load),
+                driver=driver,
+            )
         )
         now = start + service
         here = place
     return stops, legs
 
 
-def _truck_route(prob: Problem, truck_id: str, visits: list[Visit], t0: float) -> TruckRoute:
-    stops, legs = _simulate(prob, truck_id, visits, t0)
+def _first_fault(prob: Problem, truck_id: str, stops: list[Stop]) -> str | None:
+    """A shipment whose hard limits the simulated route breaks, else None.
+
+    The routing model does not know checkpoint opening hours; waiting for a checkpoint can
+    push a stop past a deadline, a site's hours or the driver's duty. Such a shipment is
+    taken off the route (and reported unserved) rather than planned infeasibly.
+    """
+    inst = prob.inst
+    places = inst.places_by_id
+    ships = inst.shipments_by_id
+    for s in stops[1:-1]:
+        sh = ships[s.shipments[0]]
+        hours = places[s.place].hours
+        if hours and not any(a <= s.start <= b for a, b in hours):
+            return sh.id
+        if s.kind == "delivery" and sh.deadline is not None and s.depart > sh.deadline + 1e-6:
+            return sh.id
+    lo, hi, duty = prob.duty[truck_id]
+    if stops[-1].arrive > hi + 1e-6 or stops[-1].arrive - stops[0].depart > duty + 1e-6:
+        last = [s for s in stops if s.kind == "delivery"]
+        return last[-1].shipments[0] if last else None
+    return None
+
+
+def _truck_route(
+    prob: Problem, truck_id: str, visits: list[Visit], t0: float, dropped: set[str]
+) -> TruckRoute | None:
+    while True:
+        stops, legs = _simulate(prob, truck_id, visits, t0)
+        fault = _first_fault(prob, truck_id, stops)
+        if fault is None:
+            break
+        dropped.add(fault)
+        visits = [v for v in visits if v.shipment != fault]
+        if not visits:
+            return None
     # Leave the depot as late as possible without moving any service start.
     if len(stops) > 2:
         later = max(t0, stops[1].start - legs[0].minutes)
@@ -115,11 +203,15 @@ def build_plan(
 ) -> Plan:
     """A full plan from per-truck visit sequences (trucks with none stay home)."""
     inst = prob.inst
-    routes = [
-        _truck_route(prob, t.id, sequences[t.id], start_times.get(t.id, prob.duty[t.id][0]))
+    dropped: set[str] = set()
+    built = [
+        _truck_route(
+            prob, t.id, sequences[t.id], start_times.get(t.id, prob.duty[t.id][0]), dropped
+        )
         for t in inst.trucks
         if sequences.get(t.id)
     ]
+    routes = [r for r in built if r is not None]
     outcomes: list[ShipmentOutcome] = []
     served: set[str] = set()
     for r in routes:
@@ -130,17 +222,28 @@ def build_plan(
             sh = inst.shipments_by_id[s.shipments[0]]
             delay = max(0.0, s.depart - sh.due)
             outcomes.append(
-                ShipmentOutcome(shipment=sh.id, truck=r.truck, pickup=picked[sh.id].start, delivered=s.depart,
-                                delay=_r(delay), weighted_delay=_r(delay * sh.priority))
+                ShipmentOutcome(
+                    shipment=sh.id,
+                    truck=r.truck,
+                    pickup=picked[sh.id].start,
+                    delivered=s.depart,
+                    delay=_r(delay),
+                    weighted_delay=_r(delay * sh.priority),
+                )
             )
             served.add(sh.id)
     unserved = [
-        Unserved(shipment=sid, reason=reason.code, detail=reason.detail) for sid, reason in prob.unserved.items()
+        Unserved(shipment=sid, reason=reason.code, detail=reason.detail)
+        for sid, reason in prob.unserved.items()
+    ]
+    unserved += [
+        Unserved(shipment=sid, reason="checkpoint_hours", detail=CHECKPOINT_HOURS_DETAIL)
+        for sid in sorted(dropped)
     ]
     unserved += [
         Unserved(shipment=s.id, reason="dropped", detail=dropped_reason)
         for s in inst.shipments
-        if s.id not in served and s.id not in prob.unserved
+        if s.id not in served and s.id not in prob.unserved and s.id not in dropped
     ]
     order = {s.id: i for i, s in enumerate(inst.shipments)}
     outcomes.sort(key=lambda o: order[o.shipment])

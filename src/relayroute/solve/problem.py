@@ -69,7 +69,11 @@ def solo_delivery(prob: Problem, sh: Shipment, truck: Truck) -> float | None:
     depot = prob.depot_place(truck)
     lo, hi, _ = truck_duty(prob.inst, truck)
     o, d = sh.origin, sh.destination
-    if not (t.reachable(depot, o) and t.reachable(o, d) and t.reachable(d, prob.depot_place(truck, end=True))):
+    if not (
+        t.reachable(depot, o)
+        and t.reachable(o, d)
+        and t.reachable(d, prob.depot_place(truck, end=True))
+    ):
         return None
     arrive = lo + t.minutes[t.index[depot], t.index[o]]
     start = earliest_in(places[o].hours, max(arrive, sh.ready))
@@ -95,8 +99,7 @@ def build_problem(inst: Instance, base: Path | None = None, net: Network | None 
     delays = {c.id: c.delay for c in inst.checkpoints}
     closed = {c.id for c in inst.checkpoints if c.closed}
     tables = {
-        prof: TravelTable(net, prof, sites, delays, closed)
-        for prof in set(profiles.values())
+        prof: TravelTable(net, prof, sites, delays, closed) for prof in set(profiles.values())
     }
     prob = Problem(inst, net, profiles, tables)
     prob.duty = {t.id: truck_duty(inst, t) for t in inst.trucks}
@@ -125,16 +128,26 @@ def _classify(prob: Problem, sh: Shipment) -> Reason | None:
                 f"needs a relay station: {end} {place!r} lies in closed-loop zone {zone!r}, "
                 "where outside drivers may not go; relay itineraries are not implemented yet",
             )
-    fits = [t for t in inst.trucks if all(t.capacity.get(d, 0) + 1e-9 >= q for d, q in sh.quantity.items())]
+    fits = [
+        t
+        for t in inst.trucks
+        if all(t.capacity.get(d, 0) + 1e-9 >= q for d, q in sh.quantity.items())
+    ]
     if not fits:
         return Reason("no_truck_capacity", "no truck has room for its quantity in every dimension")
     reach = [t for t in fits if solo_delivery(prob, sh, t) is not None]
     if not reach:
-        zones = {prob.net.node_zone.get(prob.net.place_node[p]) for p in (sh.origin, sh.destination)} - {None}
+        ends = (prob.net.node_zone.get(prob.net.place_node[p]) for p in (sh.origin, sh.destination))
+        zones = {z for z in ends if z is not None}
         permit_zones = sorted(z for z in zones if prob.net.zone_policy[z] == "permit")
         if permit_zones and not any(set(permit_zones) <= set(t.permits) for t in fits):
-            return Reason("no_permit", f"no truck with room holds a permit for zone(s) {', '.join(permit_zones)}")
-        return Reason("no_access", "no truck with room can reach both ends within its hours by open roads")
+            return Reason(
+                "no_permit",
+                f"no truck with room holds a permit for zone(s) {', '.join(permit_zones)}",
+            )
+        return Reason(
+            "no_access", "no truck with room can reach both ends within its hours by open roads"
+        )
     if sh.deadline is not None:
         best = min(solo_delivery(prob, sh, t) or math.inf for t in reach)
         if best > sh.deadline + 1e-9:

@@ -70,7 +70,9 @@ def solve_routing(
     places = inst.places_by_id
 
     # Nodes: one per distinct depot place, then pickup and delivery of each shipment.
-    depot_places = sorted({prob.depot_place(t) for t in trucks} | {prob.depot_place(t, True) for t in trucks})
+    depot_places = sorted(
+        {prob.depot_place(t) for t in trucks} | {prob.depot_place(t, True) for t in trucks}
+    )
     node_place: list[str] = list(depot_places)
     node_service: list[float] = [0.0] * len(depot_places)
     pick: dict[str, int] = {}
@@ -128,7 +130,9 @@ def solve_routing(
     def set_hours(index: int, hours: list[tuple[float, float]], lo: float, hi: float) -> None:
         var = tdim.CumulVar(index)
         windows = sorted((max(a, lo), min(b, hi)) for a, b in (hours or [(0.0, float(horizon))]))
-        windows = [(math.ceil(a), math.floor(b)) for a, b in windows if math.ceil(a) <= math.floor(b)]
+        windows = [
+            (math.ceil(a), math.floor(b)) for a, b in windows if math.ceil(a) <= math.floor(b)
+        ]
         if not windows:  # cannot happen after classification; keep the node unperformed
             routing.ActiveVar(index).SetValue(0)
             return
@@ -181,7 +185,9 @@ def solve_routing(
     params.first_solution_strategy = getattr(
         routing_enums_pb2.FirstSolutionStrategy, config.first_solution_strategy
     )
-    params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, config.metaheuristic)
+    params.local_search_metaheuristic = getattr(
+        routing_enums_pb2.LocalSearchMetaheuristic, config.metaheuristic
+    )
     limit = time_limit if time_limit is not None else config.time_limit
     params.time_limit.FromMilliseconds(int(limit * 1000))
     if config.solution_limit is not None:
@@ -189,10 +195,10 @@ def solve_routing(
     params.log_search = config.log_search
 
     t0 = time.perf_counter()
-    count = [0]
+    found = [0]
 
     def at_solution() -> None:
-        count[0] += 1
+        found[0] += 1
         if on_solution is not None:
             on_solution(time.perf_counter() - t0, routing.CostVar().Value() / COST_SCALE)
 
@@ -213,7 +219,7 @@ def solve_routing(
     sequences: dict[str, list[Visit]] = {t.id: [] for t in trucks}
     start_times: dict[str, float] = {}
     if solution is None:
-        return RoutingResult(sequences, start_times, None, seconds, count[0], status_name)
+        return RoutingResult(sequences, start_times, None, seconds, found[0], status_name)
     by_node = {pick[s.id]: Visit("pickup", s.id) for s in ships}
     by_node.update({drop[s.id]: Visit("delivery", s.id) for s in ships})
     for v, t in enumerate(trucks):
@@ -224,5 +230,10 @@ def solve_routing(
             sequences[t.id].append(by_node[manager.IndexToNode(index)])
             index = solution.Value(routing.NextVar(index))
     return RoutingResult(
-        sequences, start_times, solution.ObjectiveValue() / COST_SCALE, seconds, count[0], status_name
+        sequences,
+        start_times,
+        solution.ObjectiveValue() / COST_SCALE,
+        seconds,
+        found[0],
+        status_name,
     )

@@ -72,7 +72,10 @@ def _within(hours: list[tuple[float, float]], t: float) -> bool:
 
 def _great_circle(a: tuple[float, float], b: tuple[float, float]) -> float:
     lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, h)))
 
 
@@ -82,7 +85,11 @@ class _World:
     def __init__(self, inst: Instance, base: Path) -> None:
         self.inst = inst
         self.mode = inst.network.mode
-        self.zones = {z.id: shapely.Polygon(z.polygon[0], z.polygon[1:]) for z in inst.zones if z.policy != "open"}
+        self.zones = {
+            z.id: shapely.Polygon(z.polygon[0], z.polygon[1:])
+            for z in inst.zones
+            if z.policy != "open"
+        }
         self.policy = {z.id: z.policy for z in inst.zones}
         self.graph: nx.DiGraph | None = None
         self.place_node: dict[str, str] = {}
@@ -125,7 +132,9 @@ class _World:
             return (d["lon"], d["lat"])
         return (leg.coords[k][0], leg.coords[k][1])
 
-    def step(self, a: str, b: str, xa: tuple[float, float], xb: tuple[float, float]) -> tuple[float, float, str | None]:
+    def step(
+        self, a: str, b: str, xa: tuple[float, float], xb: tuple[float, float]
+    ) -> tuple[float, float, str | None]:
         """(minutes, km, fault) of driving from node a to node b."""
         spec = self.inst.network
         if self.mode == "road":
@@ -133,14 +142,20 @@ class _World:
             if not self.graph.has_edge(a, b):
                 return 0.0, 0.0, f"no road from {a!r} to {b!r}"
             e = self.graph.edges[a, b]
-            return e["minutes"], e["km"], ("road {a!r}->{b!r} is closed".format(a=a, b=b) if e["closed"] else None)
+            return (
+                e["minutes"],
+                e["km"],
+                (f"road {a!r}->{b!r} is closed" if e["closed"] else None),
+            )
         if self.mode == "euclidean":
             d = math.hypot(xb[0] - xa[0], xb[1] - xa[1])
             return d / spec.speed, d, None
         km = _great_circle(xa, xb) * spec.detour_factor
         return km / spec.speed_kmh * 60.0, km, None
 
-    def segment_fault(self, a: str, b: str, xa: tuple[float, float], xb: tuple[float, float]) -> str | None:
+    def segment_fault(
+        self, a: str, b: str, xa: tuple[float, float], xb: tuple[float, float]
+    ) -> str | None:
         """Straight-line mode: a segment may meet a boundary only at a checkpoint end."""
         if self.mode != "straight_line" or not self.zones:
             return None
@@ -197,7 +212,14 @@ def validate(inst: Instance, plan: Plan, base: Path | None = None) -> Report:
     pools = Counter(trucks[r.truck].driver_pool for r in plan.routes if r.truck in trucks)
     for pid, used in pools.items():
         if pid is not None and used > inst.pools_by_id[pid].count:
-            out.append(Violation("R12", f"driver pool {pid}", None, f"{used} drivers used, {inst.pools_by_id[pid].count} in the pool"))
+            out.append(
+                Violation(
+                    "R12",
+                    f"driver pool {pid}",
+                    None,
+                    f"{used} drivers used, {inst.pools_by_id[pid].count} in the pool",
+                )
+            )
 
     # R1 coverage and R2 pickup-before-delivery, shipment by shipment.
     unserved: Counter[str] = Counter(u.shipment for u in plan.unserved)
@@ -207,7 +229,9 @@ def validate(inst: Instance, plan: Plan, base: Path | None = None) -> Report:
             out.append(Violation("PLAN", f"shipment {sid}", None, "unknown shipment"))
     for u in plan.unserved:
         if not u.reason.strip():
-            out.append(Violation("R1", f"shipment {u.shipment}", None, "listed unserved without a reason"))
+            out.append(
+                Violation("R1", f"shipment {u.shipment}", None, "listed unserved without a reason")
+            )
     weighted = 0.0
     for sh in inst.shipments:
         p, d = picks.get(sh.id, []), drops.get(sh.id, [])
@@ -215,35 +239,69 @@ def validate(inst: Instance, plan: Plan, base: Path | None = None) -> Report:
         if unserved[sh.id] > 1:
             out.append(Violation("R1", f"shipment {sh.id}", None, "listed unserved more than once"))
         if served and unserved[sh.id]:
-            out.append(Violation("R1", f"shipment {sh.id}", None, "both delivered and listed unserved"))
+            out.append(
+                Violation("R1", f"shipment {sh.id}", None, "both delivered and listed unserved")
+            )
         if not served and not unserved[sh.id]:
-            out.append(Violation("R1", f"shipment {sh.id}", None, "neither delivered nor listed unserved"))
+            out.append(
+                Violation("R1", f"shipment {sh.id}", None, "neither delivered nor listed unserved")
+            )
         if not served:
             if sh.id in outcomes:
-                out.append(Violation("PLAN", f"shipment {sh.id}", None, "has an outcome but no stops"))
+                out.append(
+                    Violation("PLAN", f"shipment {sh.id}", None, "has an outcome but no stops")
+                )
             continue
         if len(p) != 1 or len(d) != 1:
-            out.append(Violation("R1", f"shipment {sh.id}", None, f"picked up {len(p)} and delivered {len(d)} times"))
+            out.append(
+                Violation(
+                    "R1",
+                    f"shipment {sh.id}",
+                    None,
+                    f"picked up {len(p)} and delivered {len(d)} times",
+                )
+            )
             continue
         (pt, pi, pstart), (dt, di, dstart) = p[0], d[0]
         if pt != dt:
-            out.append(Violation("R2", f"shipment {sh.id}", None, f"picked up by {pt} but delivered by {dt}"))
+            out.append(
+                Violation(
+                    "R2", f"shipment {sh.id}", None, f"picked up by {pt} but delivered by {dt}"
+                )
+            )
         elif di < pi:
-            out.append(Violation("R2", f"shipment {sh.id}", dstart, "delivered before it is picked up"))
+            out.append(
+                Violation("R2", f"shipment {sh.id}", dstart, "delivered before it is picked up")
+            )
         if dstart < pstart + sh.pickup_minutes - TOL:
-            out.append(Violation("R2", f"shipment {sh.id}", dstart, "delivery starts before pickup ends"))
+            out.append(
+                Violation("R2", f"shipment {sh.id}", dstart, "delivery starts before pickup ends")
+            )
         delivered = dstart + sh.delivery_minutes
         if sh.deadline is not None and delivered > sh.deadline + TOL:
-            out.append(Violation("R4", f"shipment {sh.id}", delivered, f"delivered after its deadline {sh.deadline:g}"))
+            out.append(
+                Violation(
+                    "R4",
+                    f"shipment {sh.id}",
+                    delivered,
+                    f"delivered after its deadline {sh.deadline:g}",
+                )
+            )
         delay = max(0.0, delivered - sh.due)
         weighted += sh.priority * delay
         o = outcomes.get(sh.id)
         if o is None:
             out.append(Violation("PLAN", f"shipment {sh.id}", None, "delivered but has no outcome"))
         elif abs(o.delivered - delivered) > TOL or abs(o.delay - delay) > TOL or o.truck != dt:
-            out.append(Violation("PLAN", f"shipment {sh.id}", delivered,
-                                 f"outcome says delivered {o.delivered:g} delay {o.delay:g} by {o.truck}; "
-                                 f"stops say {delivered:g}, {delay:g} by {dt}"))
+            out.append(
+                Violation(
+                    "PLAN",
+                    f"shipment {sh.id}",
+                    delivered,
+                    f"outcome says delivered {o.delivered:g} delay {o.delay:g} by {o.truck}; "
+                    f"stops say {delivered:g}, {delay:g} by {dt}",
+                )
+            )
     k = plan.kpis
     checks = [
         ("weighted_delay", k.weighted_delay, weighted),
@@ -254,7 +312,11 @@ def validate(inst: Instance, plan: Plan, base: Path | None = None) -> Report:
     ]
     for name, stated, actual in checks:
         if abs(stated - actual) > max(TOL, 1e-6 * abs(actual)) * 10:
-            out.append(Violation("PLAN", f"kpis.{name}", None, f"states {stated:g}, the plan gives {actual:g}"))
+            out.append(
+                Violation(
+                    "PLAN", f"kpis.{name}", None, f"states {stated:g}, the plan gives {actual:g}"
+                )
+            )
     return Report(out)
 
 
@@ -271,10 +333,18 @@ def _check_route(
     ships = inst.shipments_by_id
     name = f"truck {r.truck}"
     if r.driver_kind != "outside":
-        out.append(Violation("R7", name, None, "a truck changes to a loop driver, which needs a relay handover"))
+        out.append(
+            Violation(
+                "R7", name, None, "a truck changes to a loop driver, which needs a relay handover"
+            )
+        )
     stops = r.stops
     if len(stops) < 2 or stops[0].kind != "start" or stops[-1].kind != "end":
-        out.append(Violation("PLAN", name, None, "a route starts with a start stop and ends with an end stop"))
+        out.append(
+            Violation(
+                "PLAN", name, None, "a route starts with a start stop and ends with an end stop"
+            )
+        )
         return 0.0
     depot = inst.depots_by_id[truck.depot].place
     end_depot = inst.depots_by_id[truck.end_depot or truck.depot].place
@@ -282,18 +352,45 @@ def _check_route(
         out.append(Violation("R12", name, None, f"must start at {depot} and end at {end_depot}"))
     lo, hi = truck.available
     if stops[0].depart < lo - TOL or stops[-1].arrive > hi + TOL:
-        out.append(Violation("R12", name, stops[0].depart, f"works {stops[0].depart:g}-{stops[-1].arrive:g}, outside its availability {lo:g}-{hi:g}"))
+        out.append(
+            Violation(
+                "R12",
+                name,
+                stops[0].depart,
+                f"works {stops[0].depart:g}-{stops[-1].arrive:g}, outside its availability {lo:g}-{hi:g}",
+            )
+        )
     if truck.driver_pool is not None:
         pool = inst.pools_by_id[truck.driver_pool]
         if stops[0].depart < pool.shift[0] - TOL or stops[-1].arrive > pool.shift[1] + TOL:
-            out.append(Violation("R12", f"driver of {r.truck}", stops[0].depart, f"outside shift {pool.shift[0]:g}-{pool.shift[1]:g}"))
+            out.append(
+                Violation(
+                    "R12",
+                    f"driver of {r.truck}",
+                    stops[0].depart,
+                    f"outside shift {pool.shift[0]:g}-{pool.shift[1]:g}",
+                )
+            )
         if stops[-1].arrive - stops[0].depart > pool.max_duty + TOL:
-            out.append(Violation("R12", f"driver of {r.truck}", stops[-1].arrive,
-                                 f"duty {stops[-1].arrive - stops[0].depart:g} min over max {pool.max_duty:g}"))
+            out.append(
+                Violation(
+                    "R12",
+                    f"driver of {r.truck}",
+                    stops[-1].arrive,
+                    f"duty {stops[-1].arrive - stops[0].depart:g} min over max {pool.max_duty:g}",
+                )
+            )
     if len(r.legs) != len(stops) - 1:
-        out.append(Violation("PLAN", name, None, f"{len(stops)} stops need {len(stops) - 1} legs, got {len(r.legs)}"))
+        out.append(
+            Violation(
+                "PLAN",
+                name,
+                None,
+                f"{len(stops)} stops need {len(stops) - 1} legs, got {len(r.legs)}",
+            )
+        )
         return 0.0
-    load = Counter[str]()
+    load: dict[str, float] = {}
     km = 0.0
     for i, s in enumerate(stops):
         where = f"{name} stop {i} ({s.place})"
@@ -302,36 +399,83 @@ def _check_route(
             continue
         if not (s.arrive - TOL <= s.start <= s.depart + TOL):
             out.append(Violation("R2", where, s.arrive, "needs arrive <= start <= depart"))
-        z = world.zone_at(places[s.place].lon, places[s.place].lat) if world.mode != "euclidean" else None
+        z = (
+            world.zone_at(places[s.place].lon, places[s.place].lat)
+            if world.mode != "euclidean"
+            else None
+        )
         if z is not None and world.policy[z] == "closed_loop":
-            out.append(Violation("R5", where, s.arrive, f"an outside driver stops inside closed-loop zone {z!r}"))
+            out.append(
+                Violation(
+                    "R5", where, s.arrive, f"an outside driver stops inside closed-loop zone {z!r}"
+                )
+            )
         if s.kind in ("pickup", "delivery"):
             if len(s.shipments) != 1 or s.shipments[0] not in ships:
-                out.append(Violation("PLAN", where, None, "a pickup or delivery stop names one known shipment"))
+                out.append(
+                    Violation(
+                        "PLAN", where, None, "a pickup or delivery stop names one known shipment"
+                    )
+                )
                 continue
             sh = ships[s.shipments[0]]
             expected = sh.origin if s.kind == "pickup" else sh.destination
             if s.place != expected:
-                out.append(Violation("R1", where, s.start, f"shipment {sh.id} is {s.kind} at {expected}, not here"))
+                out.append(
+                    Violation(
+                        "R1",
+                        where,
+                        s.start,
+                        f"shipment {sh.id} is {s.kind} at {expected}, not here",
+                    )
+                )
             service = sh.pickup_minutes if s.kind == "pickup" else sh.delivery_minutes
             if s.depart < s.start + service - TOL:
-                out.append(Violation("R2", where, s.start, f"leaves before its {service:g} min of service end"))
+                out.append(
+                    Violation(
+                        "R2", where, s.start, f"leaves before its {service:g} min of service end"
+                    )
+                )
             if s.kind == "pickup" and s.start < sh.ready - TOL:
-                out.append(Violation("R4", where, s.start, f"picks up {sh.id} before it is ready at {sh.ready:g}"))
+                out.append(
+                    Violation(
+                        "R4", where, s.start, f"picks up {sh.id} before it is ready at {sh.ready:g}"
+                    )
+                )
             if not _within(places[s.place].hours, s.start):
-                out.append(Violation("R4", where, s.start, f"service starts outside the hours of {s.place}"))
-            (picks if s.kind == "pickup" else drops).setdefault(sh.id, []).append((r.truck, i, s.start))
-            sign = 1 if s.kind == "pickup" else -1
+                out.append(
+                    Violation(
+                        "R4", where, s.start, f"service starts outside the hours of {s.place}"
+                    )
+                )
+            (picks if s.kind == "pickup" else drops).setdefault(sh.id, []).append(
+                (r.truck, i, s.start)
+            )
+            sign = 1.0 if s.kind == "pickup" else -1.0
             for dim, q in sh.quantity.items():
-                load[dim] += sign * q
+                load[dim] = load.get(dim, 0.0) + sign * q
         for dim in set(load) | set(truck.capacity):
-            have = load[dim]
+            have = load.get(dim, 0.0)
             if have > truck.capacity.get(dim, 0.0) + TOL:
-                out.append(Violation("R3", where, s.depart, f"{have:g} {dim} on board, capacity {truck.capacity.get(dim, 0.0):g}"))
+                out.append(
+                    Violation(
+                        "R3",
+                        where,
+                        s.depart,
+                        f"{have:g} {dim} on board, capacity {truck.capacity.get(dim, 0.0):g}",
+                    )
+                )
             if have < -TOL:
                 out.append(Violation("R3", where, s.depart, f"negative load {have:g} {dim}"))
             if abs(s.load.get(dim, 0.0) - have) > TOL:
-                out.append(Violation("R3", where, s.depart, f"states load {s.load.get(dim, 0.0):g} {dim}, actually {have:g}"))
+                out.append(
+                    Violation(
+                        "R3",
+                        where,
+                        s.depart,
+                        f"states load {s.load.get(dim, 0.0):g} {dim}, actually {have:g}",
+                    )
+                )
         if i + 1 < len(stops):
             km += _check_leg(world, r, i, out)
     if abs(r.km - km) > 10 * TOL:
@@ -350,17 +494,25 @@ def _check_leg(world: _World, r: TruckRoute, i: int, out: list[Violation]) -> fl
     if not leg.path:
         out.append(Violation("PLAN", name, None, "empty path"))
         return 0.0
-    if leg.path[0] != world.place_node.get(a.place) or leg.path[-1] != world.place_node.get(b.place):
+    if leg.path[0] != world.place_node.get(a.place) or leg.path[-1] != world.place_node.get(
+        b.place
+    ):
         out.append(Violation("R2", name, leg.depart, "path does not run from one stop to the next"))
     if world.mode != "road" and len(leg.coords) != len(leg.path):
         out.append(Violation("PLAN", name, None, "coords must match path nodes one to one"))
         return 0.0
-    xy = [world.node_xy(n, leg, k) if (world.mode != "road" or (world.graph is not None and n in world.graph)) else (0.0, 0.0)
-          for k, n in enumerate(leg.path)]
+    xy = [
+        world.node_xy(n, leg, k)
+        if (world.mode != "road" or (world.graph is not None and n in world.graph))
+        else (0.0, 0.0)
+        for k, n in enumerate(leg.path)
+    ]
     if world.mode == "road" and world.graph is not None:
         for n in leg.path:
             if n not in world.graph:
-                out.append(Violation("R12", name, leg.depart, f"node {n!r} is not in the road network"))
+                out.append(
+                    Violation("R12", name, leg.depart, f"node {n!r} is not in the road network")
+                )
                 return 0.0
     t = leg.depart
     km = 0.0
@@ -384,33 +536,82 @@ def _check_leg(world: _World, r: TruckRoute, i: int, out: list[Violation]) -> fl
             continue
         z = world.zone_at(*xy[k]) if world.mode != "euclidean" else None
         if z is not None and world.policy[z] == "closed_loop":
-            out.append(Violation("R5", name, t, f"an outside driver drives through {node!r} inside closed-loop zone {z!r}"))
+            out.append(
+                Violation(
+                    "R5",
+                    name,
+                    t,
+                    f"an outside driver drives through {node!r} inside closed-loop zone {z!r}",
+                )
+            )
         if z != zone_here:
             for zone, direction in ((zone_here, "out"), (z, "in")):
                 if zone is None:
                     continue
                 gates = [(g, tg) for g, tg in gate_seen if cps[g].zone == zone]
                 if not gates:
-                    out.append(Violation("R9", name, t, f"crosses the boundary of zone {zone!r} away from any checkpoint"))
+                    out.append(
+                        Violation(
+                            "R9",
+                            name,
+                            t,
+                            f"crosses the boundary of zone {zone!r} away from any checkpoint",
+                        )
+                    )
                     continue
                 cp, reached = cps[gates[-1][0]], gates[-1][1]
                 if cp.closed:
-                    out.append(Violation("R9", name, reached, f"crosses at closed checkpoint {cp.id}"))
-                if direction == "in" and world.policy[zone] == "permit" and zone not in truck.permits:
-                    out.append(Violation("R9", name, reached, f"enters permit zone {zone!r} without a pass"))
+                    out.append(
+                        Violation("R9", name, reached, f"crosses at closed checkpoint {cp.id}")
+                    )
+                if (
+                    direction == "in"
+                    and world.policy[zone] == "permit"
+                    and zone not in truck.permits
+                ):
+                    out.append(
+                        Violation(
+                            "R9", name, reached, f"enters permit zone {zone!r} without a pass"
+                        )
+                    )
                 c = crossings[used] if used < len(crossings) else None
                 if c is None or c.checkpoint != cp.id or c.direction != direction:
-                    out.append(Violation("R9", name, reached, f"crossing {direction} of zone {zone!r} at {cp.id} is not listed"))
+                    out.append(
+                        Violation(
+                            "R9",
+                            name,
+                            reached,
+                            f"crossing {direction} of zone {zone!r} at {cp.id} is not listed",
+                        )
+                    )
                     t += cp.delay
                     continue
                 used += 1
                 if c.arrive < reached - TOL:
-                    out.append(Violation("R2", name, c.arrive, f"reaches checkpoint {cp.id} at {c.arrive:g}, the road takes until {reached:g}"))
+                    out.append(
+                        Violation(
+                            "R2",
+                            name,
+                            c.arrive,
+                            f"reaches checkpoint {cp.id} at {c.arrive:g}, the road takes until {reached:g}",
+                        )
+                    )
                 inspect = c.depart - cp.delay
                 if inspect < c.arrive - TOL:
-                    out.append(Violation("R9", name, c.arrive, f"leaves checkpoint {cp.id} before its {cp.delay:g} min inspection ends"))
+                    out.append(
+                        Violation(
+                            "R9",
+                            name,
+                            c.arrive,
+                            f"leaves checkpoint {cp.id} before its {cp.delay:g} min inspection ends",
+                        )
+                    )
                 if not cp.closed and not _within(cp.hours, inspect):
-                    out.append(Violation("R9", name, inspect, f"checkpoint {cp.id} is not open at {inspect:g}"))
+                    out.append(
+                        Violation(
+                            "R9", name, inspect, f"checkpoint {cp.id} is not open at {inspect:g}"
+                        )
+                    )
                 # Whatever waiting and inspection took pushes the rest of the leg back.
                 t += max(c.depart - reached, cp.delay)
             zone_here = z
@@ -418,7 +619,11 @@ def _check_leg(world: _World, r: TruckRoute, i: int, out: list[Violation]) -> fl
     if used != len(crossings):
         out.append(Violation("R9", name, None, "lists crossings the path does not make"))
     if leg.arrive < t - TOL:
-        out.append(Violation("R2", name, leg.arrive, f"arrives at {leg.arrive:g}, but the road takes it to {t:g}"))
+        out.append(
+            Violation(
+                "R2", name, leg.arrive, f"arrives at {leg.arrive:g}, but the road takes it to {t:g}"
+            )
+        )
     if abs(leg.km - km) > 10 * TOL:
         out.append(Violation("PLAN", name, None, f"states {leg.km:g} km, its path is {km:g} km"))
     return km
