@@ -229,3 +229,11 @@ def test_plan_on_osm_roads(tmp_path: Path) -> None:
     plan = solve(loaded, QUICK)
     assert plan.kpis.served == 2
     assert validate(loaded.instance, plan, loaded.base).ok
+
+
+def test_loop_drivers_stay_in_their_zone(demo: LoadedInstance) -> None:
+    """A loop driver's table joins places inside its zone and nothing outside it."""
+    table = _table(demo, Profile(kind="loop", zone="yiwu"))
+    assert table.reachable("yiwu_futian", "yiwu_choujiang")
+    assert not table.reachable("yiwu_futian", "jinhua")
+    assert not table.reachable("jinhua", "pujiang")

@@ -136,7 +136,7 @@ def _simulate(
     return stops, legs
 
 
-def _first_fault(prob: Problem, truck_id: str, stops: list[Stop]) -> str | None:
+def _first_fault(prob: Problem, truck_id: str, stops: list[Stop], legs: list[Leg]) -> str | None:
     """A shipment whose hard limits the simulated route breaks, else None.
 
     The routing model does not know checkpoint opening hours; waiting for a checkpoint can
@@ -146,6 +146,17 @@ def _first_fault(prob: Problem, truck_id: str, stops: list[Stop]) -> str | None:
     inst = prob.inst
     places = inst.places_by_id
     ships = inst.shipments_by_id
+    cps = inst.checkpoints_by_id
+    last = [s for s in stops if s.kind == "delivery"]
+    for leg, s in zip(legs, stops[1:]):
+        for c in leg.crossings:
+            hours = cps[c.checkpoint].hours
+            inspect = c.depart - cps[c.checkpoint].delay
+            if hours and not any(a <= inspect <= b for a, b in hours):
+                # never open again that day: drop what this leg serves (or the last delivery)
+                if s.kind != "end":
+                    return s.shipments[0]
+                return last[-1].shipments[0] if last else None
     for s in stops[1:-1]:
         sh = ships[s.shipments[0]]
         hours = places[s.place].hours
@@ -155,7 +166,6 @@ def _first_fault(prob: Problem, truck_id: str, stops: list[Stop]) -> str | None:
             return sh.id
     lo, hi, duty = prob.duty[truck_id]
     if stops[-1].arrive > hi + 1e-6 or stops[-1].arrive - stops[0].depart > duty + 1e-6:
-        last = [s for s in stops if s.kind == "delivery"]
         return last[-1].shipments[0] if last else None
     return None
 
@@ -165,7 +175,7 @@ def _truck_route(
 ) -> TruckRoute | None:
     while True:
         stops, legs = _simulate(prob, truck_id, visits, t0)
-        fault = _first_fault(prob, truck_id, stops)
+        fault = _first_fault(prob, truck_id, stops, legs)
         if fault is None:
             break
         dropped.add(fault)
