@@ -7,6 +7,8 @@ checkpoint until it opens; this never makes a stop later than the solver planned
 
 from __future__ import annotations
 
+from typing import Literal
+
 from relayroute import __version__
 from relayroute.model.plan import (
     Crossing,
@@ -33,6 +35,20 @@ def _r(x: float) -> float:
     return round(float(x), ROUND)
 
 
+def _depot_stop(
+    place: str, kind: Literal["start", "end"], t: float, load: dict[str, float], driver: str
+) -> Stop:
+    return Stop(
+        place=place,
+        kind=kind,
+        arrive=_r(t),
+        start=_r(t),
+        depart=_r(t),
+        load=dict(load),
+        driver=driver,
+    )
+
+
 def _simulate(
     prob: Problem, truck_id: str, visits: list[Visit], t0: float
 ) -> tuple[list[Stop], list[Leg]]:
@@ -46,17 +62,7 @@ def _simulate(
     load = {d: 0.0 for d in dims}
     driver = f"{truck_id}/driver"
     here = prob.depot_place(truck)
-    stops = [
-        Stop(
-            place=here,
-            kind="start",
-            arrive=_r(t0),
-            start=_r(t0),
-            depart=_r(t0),
-            load=dict(load),
-            driver=driver,
-        )
-    ]
+    stops = [_depot_stop(here, "start", t0, load, driver)]
     legs: list[Leg] = []
     now = t0
     targets = [
@@ -99,17 +105,7 @@ def _simulate(
             )
         )
         if kind == "end":
-            stops.append(
-                Stop(
-                    place=place,
-                    kind="end",
-                    arrive=_r(arrive),
-                    start=_r(arrive),
-                    depart=_r(arrive),
-                    load=dict(load),
-                    driver=driver,
-                )
-            )
+            stops.append(_depot_stop(place, "end", arrive, load, driver))
             break
         sh = ships[sid]
         earliest = max(arrive, sh.ready) if kind == "pickup" else arrive
