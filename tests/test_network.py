@@ -53,7 +53,7 @@ def test_permit_zone_needs_permit_and_pays_delay(demo: LoadedInstance) -> None:
     route = table.route("jinhua", "dongyang")
     assert [c.direction for c in route.crossings] == ["in"]
     gate = route.crossings[0].checkpoint
-    assert gate in route.nodes[-2] or route.nodes[-2] == gate
+    assert route.nodes[-2] == gate  # the gate node is the checkpoint id in this data
     g = build_network(demo.instance, demo.base).graph
     drive = sum(g.edges[a, b]["minutes"] for a, b in zip(route.nodes, route.nodes[1:]))
     assert route.minutes == pytest.approx(drive + route.crossings[0].delay)
@@ -97,7 +97,7 @@ def test_uncontrolled_crossing_is_closed(demo: LoadedInstance, tmp_path: Path) -
     table = TravelTable(
         net,
         Profile(permits=frozenset({"dongyang"})),
-        ["j_east", "dongyang_dev"] if False else ["jinhua", "dongyang_dev"],
+        ["jinhua", "dongyang_dev"],
         {c.id: c.delay for c in inst.checkpoints},
         set(),
     )
