@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from relayroute.io.instance import LoadedInstance
+from relayroute.model.instance import Instance
 from relayroute.model.plan import Plan
 from relayroute.validate import validate
 
@@ -15,6 +17,12 @@ def _mutate(plan: Plan, change: Callable[[Plan], None]) -> Plan:
     broken = plan.model_copy(deep=True)
     change(broken)
     return broken
+
+
+def _changed(inst: Instance, attr: str, pick: Callable[[Any], bool], **update: Any) -> Instance:
+    """The instance with ``update`` applied to the objects of list ``attr`` that ``pick`` selects."""
+    items = [o.model_copy(update=update) if pick(o) else o for o in getattr(inst, attr)]
+    return inst.model_copy(update={attr: items})
 
 
 def _route_with(plan: Plan, kind: str):  # the first route with a stop of that kind
@@ -83,14 +91,7 @@ def test_r3_over_capacity(small: LoadedInstance, small_plan: Plan) -> None:
     """A plan on a truck with less room than its load is rejected under R3."""
     inst = small.instance
     truck = small_plan.routes[0].truck
-    smaller = inst.model_copy(
-        update={
-            "trucks": [
-                t.model_copy(update={"capacity": {"t": 1.0}}) if t.id == truck else t
-                for t in inst.trucks
-            ]
-        }
-    )
+    smaller = _changed(inst, "trucks", lambda t: t.id == truck, capacity={"t": 1.0})
     assert "R3" in validate(smaller, small_plan, small.base).rules()
 
 
@@ -126,14 +127,7 @@ def test_r4_deadline(small: LoadedInstance, small_plan: Plan) -> None:
     """A hard deadline earlier than the planned delivery is a violation."""
     inst = small.instance
     out = small_plan.shipments[0]
-    tight = inst.model_copy(
-        update={
-            "shipments": [
-                s.model_copy(update={"deadline": out.delivered - 5}) if s.id == out.shipment else s
-                for s in inst.shipments
-            ]
-        }
-    )
+    tight = _changed(inst, "shipments", lambda s: s.id == out.shipment, deadline=out.delivered - 5)
     assert "R4" in validate(tight, small_plan, small.base).rules()
 
 
@@ -141,14 +135,7 @@ def test_r4_site_hours(small: LoadedInstance, small_plan: Plan) -> None:
     """A site closed when the service starts is a violation."""
     inst = small.instance
     stop = next(s for r in small_plan.routes for s in r.stops if s.kind == "delivery")
-    closed = inst.model_copy(
-        update={
-            "places": [
-                p.model_copy(update={"hours": [(0.0, stop.start - 1)]}) if p.id == stop.place else p
-                for p in inst.places
-            ]
-        }
-    )
+    closed = _changed(inst, "places", lambda p: p.id == stop.place, hours=[(0.0, stop.start - 1)])
     assert "R4" in validate(closed, small_plan, small.base).rules()
 
 
@@ -193,11 +180,7 @@ def test_r9_closed_checkpoint(small: LoadedInstance, small_plan: Plan) -> None:
     inst = small.instance
     used = {c.checkpoint for r in small_plan.routes for leg in r.legs for c in leg.crossings}
     assert used, "the fixture plan must cross a checkpoint"
-    closed = inst.model_copy(
-        update={
-            "checkpoints": [c.model_copy(update={"closed": c.id in used}) for c in inst.checkpoints]
-        }
-    )
+    closed = _changed(inst, "checkpoints", lambda c: c.id in used, closed=True)
     assert "R9" in validate(closed, small_plan, small.base).rules()
 
 
@@ -205,23 +188,14 @@ def test_r9_checkpoint_hours(small: LoadedInstance, small_plan: Plan) -> None:
     """A crossing outside the checkpoint's opening hours is rejected under R9."""
     inst = small.instance
     used = {c.checkpoint for r in small_plan.routes for leg in r.legs for c in leg.crossings}
-    night = inst.model_copy(
-        update={
-            "checkpoints": [
-                c.model_copy(update={"hours": [(0.0, 60.0)]}) if c.id in used else c
-                for c in inst.checkpoints
-            ]
-        }
-    )
+    night = _changed(inst, "checkpoints", lambda c: c.id in used, hours=[(0.0, 60.0)])
     assert "R9" in validate(night, small_plan, small.base).rules()
 
 
 def test_r9_no_pass(small: LoadedInstance, small_plan: Plan) -> None:
     """Entering the permit zone with a truck that holds no permit is rejected under R9."""
     inst = small.instance
-    no_permits = inst.model_copy(
-        update={"trucks": [t.model_copy(update={"permits": []}) for t in inst.trucks]}
-    )
+    no_permits = _changed(inst, "trucks", lambda t: True, permits=[])
     assert "R9" in validate(no_permits, small_plan, small.base).rules()
 
 
@@ -242,28 +216,15 @@ def test_r12_outside_availability(small: LoadedInstance, small_plan: Plan) -> No
     """A truck whose availability ends before its route does is rejected under R12."""
     inst = small.instance
     truck = small_plan.routes[0].truck
-    short = inst.model_copy(
-        update={
-            "trucks": [
-                t.model_copy(update={"available": (360.0, 500.0)}) if t.id == truck else t
-                for t in inst.trucks
-            ]
-        }
-    )
+    short = _changed(inst, "trucks", lambda t: t.id == truck, available=(360.0, 500.0))
     assert "R12" in validate(short, small_plan, small.base).rules()
 
 
 def test_r12_max_duty(small: LoadedInstance, small_plan: Plan) -> None:
     """A duty longer than the pool's max duty is rejected under R12."""
     inst = small.instance
-    pools = [
-        p.model_copy(update={"max_duty": 30.0}) if p.kind == "outside" else p
-        for p in inst.driver_pools
-    ]
-    assert (
-        "R12"
-        in validate(inst.model_copy(update={"driver_pools": pools}), small_plan, small.base).rules()
-    )
+    long_duty = _changed(inst, "driver_pools", lambda p: p.kind == "outside", max_duty=30.0)
+    assert "R12" in validate(long_duty, small_plan, small.base).rules()
 
 
 def test_r12_closed_road(demo: LoadedInstance, demo_plan: Plan, tmp_path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from relayroute.io.instance import LoadedInstance
 from relayroute.model.plan import Plan
@@ -62,10 +61,3 @@ def solve(
         delay_lower_bound(prob),
         result.seconds,
     )
-
-
-def solve_file(path: str | Path, config: SolverConfig | None = None, **kwargs: object) -> Plan:
-    """Read an instance file and plan it (see :func:`solve`)."""
-    from relayroute.io.instance import read_instance
-
-    return solve(read_instance(path), config, **kwargs)  # type: ignore[arg-type]

@@ -501,12 +501,6 @@ def _check_leg(world: _World, r: TruckRoute, i: int, out: list[Violation]) -> fl
     if world.mode != "road" and len(leg.coords) != len(leg.path):
         out.append(Violation("PLAN", name, None, "coords must match path nodes one to one"))
         return 0.0
-    xy = [
-        world.node_xy(n, leg, k)
-        if (world.mode != "road" or (world.graph is not None and n in world.graph))
-        else (0.0, 0.0)
-        for k, n in enumerate(leg.path)
-    ]
     if world.mode == "road" and world.graph is not None:
         for n in leg.path:
             if n not in world.graph:
@@ -514,6 +508,7 @@ def _check_leg(world: _World, r: TruckRoute, i: int, out: list[Violation]) -> fl
                     Violation("R12", name, leg.depart, f"node {n!r} is not in the road network")
                 )
                 return 0.0
+    xy = [world.node_xy(n, leg, k) for k, n in enumerate(leg.path)]
     t = leg.depart
     km = 0.0
     crossings = list(leg.crossings)
