@@ -254,10 +254,179 @@ def yiwu_demo() -> dict:
     return inst
 
 
+def _solo_times(inst: dict, base: Path) -> dict[str, float]:
+    """Earliest delivery of each shipment alone (relayroute's own lower-bound pass)."""
+    from relayroute.io.instance import instance_from_data
+    from relayroute.solve.problem import build_problem
+
+    model = instance_from_data(inst, "<draft>")
+    return build_problem(model, base).solo
+
+
+def _set_dues(inst: dict, rng: random.Random, slacks: list[float]) -> None:
+    """Due = earliest possible delivery alone + a slack: due times that bite."""
+    solo = _solo_times(inst, ROOT / "instances")
+    kept = []
+    for sh in inst["shipments"]:
+        if sh["id"] not in solo:
+            continue  # cannot be served at all: left out of the scenario
+        sh["due"] = float(math.ceil((solo[sh["id"]] + rng.choice(slacks)) / 5) * 5)
+        kept.append(sh)
+    inst["shipments"] = kept
+
+
+YIWU_INSIDE = [
+    "yiwu_futian",
+    "yiwu_choujiang",
+    "yiwu_beiyuan",
+    "yiwu_chengxi",
+    "yiwu_fotang",
+    "yiwu_suxi",
+    "yiwu_houzhai",
+]
+# Outside ends, weighted towards the nearby suppliers and customers of Yiwu's factories.
+YIWU_OUTSIDE = ["jinhua"] * 3 + ["pujiang"] * 3 + ["dongyang"] * 3 + ["lanxi", "zhuji"] * 2
+YIWU_OUTSIDE += ["hangzhou", "ningbo", "shengzhou"]
+# Loop drivers per station in the yiwu-day scenario (40 in all, two shifts each).
+YIWU_LOOP = {"rs_yiwu_port": 16, "rs_jindong": 12, "rs_pujiang": 12}
+
+
+def _ready(rng: random.Random) -> float:
+    """Morning and early-afternoon peaks, as factory shifts load and unload."""
+    peak = rng.random()
+    if peak < 0.45:
+        return float(rng.randrange(420, 600, 5))
+    if peak < 0.8:
+        return float(rng.randrange(780, 930, 5))
+    return float(rng.randrange(360, 1080, 5))
+
+
+def yiwu_day() -> dict:
+    """A Yiwu lockdown day: about 200 shipments, 3 relay stations, 60 trucks, 40 loop drivers.
+
+    Figures from DOMAIN.md (Yiwu, August 2022): the whole city closed, 214 firms producing in
+    closed loop, relay stations at Jindong, Pujiang and Yiwu port, inside drivers recruited to
+    "swap the driver, keep the truck". Loop drivers are scarce and work two shifts; the city
+    checkpoints inspect and disinfect (20 min) at a limited rate; stations have few bays.
+    """
+    rng = random.Random(20220813)
+    n = _nodes("yiwu")
+    inst = yiwu_base()
+    inst["name"] = "yiwu-day"
+
+    def place(pid: str, kind: str, hours: list | None = None) -> dict:
+        lon, lat, name = n[pid]
+        out = {"id": pid, "name": name, "kind": kind, "lon": lon, "lat": lat, "node": pid}
+        if hours:
+            out["hours"] = hours
+        return out
+
+    known = {p["id"] for p in inst["places"]}
+    for pid in YIWU_INSIDE:
+        if pid not in known:
+            inst["places"].append(place(pid, "factory", [[360.0, 1320.0]]))
+    for p in inst["places"]:
+        if p["id"] in YIWU_INSIDE:
+            p["hours"] = [[360.0, 1320.0]]  # closed-loop factories work long shifts
+    for c in inst["checkpoints"]:
+        if c["zone"] == "yiwu":
+            c["throughput_per_hour"] = 12
+    for st in inst["relay_stations"]:
+        st["hours"] = [[300.0, 1380.0]]
+        st["bays"] = {"rs_yiwu_port": 3, "rs_jindong": 2, "rs_pujiang": 2}[st["id"]]
+    pools = [
+        {"id": "outside", "kind": "outside", "count": 60, "shift": [300.0, 1380.0], "max_duty": 720}
+    ]
+    for sid, count in YIWU_LOOP.items():
+        total = count
+        early = (total + 1) // 2
+        for name, k, shift in (
+            ("early", early, [300.0, 1080.0]),
+            ("late", total - early, [600.0, 1380.0]),
+        ):
+            if k:
+                pools.append(
+                    {
+                        "id": f"loop_{sid[3:]}_{name}",
+                        "kind": "loop",
+                        "zone": "yiwu",
+                        "station": sid,
+                        "count": k,
+                        "shift": shift,
+                        "max_duty": 600,
+                    }
+                )
+    inst["driver_pools"] = pools
+    depots = ["depot_jinhua"] * 25 + ["depot_pujiang"] * 15 + ["depot_zhuji"] * 20
+    inst["trucks"] = [
+        {
+            "id": f"T{i + 1:02d}",
+            "depot": depot,
+            "capacity": {"t": 20.0, "pallets": 24.0} if i % 3 else {"t": 10.0, "pallets": 12.0},
+            "available": [300.0, 1380.0],
+            "permits": ["dongyang"] if i % 4 != 3 else [],
+            "driver_pool": "outside",
+        }
+        for i, depot in enumerate(depots)
+    ]
+    kinds = ["in"] * 42 + ["out"] * 36 + ["inside"] * 8 + ["direct"] * 84 + ["permit"] * 30
+    shipments = []
+    for k, kind in enumerate(kinds):
+        if kind == "in":
+            a, b = rng.choice(YIWU_OUTSIDE), rng.choice(YIWU_INSIDE)
+        elif kind == "out":
+            a, b = rng.choice(YIWU_INSIDE), rng.choice(YIWU_OUTSIDE)
+        elif kind == "inside":
+            a, b = rng.sample(YIWU_INSIDE, 2)
+        elif kind == "direct":
+            a = rng.choice(YIWU_OUTSIDE)
+            b = rng.choice([p for p in YIWU_OUTSIDE if p != a])
+        else:
+            a, b = rng.choice(YIWU_OUTSIDE), "dongyang_dev"
+            if rng.random() < 0.4:
+                a, b = b, a
+        tonnes = float(rng.choice([2, 4, 6, 8, 10]))
+        shipments.append(
+            {
+                "id": f"S{k + 1:03d}",
+                "origin": a,
+                "destination": b,
+                "quantity": {"t": tonnes, "pallets": float(math.ceil(tonnes * 1.2))},
+                "ready": _ready(rng),
+                "due": 10_000.0,
+                "pickup_minutes": 20.0,
+                "delivery_minutes": 25.0 if b in YIWU_INSIDE else 20.0,  # buffer-zone unloading
+                "priority": rng.choice([1.0, 1.0, 1.0, 1.0, 2.0, 3.0, 5.0]),
+            }
+        )
+    rng.shuffle(shipments)
+    for k, sh in enumerate(shipments):
+        sh["id"] = f"S{k + 1:03d}"
+    inst["shipments"] = shipments
+    _set_dues(inst, rng, [0, 15, 30, 45, 60, 90])
+    return inst
+
+
 def main() -> None:
     out = ROOT / "instances"
     out.mkdir(exist_ok=True)
     (out / "yiwu-demo.json").write_text(json.dumps(yiwu_demo(), indent=1) + "\n")
+    day = yiwu_day()
+    (out / "yiwu-day.json").write_text(json.dumps(day, indent=1) + "\n")
+    # The same day with half the loop drivers (20 of 40).
+    scarce = json.loads(json.dumps(day))
+    scarce["name"] = "yiwu-day-scarce"
+    for pool in scarce["driver_pools"]:
+        if pool["kind"] == "loop":
+            pool["count"] = max(1, pool["count"] // 2)
+    (out / "yiwu-day-scarce.json").write_text(json.dumps(scarce, indent=1) + "\n")
+    # The same day with the Yiwu port station closing at noon (data only: no re-planning yet).
+    closed = json.loads(json.dumps(day))
+    closed["name"] = "yiwu-day-station-closed"
+    for st in closed["relay_stations"]:
+        if st["id"] == "rs_yiwu_port":
+            st["hours"] = [[300.0, 720.0]]
+    (out / "yiwu-day-station-closed.json").write_text(json.dumps(closed, indent=1) + "\n")
 
 
 if __name__ == "__main__":

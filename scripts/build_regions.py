@@ -106,6 +106,10 @@ YIWU_NODES: dict[str, tuple[float, float, str]] = {
     "cp_dongyang_w": (120.1800, 29.2600, "Dongyang west checkpoint (approx.)"),
     "cp_dongyang_n": (120.2200, 29.3000, "Dongyang north checkpoint (approx.)"),
     "cp_dongyang_e": (120.2550, 29.2700, "Dongyang east checkpoint (approx.)"),
+    "yiwu_chengxi": (120.0200, 29.3000, "Chengxi industrial area (inside Yiwu, approx.)"),
+    "yiwu_fotang": (120.0900, 29.2650, "Fotang industrial area (inside Yiwu, approx.)"),
+    "yiwu_suxi": (120.1100, 29.3650, "Suxi industrial area (inside Yiwu, approx.)"),
+    "yiwu_houzhai": (120.0700, 29.3650, "Houzhai industrial area (inside Yiwu, approx.)"),
 }
 YIWU_ROADS = [
     ("jinhua", "jindong", "urban"),
@@ -141,6 +145,14 @@ YIWU_ROADS = [
     ("cp_dongyang_e", "shengzhou", "expressway"),
     ("j_east", "shengzhou", "expressway"),
     ("shengzhou", "ningbo", "expressway"),
+    ("yiwu_chengxi", "yiwu_beiyuan", "urban"),
+    ("yiwu_chengxi", "yiwu_choujiang", "urban"),
+    ("yiwu_fotang", "yiwu_choujiang", "urban"),
+    ("yiwu_fotang", "yiwu_centre", "urban"),
+    ("yiwu_suxi", "yiwu_futian", "urban"),
+    ("yiwu_suxi", "cp_yiwu_north", "urban"),
+    ("yiwu_houzhai", "yiwu_beiyuan", "urban"),
+    ("yiwu_houzhai", "yiwu_futian", "urban"),
 ]
 
 LILING_NODES = {
@@ -153,6 +165,12 @@ LILING_NODES = {
     "zhuzhou": (113.1331, 27.8289, "Zhuzhou city"),
     "changsha": (112.9388, 28.2282, "Changsha"),
     "pingxiang": (113.8544, 27.6229, "Pingxiang (Jiangxi)"),
+    "liling_glass": (113.5450, 27.6650, "glass works in the park (approx.)"),
+    "liling_electric": (113.5200, 27.6600, "electrical porcelain plant in the park (approx.)"),
+    "cp_liling_park_e": (113.5500, 27.6750, "park east checkpoint (approx.)"),
+    "j_liling_e": (113.5800, 27.6600, "junction east of the park, Pingxiang road (approx.)"),
+    "xiangtan": (112.9440, 27.8290, "Xiangtan"),
+    "liuyang": (113.6430, 28.1630, "Liuyang"),
 }
 LILING_ROADS = [
     ("liling", "cp_liling_park_w", "urban"),
@@ -164,6 +182,14 @@ LILING_ROADS = [
     ("j_liling_n", "zhuzhou", "expressway"),
     ("zhuzhou", "changsha", "expressway"),
     ("j_liling_n", "pingxiang", "expressway"),
+    ("liling_park", "liling_glass", "urban"),
+    ("liling_glass", "cp_liling_park_e", "urban"),
+    ("liling_park", "liling_electric", "urban"),
+    ("cp_liling_park_e", "j_liling_e", "access"),
+    ("j_liling_e", "pingxiang", "expressway"),
+    ("liling", "j_liling_e", "national"),
+    ("xiangtan", "zhuzhou", "expressway"),
+    ("liuyang", "liling", "provincial"),
 ]
 
 FUQUAN_NODES = {

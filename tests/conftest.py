@@ -28,6 +28,23 @@ def small_plan(small: LoadedInstance) -> Plan:
 
 
 @pytest.fixture(scope="session")
+def small_no_relay(small: LoadedInstance) -> LoadedInstance:
+    """The small instance with its relay station and loop drivers taken away."""
+    inst = small.instance.model_copy(
+        update={
+            "relay_stations": [],
+            "driver_pools": [p for p in small.instance.driver_pools if p.kind != "loop"],
+        }
+    )
+    return LoadedInstance(inst, small.base, small.sha256)
+
+
+@pytest.fixture(scope="session")
+def small_no_relay_plan(small_no_relay: LoadedInstance) -> Plan:
+    return solve(small_no_relay, QUICK)
+
+
+@pytest.fixture(scope="session")
 def demo() -> LoadedInstance:
     return read_instance(ROOT / "instances" / "yiwu-demo.json")
 

@@ -232,8 +232,11 @@ def test_plan_on_osm_roads(tmp_path: Path) -> None:
 
 
 def test_loop_drivers_stay_in_their_zone(demo: LoadedInstance) -> None:
-    """A loop driver's table joins places inside its zone and nothing outside it."""
+    """A loop driver's table joins its zone to the relay stations, never another zone."""
     table = _table(demo, Profile(kind="loop", zone="yiwu"))
     assert table.reachable("yiwu_futian", "yiwu_choujiang")
-    assert not table.reachable("yiwu_futian", "jinhua")
-    assert not table.reachable("jinhua", "pujiang")
+    assert table.reachable("jindong", "yiwu_futian")
+    assert table.reachable("yiwu_beiyuan", "yiwu_port")
+    assert not table.reachable("yiwu_futian", "dongyang_dev")
+    route = table.route("jindong", "yiwu_futian")
+    assert [c.direction for c in route.crossings] == ["in"]

@@ -14,19 +14,37 @@ from relayroute.validate import validate
 from .conftest import QUICK, ROOT
 
 
-def test_demo_relay_shipments_unserved_with_reason(demo: LoadedInstance, demo_plan: Plan) -> None:
-    """Shipments to or from closed Yiwu are unserved 'needs a relay station'; all others are served."""
+def test_demo_relay_shipments_go_through_a_station(demo: LoadedInstance, demo_plan: Plan) -> None:
+    """Every shipment to or from closed Yiwu is served through a relay station, driven
+    inside by a loop driver; the plan validates."""
     inst = demo.instance
     closed = {"yiwu_futian", "yiwu_choujiang", "yiwu_beiyuan"}
-    needs = {s.id for s in inst.shipments if {s.origin, s.destination} & closed}
-    assert needs
-    unserved = {u.shipment: u for u in demo_plan.unserved}
-    assert set(unserved) == needs
-    assert all(
-        u.reason == "needs_relay_station" and "needs a relay station" in u.detail
-        for u in unserved.values()
+    relay = {s.id for s in inst.shipments if {s.origin, s.destination} & closed}
+    assert relay
+    outcomes = {o.shipment: o for o in demo_plan.shipments}
+    assert relay <= set(outcomes)
+    assert all(outcomes[s].itinerary != "direct" and outcomes[s].stations for s in relay)
+    stations = {st.id for st in inst.relay_stations}
+    assert {h.station for h in demo_plan.handovers} <= stations
+    loop_legs = [leg for r in demo_plan.routes for leg in r.legs if leg.driver_kind == "loop"]
+    assert loop_legs and all(
+        leg.driver in {d.driver for d in demo_plan.loop_drivers} for leg in loop_legs
     )
-    assert demo_plan.kpis.served == len(inst.shipments) - len(needs)
+    assert validate(inst, demo_plan, demo.base).ok
+
+
+def test_without_relay_stations_relay_shipments_unserved(
+    small_no_relay: LoadedInstance, small_no_relay_plan: Plan
+) -> None:
+    """With the relay station removed, the shipment into the closed city is unserved
+    'needs a relay station' and the others are still served."""
+    inst = small_no_relay.instance
+    unserved = {u.shipment: u for u in small_no_relay_plan.unserved}
+    assert set(unserved) == {"S3"}
+    assert unserved["S3"].reason == "needs_relay_station"
+    assert "relay station" in unserved["S3"].detail
+    assert small_no_relay_plan.kpis.served == len(inst.shipments) - 1
+    assert not small_no_relay_plan.handovers and not small_no_relay_plan.loop_drivers
 
 
 def test_permit_shipments_ride_permit_trucks(demo: LoadedInstance, demo_plan: Plan) -> None:

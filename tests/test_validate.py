@@ -52,13 +52,17 @@ def test_r1_shipment_lost(small: LoadedInstance, small_plan: Plan) -> None:
     assert "R1" in report.rules()
 
 
-def test_r1_unserved_without_reason(small: LoadedInstance, small_plan: Plan) -> None:
+def test_r1_unserved_without_reason(
+    small_no_relay: LoadedInstance, small_no_relay_plan: Plan
+) -> None:
     """An unserved shipment with an empty reason is rejected under R1."""
+    inst, plan = small_no_relay.instance, small_no_relay_plan
+    assert validate(inst, plan, small_no_relay.base).ok
 
     def change(p: Plan) -> None:
         p.unserved[0].reason = " "
 
-    assert validate(small.instance, _mutate(small_plan, change), small.base).rules() == {"R1"}
+    assert validate(inst, _mutate(plan, change), small_no_relay.base).rules() == {"R1"}
 
 
 def test_r2_delivery_before_pickup(small: LoadedInstance, small_plan: Plan) -> None:

@@ -53,7 +53,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
     loaded = read_instance(args.instance)
     config = read_config(args.solver) if args.solver else SolverConfig()
-    prob = build_problem(loaded.instance, loaded.base)
+    prob = build_problem(loaded.instance, loaded.base, station_choices=config.station_choices)
     limit = args.time_limit if args.time_limit is not None else config.time_limit
     best: list[float] = []
     with Progress(

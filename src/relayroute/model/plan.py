@@ -36,22 +36,27 @@ class Leg(_Model):
     km: float
     minutes: float = Field(description="driving plus checkpoint time")
     crossings: list[Crossing] = Field(default_factory=list)
+    driver: str = Field(description="who drives this leg")
+    driver_kind: Literal["outside", "loop"] = "outside"
 
 
 class Stop(_Model):
+    """A stop of a truck. At a ``handover`` the truck changes driver at a relay station."""
+
     place: str
-    kind: Literal["start", "pickup", "delivery", "end"]
+    kind: Literal["start", "pickup", "delivery", "handover", "end"]
     shipments: list[str] = Field(default_factory=list)
+    station: str | None = Field(None, description="relay station of a handover")
     arrive: float
-    start: float = Field(description="service start (after waiting)")
+    start: float = Field(description="service or handover start (after waiting)")
     depart: float
     load: dict[str, float] = Field(description="on board when leaving the stop")
-    driver: str
+    driver: str = Field(description="who drives the truck away from this stop")
 
 
 class TruckRoute(_Model):
     truck: str
-    driver: str
+    driver: str = Field(description="the truck's own (outside) driver")
     driver_kind: Literal["outside", "loop"] = "outside"
     stops: list[Stop]
     legs: list[Leg] = Field(description="legs[i] joins stops[i] to stops[i+1]")
@@ -59,9 +64,15 @@ class TruckRoute(_Model):
     duty_minutes: float
 
 
+ITINERARIES = Literal["direct", "relay_in", "relay_out", "inside", "relay_through"]
+
+
 class ShipmentOutcome(_Model):
     shipment: str
-    itinerary: Literal["direct"] = "direct"
+    itinerary: ITINERARIES = "direct"
+    stations: list[str] = Field(
+        default_factory=list, description="relay stations its truck passes to reach its ends"
+    )
     truck: str
     pickup: float = Field(description="pickup service start")
     delivered: float = Field(description="end of unloading at the destination")
@@ -75,6 +86,50 @@ class Unserved(_Model):
     detail: str
 
 
+class Handover(_Model):
+    """A truck changing driver at a relay station ("swap the driver, keep the truck")."""
+
+    station: str
+    truck: str
+    direction: Literal["in", "out"] = Field(description="in: to a loop driver; out: back")
+    start: float
+    end: float
+    from_driver: str
+    to_driver: str
+
+
+class Excursion(_Model):
+    """One trip of a loop driver: takes a truck in at the station and brings it back."""
+
+    truck: str
+    start: float = Field(description="handover-in start")
+    end: float = Field(description="handover-out end")
+    places: list[str] = Field(description="places served inside")
+
+
+class LoopDuty(_Model):
+    """A loop driver's day: excursions from and back to the home station."""
+
+    driver: str
+    pool: str
+    station: str
+    zone: str
+    start: float
+    end: float
+    excursions: list[Excursion]
+
+
+class Pass(_Model):
+    """A freight pass the pass service issues: one truck entering one permit zone."""
+
+    truck: str
+    driver: str
+    checkpoint: str
+    zone: str
+    valid_from: float
+    valid_to: float
+
+
 class KPIs(_Model):
     objective: float
     weighted_delay: float
@@ -84,6 +139,9 @@ class KPIs(_Model):
     on_time_share: float
     km: float
     trucks_used: int
+    loop_drivers_used: int = 0
+    handovers: int = 0
+    passes: int = 0
     solve_seconds: float
 
 
@@ -100,4 +158,7 @@ class Plan(_Model):
     routes: list[TruckRoute]
     shipments: list[ShipmentOutcome]
     unserved: list[Unserved]
+    handovers: list[Handover] = Field(default_factory=list)
+    loop_drivers: list[LoopDuty] = Field(default_factory=list)
+    passes: list[Pass] = Field(default_factory=list)
     kpis: KPIs

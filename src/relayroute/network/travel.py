@@ -2,7 +2,8 @@
 
 A driver class (:class:`Profile`) decides which zones a truck may be in: outside drivers
 never enter closed_loop zones and enter permit zones only with a permit; loop drivers
-stay in their zone. Each checkpoint gate is split into an outside and an inside node
+drive inside their zone and on open roads to its relay stations (which usually stand
+just outside it), never into another restricted zone. Each checkpoint gate is split into an outside and an inside node
 joined by its inspection delay, so a crossing costs time only when it really crosses.
 """
 
@@ -28,7 +29,7 @@ class Profile:
 
     def allows(self, zone: str | None, policy: dict[str, str]) -> bool:
         if self.kind == "loop":
-            return zone == self.zone
+            return zone is None or zone == self.zone
         if zone is None:
             return True
         return policy[zone] == "permit" and zone in self.permits

@@ -30,21 +30,36 @@ METAHEURISTIC = Literal[
 class SolverConfig(BaseModel):
     """How to search.
 
-    ``solution_limit`` makes a run deterministic: the search stops after that many
+    ``engine``: ``routing`` (OR-Tools RoutingModel for the routes, then CP-SAT for the
+    times around shared resources) or ``greedy`` (the dispatch-office baseline).
+    ``solution_limit`` makes the routing search deterministic: it stops after that many
     solutions whatever the machine's speed, with ``time_limit`` only as a safety cap.
-    ``objective`` overrides the instance's weights key by key.
+    The CP-SAT timing gets ``schedule_share`` of ``time_limit`` and at most
+    ``schedule_deterministic_time`` of CP-SAT's deterministic time, which is the same
+    on every machine. ``objective`` overrides the instance's weights key by key.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = "default"
-    engine: Literal["routing"] = "routing"
+    engine: Literal["routing", "greedy"] = "routing"
     first_solution_strategy: FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: METAHEURISTIC = "GUIDED_LOCAL_SEARCH"
     time_limit: float = Field(60.0, gt=0, description="seconds")
     solution_limit: int | None = Field(500, ge=1)
     seed: int = Field(0, ge=0)
     log_search: bool = False
+    station_choices: int = Field(
+        1, ge=1, description="1: home stations spread by capacity; k: search picks among k"
+    )
+    loop_minute_cost: float = Field(
+        0.5, ge=0, description="routing cost per loop-driver minute (priority-weighted minutes)"
+    )
+    schedule_share: float = Field(0.25, ge=0, lt=1, description="share of time_limit for CP-SAT")
+    schedule_deterministic_time: float = Field(
+        5.0, ge=0, description="CP-SAT deterministic-time cap; 0 skips CP-SAT"
+    )
+    schedule_workers: int = Field(1, ge=1, description="CP-SAT workers")
     objective: dict[str, float] = Field(default_factory=dict)
 
 

@@ -1,228 +1,223 @@
-"""Turning the solver's stop sequences into a :class:`~relayroute.model.plan.Plan`.
+"""Turning timed trips into a :class:`~relayroute.model.plan.Plan`.
 
-Times are re-simulated forward from each truck's start along the exact (not rounded)
-travel times, serving every stop as early as its windows allow and waiting at a
-checkpoint until it opens; this never makes a stop later than the solver planned it.
+Arrival times follow from the exact (not rounded) travel times; service, handover and
+inspection starts are the scheduler's. Waiting happens on arrival at a stop or at a
+checkpoint before its inspection.
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
 from relayroute import __version__
 from relayroute.model.plan import (
     Crossing,
+    Excursion,
+    Handover,
     InstanceRef,
     KPIs,
     Leg,
+    LoopDuty,
+    Pass,
     Plan,
     ShipmentOutcome,
     Stop,
     TruckRoute,
     Unserved,
 )
-from relayroute.solve.problem import Problem, earliest_in
-from relayroute.solve.routing import Visit
+from relayroute.solve.problem import Problem, Reason
+from relayroute.solve.resources import Timed
 
 ROUND = 4  # decimals of minutes and km in the plan
-CHECKPOINT_HOURS_DETAIL = (
-    "taken off its truck: waiting for a checkpoint to open would break its deadline, a site's "
-    "hours or the driver's duty (the routing model does not know checkpoint hours yet)"
-)
+UNROUTED = Reason("dropped", "the solver found no truck and time for it within its search limits")
 
 
 def _r(x: float) -> float:
     return round(float(x), ROUND)
 
 
-def _depot_stop(
-    place: str, kind: Literal["start", "end"], t: float, load: dict[str, float], driver: str
-) -> Stop:
-    return Stop(
-        place=place,
-        kind=kind,
-        arrive=_r(t),
-        start=_r(t),
-        depart=_r(t),
-        load=dict(load),
-        driver=driver,
-    )
+def outside_driver(truck: str) -> str:
+    return f"{truck}/driver"
 
 
-def _simulate(
-    prob: Problem, truck_id: str, visits: list[Visit], t0: float
-) -> tuple[list[Stop], list[Leg]]:
+def _route(
+    prob: Problem, tt: Timed
+) -> tuple[TruckRoute, list[Handover], list[tuple[str, Excursion]]]:
     inst = prob.inst
-    truck = inst.trucks_by_id[truck_id]
-    table = prob.table(truck_id)
+    trip, times = tt.trip, tt.times
+    truck = trip.vehicle.truck
     ships = inst.shipments_by_id
-    places = inst.places_by_id
-    cps = inst.checkpoints_by_id
-    dims = inst.capacity_dimensions()
-    load = {d: 0.0 for d in dims}
-    driver = f"{truck_id}/driver"
-    here = prob.depot_place(truck)
-    stops = [_depot_stop(here, "start", t0, load, driver)]
+    own = outside_driver(truck)
+    load = {d: 0.0 for d in inst.capacity_dimensions()}
+    # Who drives each leg.
+    leg_driver = [own] * len(trip.legs)
+    for a, b in trip.excursions():
+        for leg in range(a, b):
+            leg_driver[leg] = tt.drivers[a]
+    stops: list[Stop] = []
     legs: list[Leg] = []
-    now = t0
-    targets = [
-        (
-            v.kind,
-            v.shipment,
-            ships[v.shipment].origin if v.kind == "pickup" else ships[v.shipment].destination,
+    handovers: list[Handover] = []
+    excursions: list[tuple[str, Excursion]] = []
+    t0 = times.start[0]
+    stops.append(
+        Stop(
+            place=trip.stops[0].place,
+            kind="start",
+            arrive=_r(t0),
+            start=_r(t0),
+            depart=_r(t0),
+            load=dict(load),
+            driver=own,
         )
-        for v in visits
-    ]
-    targets.append(("end", "", prob.depot_place(truck, end=True)))
-    for kind, sid, place in targets:
-        route = table.route(here, place)
+    )
+    for i, (pleg, ps) in enumerate(zip(trip.legs, trip.stops[1:]), start=1):
+        prev = trip.stops[i - 1]
+        depart = times.start[i - 1] + prev.service
+        now, driven = depart, 0.0
         crossings = []
-        wait = 0.0
-        for c in route.crossings:
-            reach = now + c.offset + wait
-            opened = earliest_in(cps[c.checkpoint].hours, reach)
-            passed = reach if opened is None else opened
-            wait += passed - reach
+        for c, inspect in zip(pleg.route.crossings, times.inspect[i - 1]):
+            reach = now + c.offset - driven
             crossings.append(
                 Crossing(
                     checkpoint=c.checkpoint,
                     zone=c.zone,
-                    direction=c.direction,
+                    direction="in" if c.direction == "in" else "out",
                     arrive=_r(reach),
-                    depart=_r(passed + c.delay),
+                    depart=_r(inspect + c.delay),
                 )
             )
-        arrive = now + route.minutes + wait
+            now = inspect + c.delay
+            driven = c.offset + c.delay
+        arrive = now + pleg.route.minutes - driven
+        driver = leg_driver[i - 1]
         legs.append(
             Leg(
-                path=route.nodes,
-                coords=route.coords,
-                depart=_r(now),
+                path=pleg.route.nodes,
+                coords=pleg.route.coords,
+                depart=_r(depart),
                 arrive=_r(arrive),
-                km=_r(route.km),
-                minutes=_r(route.minutes + wait),
+                km=_r(pleg.route.km),
+                minutes=_r(arrive - depart),
                 crossings=crossings,
+                driver=driver,
+                driver_kind="loop" if driver != own else "outside",
             )
         )
-        if kind == "end":
-            stops.append(_depot_stop(place, "end", arrive, load, driver))
-            break
-        sh = ships[sid]
-        earliest = max(arrive, sh.ready) if kind == "pickup" else arrive
-        start = earliest_in(places[place].hours, earliest)
-        start = earliest if start is None else start
-        service = sh.pickup_minutes if kind == "pickup" else sh.delivery_minutes
-        sign = 1.0 if kind == "pickup" else -1.0
-        for d, q in sh.quantity.items():
-            load[d] = _r(load[d] + sign * q)
+        start = times.start[i]
+        if ps.kind in ("pickup", "delivery") and ps.shipment is not None:
+            sign = 1.0 if ps.kind == "pickup" else -1.0
+            for d, q in ships[ps.shipment].quantity.items():
+                load[d] = _r(load[d] + sign * q)
+        after = leg_driver[i] if i < len(trip.legs) else own
         stops.append(
             Stop(
-                place=place,
-                kind=kind,
-                shipments=[sid],
+                place=ps.place,
+                kind=ps.kind,
+                shipments=[ps.shipment] if ps.shipment else [],
+                station=ps.station,
                 arrive=_r(arrive),
                 start=_r(start),
-                depart=_r(start + service),
+                depart=_r(start + ps.service),
                 load=dict(load),
-                driver=driver,
+                driver=after,
             )
         )
-        now = start + service
-        here = place
-    return stops, legs
-
-
-def _first_fault(prob: Problem, truck_id: str, stops: list[Stop], legs: list[Leg]) -> str | None:
-    """A shipment whose hard limits the simulated route breaks, else None.
-
-    The routing model does not know checkpoint opening hours; waiting for a checkpoint can
-    push a stop past a deadline, a site's hours or the driver's duty. Such a shipment is
-    taken off the route (and reported unserved) rather than planned infeasibly.
-    """
-    inst = prob.inst
-    places = inst.places_by_id
-    ships = inst.shipments_by_id
-    cps = inst.checkpoints_by_id
-    last = [s for s in stops if s.kind == "delivery"]
-    for leg, s in zip(legs, stops[1:]):
-        for c in leg.crossings:
-            hours = cps[c.checkpoint].hours
-            inspect = c.depart - cps[c.checkpoint].delay
-            if hours and not any(a <= inspect <= b for a, b in hours):
-                # never open again that day: drop what this leg serves (or the last delivery)
-                if s.kind != "end":
-                    return s.shipments[0]
-                return last[-1].shipments[0] if last else None
-    for s in stops[1:-1]:
-        sh = ships[s.shipments[0]]
-        hours = places[s.place].hours
-        if hours and not any(a <= s.start <= b for a, b in hours):
-            return sh.id
-        if s.kind == "delivery" and sh.deadline is not None and s.depart > sh.deadline + 1e-6:
-            return sh.id
-    lo, hi, duty = prob.duty[truck_id]
-    if stops[-1].arrive > hi + 1e-6 or stops[-1].arrive - stops[0].depart > duty + 1e-6:
-        return last[-1].shipments[0] if last else None
-    return None
-
-
-def _truck_route(
-    prob: Problem, truck_id: str, visits: list[Visit], t0: float, dropped: set[str]
-) -> TruckRoute | None:
-    while True:
-        stops, legs = _simulate(prob, truck_id, visits, t0)
-        fault = _first_fault(prob, truck_id, stops, legs)
-        if fault is None:
-            break
-        dropped.add(fault)
-        visits = [v for v in visits if v.shipment != fault]
-        if not visits:
-            return None
-    # Leave the depot as late as possible without moving any service start.
-    if len(stops) > 2:
-        later = max(t0, stops[1].start - legs[0].minutes)
-        if later > t0:
-            s2, l2 = _simulate(prob, truck_id, visits, later)
-            if all(a.start == b.start for a, b in zip(stops[1:-1], s2[1:-1])):
-                stops, legs = s2, l2
+        if ps.kind == "handover" and ps.station is not None and ps.direction is not None:
+            handovers.append(
+                Handover(
+                    station=ps.station,
+                    truck=truck,
+                    direction=ps.direction,
+                    start=_r(start),
+                    end=_r(start + ps.service),
+                    from_driver=driver,
+                    to_driver=after,
+                )
+            )
+    for a, b in trip.excursions():
+        inside = [s.place for s in trip.stops[a + 1 : b] if s.kind in ("pickup", "delivery")]
+        excursions.append(
+            (
+                tt.drivers[a],
+                Excursion(
+                    truck=truck,
+                    start=_r(times.start[a]),
+                    end=_r(times.start[b] + trip.stops[b].service),
+                    places=inside,
+                ),
+            )
+        )
     km = sum(leg.km for leg in legs)
-    return TruckRoute(
-        truck=truck_id,
-        driver=stops[0].driver,
+    route = TruckRoute(
+        truck=truck,
+        driver=own,
         stops=stops,
         legs=legs,
         km=_r(km),
         duty_minutes=_r(stops[-1].arrive - stops[0].depart),
     )
+    return route, handovers, excursions
+
+
+def _passes(prob: Problem, route: TruckRoute) -> list[Pass]:
+    """One pass per entry of the truck into a permit zone, valid until it leaves."""
+    policy = prob.net.zone_policy
+    out: list[Pass] = []
+    open_: dict[str, Pass] = {}
+    for leg in route.legs:
+        for c in leg.crossings:
+            if policy.get(c.zone) != "permit":
+                continue
+            if c.direction == "in":
+                p = Pass(
+                    truck=route.truck,
+                    driver=leg.driver,
+                    checkpoint=c.checkpoint,
+                    zone=c.zone,
+                    valid_from=c.arrive,
+                    valid_to=route.stops[-1].arrive,
+                )
+                open_[c.zone] = p
+                out.append(p)
+            elif c.zone in open_:
+                open_.pop(c.zone).valid_to = c.depart
+    return out
 
 
 def build_plan(
     prob: Problem,
-    sequences: dict[str, list[Visit]],
-    start_times: dict[str, float],
+    timed: list[Timed],
+    dropped: dict[str, Reason],
     config: dict[str, object],
     weights: dict[str, float],
     instance_sha: str,
     lower_bound: float,
     solve_seconds: float,
-    dropped_reason: str = "the solver found no truck and time for it within its search limits",
+    unrouted: Reason = UNROUTED,
 ) -> Plan:
-    """A full plan from per-truck visit sequences (trucks with none stay home)."""
+    """A full plan from timed trips (trucks without one stay home)."""
     inst = prob.inst
-    dropped: set[str] = set()
-    built = [
-        _truck_route(
-            prob, t.id, sequences[t.id], start_times.get(t.id, prob.duty[t.id][0]), dropped
-        )
-        for t in inst.trucks
-        if sequences.get(t.id)
-    ]
-    routes = [r for r in built if r is not None]
+    routes: list[TruckRoute] = []
+    handovers: list[Handover] = []
+    duties: dict[str, list[Excursion]] = {}
+
+    passes: list[Pass] = []
     outcomes: list[ShipmentOutcome] = []
-    served: set[str] = set()
-    for r in routes:
-        picked = {s.shipments[0]: s for s in r.stops if s.kind == "pickup"}
-        for s in r.stops:
+    for tt in sorted(timed, key=lambda t: t.trip.vehicle.truck):
+        route, hos, trips_in = _route(prob, tt)
+        routes.append(route)
+        handovers += hos
+        for d, ex in trips_in:
+            duties.setdefault(d, []).append(ex)
+        passes += _passes(prob, route)
+        picked = {}
+        stations: dict[str, list[str]] = {}
+        station_here: str | None = None
+        for s in route.stops:
+            if s.kind == "handover" and s.station:
+                station_here = s.station if s.driver != route.driver else None
+            if s.kind in ("pickup", "delivery") and station_here:
+                stations.setdefault(s.shipments[0], []).append(station_here)
+            if s.kind == "pickup":
+                picked[s.shipments[0]] = s
             if s.kind != "delivery":
                 continue
             sh = inst.shipments_by_id[s.shipments[0]]
@@ -230,30 +225,49 @@ def build_plan(
             outcomes.append(
                 ShipmentOutcome(
                     shipment=sh.id,
-                    truck=r.truck,
+                    itinerary=prob.itinerary[sh.id],  # type: ignore[arg-type]
+                    stations=list(dict.fromkeys(stations.get(sh.id, []))),
+                    truck=route.truck,
                     pickup=picked[sh.id].start,
                     delivered=s.depart,
                     delay=_r(delay),
                     weighted_delay=_r(delay * sh.priority),
                 )
             )
-            served.add(sh.id)
+    served = {o.shipment for o in outcomes}
     unserved = [
         Unserved(shipment=sid, reason=reason.code, detail=reason.detail)
-        for sid, reason in prob.unserved.items()
+        for sid, reason in list(prob.unserved.items()) + list(dropped.items())
     ]
     unserved += [
-        Unserved(shipment=sid, reason="checkpoint_hours", detail=CHECKPOINT_HOURS_DETAIL)
-        for sid in sorted(dropped)
-    ]
-    unserved += [
-        Unserved(shipment=s.id, reason="dropped", detail=dropped_reason)
+        Unserved(shipment=s.id, reason=unrouted.code, detail=unrouted.detail)
         for s in inst.shipments
         if s.id not in served and s.id not in prob.unserved and s.id not in dropped
     ]
     order = {s.id: i for i, s in enumerate(inst.shipments)}
     outcomes.sort(key=lambda o: order[o.shipment])
     unserved.sort(key=lambda u: order[u.shipment])
+    handovers.sort(key=lambda h: (h.start, h.station, h.truck))
+    pools = {
+        f"{p.id}/{k + 1}": p for p in inst.driver_pools if p.kind == "loop" for k in range(p.count)
+    }
+    station_of = {s.id: s for s in inst.relay_stations}
+    loop_duties = []
+    for d in sorted(duties, key=lambda x: (x.split("/")[0], int(x.rsplit("/", 1)[1]))):
+        exs = sorted(duties[d], key=lambda e: e.start)
+        pool = pools[d]
+        home = pool.station or next(s.id for s in prob.swap_stations[pool.zone or ""])
+        loop_duties.append(
+            LoopDuty(
+                driver=d,
+                pool=pool.id,
+                station=home,
+                zone=station_of[home].zone,
+                start=exs[0].start,
+                end=exs[-1].end,
+                excursions=exs,
+            )
+        )
     wd = sum(o.weighted_delay for o in outcomes)
     km = sum(r.km for r in routes)
     pri = inst.shipments_by_id
@@ -262,6 +276,7 @@ def build_plan(
         + weights["delay"] * wd
         + weights["km"] * km
         + weights["truck"] * len(routes)
+        + weights["loop_driver"] * len(loop_duties)
     )
     kpis = KPIs(
         objective=_r(objective),
@@ -272,6 +287,9 @@ def build_plan(
         on_time_share=_r(sum(o.delay <= 0 for o in outcomes) / len(outcomes)) if outcomes else 0.0,
         km=_r(km),
         trucks_used=len(routes),
+        loop_drivers_used=len(loop_duties),
+        handovers=len(handovers),
+        passes=len(passes),
         solve_seconds=round(solve_seconds, 2),
     )
     return Plan(
@@ -281,5 +299,8 @@ def build_plan(
         routes=routes,
         shipments=outcomes,
         unserved=unserved,
+        handovers=handovers,
+        loop_drivers=loop_duties,
+        passes=passes,
         kpis=kpis,
     )

@@ -1,18 +1,32 @@
-"""From an instance to what the solver works on: travel tables per driver class,
-which trucks may carry which shipment, and shipments that no itinerary can serve yet.
+"""From an instance to what the solver works on: travel tables per driver class, the
+vehicles the routing model chooses between, itineraries, and shipments no itinerary
+can serve (with the reason).
 
-Itineraries in this version: ``direct`` only, by an outside truck (open and permit
-zones). A shipment with an end inside a closed_loop zone needs a relay station and is
-reported unserved with that reason until relay itineraries exist.
+Itineraries. A shipment whose ends are both outside closed-loop zones goes ``direct``
+on an outside truck (through permit zones with a pass). An end inside a closed-loop
+zone is reached by relay: the truck drives to one of the zone's relay stations, a loop
+driver takes it in, serves the inside stops and brings it back ("swap the driver, keep
+the truck"). Hence ``relay_in`` (outside → inside), ``relay_out`` (inside → outside),
+``inside`` (both ends in one zone) and ``relay_through`` (from one closed zone to
+another). One excursion may serve several inside stops, inbound and outbound.
+
+Each truck takes its excursions into a zone from one home station for the day. By
+default (``station_choices=1``) trucks are spread over a zone's stations in proportion
+to each station's loop-driver and bay capacity, nearest station first, since the
+routing model cannot see those resources. With ``station_choices=k`` the routing
+model instead holds one *vehicle* per (truck, one of its k nearest stations) and lets
+at most one of them work, so the station is the search's choice.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from relayroute.model.instance import Instance, Shipment, Truck
+from relayroute.errors import InputError
+from relayroute.model.instance import Instance, RelayStation, Shipment, Truck
 from relayroute.network import Network, Profile, TravelTable, build_network
 
 
@@ -20,6 +34,20 @@ from relayroute.network import Network, Profile, TravelTable, build_network
 class Reason:
     code: str
     detail: str
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """A truck with its home relay station for each closed zone."""
+
+    truck: str
+    stations: tuple[tuple[str, str], ...] = ()
+
+    def station(self, zone: str) -> str | None:
+        for z, s in self.stations:
+            if z == zone:
+                return s
+        return None
 
 
 @dataclass
@@ -30,9 +58,15 @@ class Problem:
     net: Network
     profiles: dict[str, Profile]
     tables: dict[Profile, TravelTable]
-    eligible: dict[str, list[str]] = field(default_factory=dict)
+    loop_tables: dict[str, TravelTable] = field(default_factory=dict)
+    swap_stations: dict[str, list[RelayStation]] = field(default_factory=dict)
+    place_zone: dict[str, str | None] = field(default_factory=dict)
+    vehicles: list[Vehicle] = field(default_factory=list)
+    itinerary: dict[str, str] = field(default_factory=dict)
+    eligible: dict[str, list[int]] = field(default_factory=dict)  # shipment -> vehicle indices
     unserved: dict[str, Reason] = field(default_factory=dict)
     duty: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    solo: dict[str, float] = field(default_factory=dict)  # earliest delivery end, alone
 
     def table(self, truck: str) -> TravelTable:
         return self.tables[self.profiles[truck]]
@@ -41,14 +75,33 @@ class Problem:
         depot = truck.end_depot if end and truck.end_depot else truck.depot
         return self.inst.depots_by_id[depot].place
 
+    def station(self, sid: str) -> RelayStation:
+        return next(s for ss in self.swap_stations.values() for s in ss if s.id == sid)
 
-def earliest_in(hours: list[tuple[float, float]], t: float) -> float | None:
-    """Earliest time ≥ t inside one of ``hours`` (always open when empty); None if none."""
+    def loop_pools(self, station: str) -> list[tuple[str, int, tuple[float, float], float]]:
+        """(pool id, count, shift, max duty) of the loop pools at a station."""
+        st = self.station(station)
+        out = []
+        for p in self.inst.driver_pools:
+            if p.kind == "loop" and p.zone == st.zone and p.count > 0:
+                if p.station == station or (
+                    p.station is None and len(self.swap_stations[st.zone]) == 1
+                ):
+                    out.append((p.id, p.count, (p.shift[0], p.shift[1]), p.max_duty))
+        return out
+
+
+def earliest_in(hours: list[tuple[float, float]], t: float, length: float = 0.0) -> float | None:
+    """Earliest time ≥ t starting an activity of ``length`` inside one of ``hours``.
+
+    An activity must start and end in the same window; always open when ``hours`` is empty.
+    """
     if not hours:
         return t
     for lo, hi in sorted(hours):
-        if t <= hi:
-            return max(t, lo)
+        s = max(t, lo)
+        if s + length <= hi + 1e-9:
+            return s
     return None
 
 
@@ -62,71 +115,167 @@ def truck_duty(inst: Instance, truck: Truck) -> tuple[float, float, float]:
     return lo, hi, duty
 
 
-def solo_delivery(prob: Problem, sh: Shipment, truck: Truck) -> float | None:
-    """When ``truck`` alone would finish delivering ``sh`` at the earliest, None if never."""
-    places = prob.inst.places_by_id
-    t = prob.table(truck.id)
-    depot = prob.depot_place(truck)
-    lo, hi, _ = truck_duty(prob.inst, truck)
-    o, d = sh.origin, sh.destination
-    if not (
-        t.reachable(depot, o)
-        and t.reachable(o, d)
-        and t.reachable(d, prob.depot_place(truck, end=True))
-    ):
-        return None
-    arrive = lo + t.minutes[t.index[depot], t.index[o]]
-    start = earliest_in(places[o].hours, max(arrive, sh.ready))
-    if start is None:
-        return None
-    arrive = start + sh.pickup_minutes + t.minutes[t.index[o], t.index[d]]
-    start = earliest_in(places[d].hours, arrive)
-    if start is None:
-        return None
-    return float(start + sh.delivery_minutes)
+def build_problem(
+    inst: Instance,
+    base: Path | None = None,
+    net: Network | None = None,
+    station_choices: int = 1,
+) -> Problem:
+    """Network, travel tables, vehicles and eligibility for ``inst``.
 
+    Parameters
+    ----------
+    inst
+        The instance.
+    base
+        Folder the instance's network files are relative to.
+    net
+        A network already built for it.
+    station_choices
+        1: each truck gets one home station per closed zone, spread by capacity;
+        k > 1: the routing search chooses among each truck's k nearest stations.
 
-def build_problem(inst: Instance, base: Path | None = None, net: Network | None = None) -> Problem:
-    """Network, travel tables and eligibility for ``inst``."""
+    Raises
+    ------
+    InputError
+        A loop pool names no station while its zone has several.
+    """
     net = net or build_network(inst, base)
     profiles = {t.id: Profile("outside", frozenset(t.permits)) for t in inst.trucks}
+    place_zone: dict[str, str | None] = {}
+    for p in inst.places:
+        z = net.node_zone.get(net.place_node[p.id])
+        place_zone[p.id] = z if z is not None and net.zone_policy[z] == "closed_loop" else None
+
+    swap: dict[str, list[RelayStation]] = {}
+    for s in inst.relay_stations:
+        if s.driver_swap:
+            swap.setdefault(s.zone, []).append(s)
+    for i, pool in enumerate(inst.driver_pools):
+        if pool.kind == "loop" and pool.station is None and len(swap.get(pool.zone or "", [])) > 1:
+            raise InputError(
+                f"$.driver_pools[{i}].station",
+                f"zone {pool.zone!r} has several relay stations; say which one is this pool's home",
+            )
+    station_places = {s.place for ss in swap.values() for s in ss}
     sites = sorted(
         {inst.depots_by_id[t.depot].place for t in inst.trucks}
         | {inst.depots_by_id[t.end_depot].place for t in inst.trucks if t.end_depot}
         | {s.origin for s in inst.shipments}
         | {s.destination for s in inst.shipments}
+        | station_places
     )
     delays = {c.id: c.delay for c in inst.checkpoints}
     closed = {c.id for c in inst.checkpoints if c.closed}
     tables = {
         prof: TravelTable(net, prof, sites, delays, closed) for prof in set(profiles.values())
     }
-    prob = Problem(inst, net, profiles, tables)
+    loop_tables = {
+        z: TravelTable(
+            net,
+            Profile("loop", zone=z),
+            sorted({s.place for s in ss} | {p for p in sites if place_zone[p] == z}),
+            delays,
+            closed,
+        )
+        for z, ss in swap.items()
+    }
+    prob = Problem(inst, net, profiles, tables, loop_tables, swap, place_zone)
+    # Only stations with loop drivers can swap drivers.
+    prob.swap_stations = {z: [s for s in ss if prob.loop_pools(s.id)] for z, ss in swap.items()}
     prob.duty = {t.id: truck_duty(inst, t) for t in inst.trucks}
+    prob.vehicles = _vehicles(prob, station_choices)
     for sh in inst.shipments:
+        prob.itinerary[sh.id] = _itinerary(prob, sh)
         reason = _classify(prob, sh)
         if reason is not None:
             prob.unserved[sh.id] = reason
     return prob
 
 
-def _closed_zone(prob: Problem, place: str) -> str | None:
-    zone = prob.net.node_zone.get(prob.net.place_node[place])
-    if zone is not None and prob.net.zone_policy[zone] == "closed_loop":
-        return zone
-    return None
+def _itinerary(prob: Problem, sh: Shipment) -> str:
+    zo, zd = prob.place_zone[sh.origin], prob.place_zone[sh.destination]
+    if zo is None and zd is None:
+        return "direct"
+    if zo is None:
+        return "relay_in"
+    if zd is None:
+        return "relay_out"
+    return "inside" if zo == zd else "relay_through"
+
+
+def _station_minutes(prob: Problem, truck: Truck, zone: str) -> list[tuple[float, str]]:
+    table = prob.table(truck.id)
+    depot = prob.depot_place(truck)
+    out = [
+        (float(table.minutes[table.index[depot], table.index[s.place]]), s.id)
+        for s in prob.swap_stations[zone]
+        if table.reachable(depot, s.place)
+    ]
+    return sorted(out)
+
+
+def _capacity(prob: Problem, station: RelayStation) -> float:
+    """Excursion-minutes a station can take in a day: loop drivers, and bays (two
+    handovers per excursion, an excursion about four times a handover pair)."""
+    drivers = sum(count * duty for _, count, _, duty in prob.loop_pools(station.id))
+    open_minutes = sum(b - a for a, b in station.hours) if station.hours else prob.inst.horizon
+    return float(min(drivers, station.bays * open_minutes * 4))
+
+
+def _vehicles(prob: Problem, choices: int) -> list[Vehicle]:
+    """The routing model's vehicles: trucks with their home station in each closed zone."""
+    zones = sorted(z for z, ss in prob.swap_stations.items() if ss)
+    trucks = prob.inst.trucks
+    near = {t.id: {z: _station_minutes(prob, t, z) for z in zones} for t in trucks}
+    if choices > 1:
+        out: list[Vehicle] = []
+        for t in trucks:
+            options = [[(z, sid) for _, sid in near[t.id][z][:choices]] for z in zones]
+            combos = list(itertools.product(*[o for o in options if o])) or [()]
+            out += [Vehicle(t.id, tuple(c)) for c in combos[:choices]]
+        return out
+    home: dict[str, list[tuple[str, str]]] = {t.id: [] for t in trucks}
+    for z in zones:
+        caps = {s.id: _capacity(prob, s) for s in prob.swap_stations[z]}
+        total = sum(caps.values()) or 1.0
+        quota = {sid: c / total * len(trucks) for sid, c in caps.items()}
+        given = dict.fromkeys(caps, 0)
+
+        def regret(t: Truck) -> float:
+            m = [x for x, _ in near[t.id][z]]
+            return m[1] - m[0] if len(m) > 1 else 0.0
+
+        for t in sorted(trucks, key=lambda t: (-regret(t), t.id)):
+            options = [sid for _, sid in near[t.id][z]]
+            if not options:
+                continue
+            # Nearest station with quota left, else the least filled for its quota.
+            sid = next(
+                (s for s in options if given[s] + 1 <= quota[s] + 0.5),
+                min(options, key=lambda s: given[s] / max(quota[s], 1e-9)),
+            )
+            given[sid] += 1
+            home[t.id].append((z, sid))
+    return [Vehicle(t.id, tuple(home[t.id])) for t in trucks]
 
 
 def _classify(prob: Problem, sh: Shipment) -> Reason | None:
-    """Eligible trucks for a shipment, or why none can serve it directly."""
+    """Eligible vehicles for a shipment, or why none can serve it."""
+    from relayroute.solve.trips import Visit, earliest_schedule, expand
+
     inst = prob.inst
-    for end, place in (("origin", sh.origin), ("destination", sh.destination)):
-        zone = _closed_zone(prob, place)
-        if zone is not None:
+    kind = prob.itinerary[sh.id]
+    zones = [z for z in (prob.place_zone[sh.origin], prob.place_zone[sh.destination]) if z]
+    for z in zones:
+        if not prob.swap_stations.get(z):
+            end = "origin" if prob.place_zone[sh.origin] == z else "destination"
+            place = sh.origin if end == "origin" else sh.destination
             return Reason(
                 "needs_relay_station",
-                f"needs a relay station: {end} {place!r} lies in closed-loop zone {zone!r}, "
-                "where outside drivers may not go; relay itineraries are not implemented yet",
+                f"needs a relay station: {end} {place!r} lies in closed-loop zone {z!r}, "
+                "where outside drivers may not go, and the zone has no open relay station "
+                "with loop drivers",
             )
     fits = [
         t
@@ -135,42 +284,57 @@ def _classify(prob: Problem, sh: Shipment) -> Reason | None:
     ]
     if not fits:
         return Reason("no_truck_capacity", "no truck has room for its quantity in every dimension")
-    reach = [t for t in fits if solo_delivery(prob, sh, t) is not None]
+    fit_ids = {t.id for t in fits}
+    best = math.inf
+    reach: list[tuple[int, float]] = []
+    visits = [Visit("pickup", sh.id), Visit("delivery", sh.id)]
+    for v, veh in enumerate(prob.vehicles):
+        if veh.truck not in fit_ids:
+            continue
+        trip = expand(prob, veh, visits)
+        if trip is None:
+            continue
+        times = earliest_schedule(prob, veh.truck, trip)
+        if times is None:
+            continue
+        done = times.delivered[sh.id]
+        reach.append((v, done))
+        best = min(best, done)
     if not reach:
         ends = (prob.net.node_zone.get(prob.net.place_node[p]) for p in (sh.origin, sh.destination))
-        zones = {z for z in ends if z is not None}
-        permit_zones = sorted(z for z in zones if prob.net.zone_policy[z] == "permit")
+        restricted = {z for z in ends if z is not None}
+        permit_zones = sorted(z for z in restricted if prob.net.zone_policy[z] == "permit")
         if permit_zones and not any(set(permit_zones) <= set(t.permits) for t in fits):
             return Reason(
                 "no_permit",
                 f"no truck with room holds a permit for zone(s) {', '.join(permit_zones)}",
             )
+        how = "by open roads" if kind == "direct" else "through a relay station"
         return Reason(
-            "no_access", "no truck with room can reach both ends within its hours by open roads"
+            "no_access",
+            f"no truck with room can reach both ends {how} within its hours, the sites', "
+            "stations' and checkpoints' hours and the loop drivers' shifts",
         )
     if sh.deadline is not None:
-        best = min(solo_delivery(prob, sh, t) or math.inf for t in reach)
         if best > sh.deadline + 1e-9:
             return Reason(
                 "deadline_unreachable",
-                f"even alone on the fastest truck it is delivered at {best:g}, after its deadline {sh.deadline:g}",
+                f"even alone on the fastest truck it is delivered at {best:g}, "
+                f"after its deadline {sh.deadline:g}",
             )
-        reach = [t for t in reach if (solo_delivery(prob, sh, t) or math.inf) <= sh.deadline + 1e-9]
-    prob.eligible[sh.id] = [t.id for t in reach]
+        reach = [(v, d) for v, d in reach if d <= sh.deadline + 1e-9]
+    prob.eligible[sh.id] = [v for v, _ in reach]
+    prob.solo[sh.id] = best
     return None
 
 
 def delay_lower_bound(prob: Problem) -> float:
-    """Σ priority × delay of each servable shipment alone on its fastest truck.
+    """Σ priority × delay of each servable shipment alone by its fastest itinerary.
 
-    Unlimited trucks and drivers, no waiting at checkpoints: a relaxation, so no plan
-    that serves these shipments can have less weighted delay.
+    Unlimited trucks, loop drivers, bays and checkpoint throughput: a relaxation, so no
+    plan that serves these shipments can have less weighted delay.
     """
-    total = 0.0
-    trucks = prob.inst.trucks_by_id
-    for sh in prob.inst.shipments:
-        if sh.id not in prob.eligible:
-            continue
-        best = min(solo_delivery(prob, sh, trucks[t]) or math.inf for t in prob.eligible[sh.id])
-        total += sh.priority * max(0.0, best - sh.due)
-    return total
+    ships = prob.inst.shipments_by_id
+    return float(
+        sum(ships[s].priority * max(0.0, done - ships[s].due) for s, done in prob.solo.items())
+    )

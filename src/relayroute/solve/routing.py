@@ -8,26 +8,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from relayroute.model.instance import Instance
 from relayroute.solve.config import SolverConfig
 from relayroute.solve.problem import Problem
+from relayroute.solve.trips import Visit, transit_matrices
 
 COST_SCALE = 100  # objective units per priority-weighted minute, so weights keep 2 decimals
 QTY_SCALE = 1000  # capacity units per quantity unit
 
 
 @dataclass
-class Visit:
-    kind: str  # "pickup" or "delivery"
-    shipment: str
-
-
-@dataclass
 class RoutingResult:
-    sequences: dict[str, list[Visit]]
-    start_times: dict[str, float]
+    sequences: dict[int, list[Visit]]  # vehicle index -> visits; empty for idle vehicles
+    start_times: dict[int, float]  # vehicle index -> latest depot departure the search found
     objective: float | None
     seconds: float
     solutions: int
@@ -65,13 +61,15 @@ def solve_routing(
     """
     inst = prob.inst
     w = weights(inst, config)
-    trucks = inst.trucks
+    vehicles = prob.vehicles
+    trucks = inst.trucks_by_id
     ships = [s for s in inst.shipments if s.id in prob.eligible]
     places = inst.places_by_id
 
     # Nodes: one per distinct depot place, then pickup and delivery of each shipment.
     depot_places = sorted(
-        {prob.depot_place(t) for t in trucks} | {prob.depot_place(t, True) for t in trucks}
+        {prob.depot_place(trucks[v.truck]) for v in vehicles}
+        | {prob.depot_place(trucks[v.truck], True) for v in vehicles}
     )
     node_place: list[str] = list(depot_places)
     node_service: list[float] = [0.0] * len(depot_places)
@@ -85,42 +83,41 @@ def solve_routing(
         node_place.append(s.destination)
         node_service.append(s.delivery_minutes)
     n = len(node_place)
-    starts = [depot_places.index(prob.depot_place(t)) for t in trucks]
-    ends = [depot_places.index(prob.depot_place(t, True)) for t in trucks]
-    manager = pywrapcp.RoutingIndexManager(n, len(trucks), starts, ends)
+    starts = [depot_places.index(prob.depot_place(trucks[v.truck])) for v in vehicles]
+    ends = [depot_places.index(prob.depot_place(trucks[v.truck], True)) for v in vehicles]
+    manager = pywrapcp.RoutingIndexManager(n, len(vehicles), starts, ends)
     routing = pywrapcp.RoutingModel(manager)
     solver = routing.solver()
     solver.ReSeed(config.seed)
 
-    horizon = int(math.ceil(max([inst.horizon] + [prob.duty[t.id][1] for t in trucks])))
+    horizon = int(math.ceil(max([inst.horizon] + [prob.duty[t][1] for t in trucks])))
     big = 10 * horizon
+    service = np.array(node_service)
     time_cb: dict[object, int] = {}
     cost_cb: dict[object, int] = {}
-    for prof, table in prob.tables.items():
-        idx = [table.index[p] for p in node_place]
-        tm = [[0] * n for _ in range(n)]
-        cm = [[0] * n for _ in range(n)]
-        for i in range(n):
-            for j in range(n):
-                m = table.minutes[idx[i], idx[j]]
-                if math.isfinite(m):
-                    tm[i][j] = int(math.ceil(node_service[i] + m - 1e-9))
-                    cm[i][j] = int(round(table.km[idx[i], idx[j]] * w["km"] * COST_SCALE))
-                else:
-                    tm[i][j] = big
-                    cm[i][j] = big * COST_SCALE
-        time_cb[prof] = routing.RegisterTransitMatrix(tm)
-        cost_cb[prof] = routing.RegisterTransitMatrix(cm)
-    for v, t in enumerate(trucks):
-        routing.SetArcCostEvaluatorOfVehicle(cost_cb[prob.profiles[t.id]], v)
+    for veh in vehicles:
+        key = (prob.profiles[veh.truck], veh.stations)
+        if key in time_cb:
+            continue
+        minutes, km, loop = transit_matrices(prob, veh, node_place, service)
+        finite = np.isfinite(minutes)
+        tm = np.where(finite, np.ceil(np.where(finite, minutes, 0) - 1e-9), big).astype(np.int64)
+        # Loop-driver minutes are the scarce resource the routing model cannot see as such.
+        arc_cost = np.where(finite, km, 0) * w["km"] + loop * config.loop_minute_cost
+        cm = np.where(finite, np.round(arc_cost * COST_SCALE), big * COST_SCALE).astype(np.int64)
+        time_cb[key] = routing.RegisterTransitMatrix(tm.tolist())
+        cost_cb[key] = routing.RegisterTransitMatrix(cm.tolist())
+    keys = [(prob.profiles[veh.truck], veh.stations) for veh in vehicles]
+    for v in range(len(vehicles)):
+        routing.SetArcCostEvaluatorOfVehicle(cost_cb[keys[v]], v)
         routing.SetFixedCostOfVehicle(int(round(w["truck"] * COST_SCALE)), v)
 
     routing.AddDimensionWithVehicleTransits(
-        [time_cb[prob.profiles[t.id]] for t in trucks], horizon, horizon, False, "time"
+        [time_cb[k] for k in keys], horizon, horizon, False, "time"
     )
     tdim = routing.GetDimensionOrDie("time")
-    for v, t in enumerate(trucks):
-        lo, hi, duty = prob.duty[t.id]
+    for v, veh in enumerate(vehicles):
+        lo, hi, duty = prob.duty[veh.truck]
         tdim.CumulVar(routing.Start(v)).SetRange(int(math.ceil(lo)), int(math.floor(hi)))
         tdim.CumulVar(routing.End(v)).SetRange(int(math.ceil(lo)), int(math.floor(hi)))
         tdim.SetSpanUpperBoundForVehicle(int(math.floor(duty)), v)
@@ -148,10 +145,12 @@ def solve_routing(
             q = int(math.ceil(s.quantity.get(dim, 0.0) * QTY_SCALE - 1e-6))
             demand[pick[s.id]], demand[drop[s.id]] = q, -q
         cb = routing.RegisterUnaryTransitVector(demand)
-        caps = [int(math.floor(t.capacity.get(dim, 0.0) * QTY_SCALE + 1e-6)) for t in trucks]
+        caps = [
+            int(math.floor(trucks[veh.truck].capacity.get(dim, 0.0) * QTY_SCALE + 1e-6))
+            for veh in vehicles
+        ]
         routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"load:{dim}")
 
-    vindex = {t.id: v for v, t in enumerate(trucks)}
     for s in ships:
         p, d = manager.NodeToIndex(pick[s.id]), manager.NodeToIndex(drop[s.id])
         routing.AddPickupAndDelivery(p, d)
@@ -161,8 +160,8 @@ def solve_routing(
         penalty = int(round(w["unserved"] * s.priority * COST_SCALE))
         routing.AddDisjunction([p], penalty // 2 + penalty % 2)
         routing.AddDisjunction([d], penalty // 2)
-        allowed = sorted(vindex[t] for t in prob.eligible[s.id])
-        if len(allowed) < len(trucks):
+        allowed = sorted(prob.eligible[s.id])
+        if len(allowed) < len(vehicles):
             routing.VehicleVar(p).SetValues([-1, *allowed])
             routing.VehicleVar(d).SetValues([-1, *allowed])
         set_hours(p, places[s.origin].hours, s.ready, horizon)
@@ -172,13 +171,21 @@ def solve_routing(
         if coeff > 0:
             tdim.SetCumulVarSoftUpperBound(d, int(math.floor(s.due - s.delivery_minutes)), coeff)
 
+    # A truck works as at most one of its vehicles (one home station a day).
+    by_truck: dict[str, list[int]] = {}
+    for v, veh in enumerate(vehicles):
+        by_truck.setdefault(veh.truck, []).append(v)
+    for vs in by_truck.values():
+        if len(vs) > 1:
+            solver.Add(solver.Sum([routing.ActiveVehicleVar(v) for v in vs]) <= 1)
     pools: dict[str, list[int]] = {}
-    for v, t in enumerate(trucks):
-        if t.driver_pool is not None:
-            pools.setdefault(t.driver_pool, []).append(v)
+    for v, veh in enumerate(vehicles):
+        pool = trucks[veh.truck].driver_pool
+        if pool is not None:
+            pools.setdefault(pool, []).append(v)
     for pid, vs in pools.items():
         count = inst.pools_by_id[pid].count
-        if count < len(vs):
+        if count < len({vehicles[v].truck for v in vs}):
             solver.Add(solver.Sum([routing.ActiveVehicleVar(v) for v in vs]) <= count)
 
     params = pywrapcp.DefaultRoutingSearchParameters()
@@ -216,22 +223,24 @@ def solve_routing(
         6: "infeasible",
         7: "optimal",
     }.get(int(status), str(status))
-    sequences: dict[str, list[Visit]] = {t.id: [] for t in trucks}
-    start_times: dict[str, float] = {}
+    sequences: dict[int, list[Visit]] = {}
     if solution is None:
-        return RoutingResult(sequences, start_times, None, seconds, found[0], status_name)
+        return RoutingResult(sequences, {}, None, seconds, found[0], status_name)
     by_node = {pick[s.id]: Visit("pickup", s.id) for s in ships}
     by_node.update({drop[s.id]: Visit("delivery", s.id) for s in ships})
-    for v, t in enumerate(trucks):
-        index = routing.Start(v)
-        start_times[t.id] = float(solution.Value(tdim.CumulVar(index)))
-        index = solution.Value(routing.NextVar(index))
+    start_times: dict[int, float] = {}
+    for v in range(len(vehicles)):
+        start_times[v] = float(solution.Value(tdim.CumulVar(routing.Start(v))))
+        index = solution.Value(routing.NextVar(routing.Start(v)))
+        seq = []
         while not routing.IsEnd(index):
-            sequences[t.id].append(by_node[manager.IndexToNode(index)])
+            seq.append(by_node[manager.IndexToNode(index)])
             index = solution.Value(routing.NextVar(index))
+        if seq:
+            sequences[v] = seq
     return RoutingResult(
         sequences,
-        start_times,
+        {v: t for v, t in start_times.items() if v in sequences},
         solution.ObjectiveValue() / COST_SCALE,
         seconds,
         found[0],

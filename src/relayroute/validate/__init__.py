@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
@@ -18,7 +18,7 @@ import numpy as np
 import shapely
 
 from relayroute.io.network import read_graphml, read_nodes_edges, read_osm_xml
-from relayroute.model.instance import Instance
+from relayroute.model.instance import DriverPool, Instance
 from relayroute.model.plan import Leg, Plan, TruckRoute
 
 TOL = 1e-3  # minutes, km and quantities: the plan rounds to 4 decimals
@@ -64,6 +64,19 @@ class Report:
 
     def rules(self) -> set[str]:
         return {v.rule for v in self.violations}
+
+
+@dataclass
+class _Seen:
+    """What the route checks gather for the rules that span several trucks."""
+
+    loop: dict[str, DriverPool]  # loop driver -> its pool, as the plan declares them
+    duties: dict[str, list[tuple[float, float, str, str, str]]]  # start, end, in at, out at, truck
+    bays: dict[str, list[tuple[float, float]]]
+    inspections: dict[str, list[float]]
+    entries: list[tuple[str, str, str, float, float]]  # truck, checkpoint, zone, arrive, depart
+    handovers: list[tuple[str, str, float, str, str]]  # station, truck, start, from, to
+    open: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
 
 
 def _within(hours: list[tuple[float, float]], t: float) -> bool:
@@ -200,12 +213,14 @@ def validate(inst: Instance, plan: Plan, base: Path | None = None) -> Report:
     picks: dict[str, list[tuple[str, int, float]]] = {}
     drops: dict[str, list[tuple[str, int, float]]] = {}
     km_total = 0.0
+    seen = _Seen(_declared_loop_drivers(inst, plan, out), {}, {}, {}, [], [])
     for r in plan.routes:
         seen_trucks[r.truck] += 1
         if r.truck not in trucks:
             out.append(Violation("PLAN", f"route of {r.truck}", None, "unknown truck"))
             continue
-        km_total += _check_route(world, r, out, picks, drops)
+        km_total += _check_route(world, r, out, picks, drops, seen)
+    _check_relay(inst, plan, seen, out)
     for t, n in seen_trucks.items():
         if n > 1:
             out.append(Violation("PLAN", f"truck {t}", None, f"has {n} routes"))
@@ -326,16 +341,20 @@ def _check_route(
     out: list[Violation],
     picks: dict[str, list[tuple[str, int, float]]],
     drops: dict[str, list[tuple[str, int, float]]],
+    seen: _Seen,
 ) -> float:
     inst = world.inst
     truck = inst.trucks_by_id[r.truck]
     places = inst.places_by_id
     ships = inst.shipments_by_id
     name = f"truck {r.truck}"
-    if r.driver_kind != "outside":
+    if r.driver_kind != "outside" or r.driver in seen.loop:
         out.append(
             Violation(
-                "R7", name, None, "a truck changes to a loop driver, which needs a relay handover"
+                "R7",
+                name,
+                None,
+                "a truck starts its day with its own outside driver, not a loop driver",
             )
         )
     stops = r.stops
@@ -404,12 +423,13 @@ def _check_route(
             if world.mode != "euclidean"
             else None
         )
-        if z is not None and world.policy[z] == "closed_loop":
+        came = r.legs[i - 1].driver if 0 < i <= len(r.legs) else r.driver
+        goes = r.legs[i].driver if i < len(r.legs) else r.driver
+        if s.driver != goes:
             out.append(
-                Violation(
-                    "R5", where, s.arrive, f"an outside driver stops inside closed-loop zone {z!r}"
-                )
+                Violation("PLAN", where, s.depart, f"names driver {s.driver}, the next leg {goes}")
             )
+        _check_stop_drivers(world, r, i, z, came, goes, where, out, seen)
         if s.kind in ("pickup", "delivery"):
             if len(s.shipments) != 1 or s.shipments[0] not in ships:
                 out.append(
@@ -477,16 +497,26 @@ def _check_route(
                     )
                 )
         if i + 1 < len(stops):
-            km += _check_leg(world, r, i, out)
+            km += _check_leg(world, r, i, out, seen)
     if abs(r.km - km) > 10 * TOL:
         out.append(Violation("PLAN", name, None, f"states {r.km:g} km, its legs give {km:g}"))
     return km
 
 
-def _check_leg(world: _World, r: TruckRoute, i: int, out: list[Violation]) -> float:
+def _check_leg(world: _World, r: TruckRoute, i: int, out: list[Violation], seen: _Seen) -> float:
     inst = world.inst
     leg, a, b = r.legs[i], r.stops[i], r.stops[i + 1]
     name = f"truck {r.truck} leg {i} ({a.place}->{b.place})"
+    pool = seen.loop.get(leg.driver)
+    if leg.driver != r.driver and pool is None:
+        out.append(
+            Violation(
+                "R7",
+                name,
+                leg.depart,
+                f"driven by {leg.driver}, neither the truck's driver nor a loop driver of the plan",
+            )
+        )
     truck = inst.trucks_by_id[r.truck]
     cps = inst.checkpoints_by_id
     if abs(leg.depart - a.depart) > TOL or abs(leg.arrive - b.arrive) > TOL:
@@ -530,7 +560,17 @@ def _check_leg(world: _World, r: TruckRoute, i: int, out: list[Violation]) -> fl
             gate_seen.append((world.gate_of[node], t))
             continue
         z = world.zone_at(*xy[k]) if world.mode != "euclidean" else None
-        if z is not None and world.policy[z] == "closed_loop":
+        if pool is not None:
+            if z is not None and z != pool.zone:
+                out.append(
+                    Violation(
+                        "R6",
+                        name,
+                        t,
+                        f"loop driver {leg.driver} of zone {pool.zone!r} drives through {node!r} in zone {z!r}",
+                    )
+                )
+        elif z is not None and world.policy[z] == "closed_loop":
             out.append(
                 Violation(
                     "R5",
@@ -582,6 +622,11 @@ def _check_leg(world: _World, r: TruckRoute, i: int, out: list[Violation]) -> fl
                     t += cp.delay
                     continue
                 used += 1
+                inspect_at = c.depart - cp.delay
+                if cp.throughput_per_hour is not None:
+                    seen.inspections.setdefault(cp.id, []).append(inspect_at)
+                if direction == "in" and world.policy[zone] == "permit":
+                    seen.entries.append((r.truck, cp.id, zone, c.arrive, c.depart))
                 if c.arrive < reached - TOL:
                     out.append(
                         Violation(
@@ -622,3 +667,269 @@ def _check_leg(world: _World, r: TruckRoute, i: int, out: list[Violation]) -> fl
     if abs(leg.km - km) > 10 * TOL:
         out.append(Violation("PLAN", name, None, f"states {leg.km:g} km, its path is {km:g} km"))
     return km
+
+
+def _declared_loop_drivers(
+    inst: Instance, plan: Plan, out: list[Violation]
+) -> dict[str, DriverPool]:
+    loop: dict[str, DriverPool] = {}
+    for d in plan.loop_drivers:
+        pool = inst.pools_by_id.get(d.pool)
+        if pool is None or pool.kind != "loop":
+            out.append(
+                Violation(
+                    "PLAN", f"loop driver {d.driver}", None, f"pool {d.pool!r} is not a loop pool"
+                )
+            )
+            continue
+        if d.driver in loop:
+            out.append(Violation("PLAN", f"loop driver {d.driver}", None, "listed twice"))
+        loop[d.driver] = pool
+    return loop
+
+
+def _home(inst: Instance, pool: DriverPool) -> str | None:
+    if pool.station is not None:
+        return pool.station
+    ss = [s.id for s in inst.relay_stations if s.zone == pool.zone and s.driver_swap]
+    return ss[0] if len(ss) == 1 else None
+
+
+def _check_stop_drivers(
+    world: _World,
+    r: TruckRoute,
+    i: int,
+    z: str | None,
+    came: str,
+    goes: str,
+    where: str,
+    out: list[Violation],
+    seen: _Seen,
+) -> None:
+    """R5-R7 at one stop: who may stand here, and whether the truck changes driver."""
+    inst = world.inst
+    s = r.stops[i]
+    stations = {st.id: st for st in inst.relay_stations}
+    for who in dict.fromkeys((came, goes)):
+        pool = seen.loop.get(who)
+        if z is not None and world.policy[z] == "closed_loop":
+            if pool is None:
+                out.append(
+                    Violation(
+                        "R5",
+                        where,
+                        s.arrive,
+                        f"an outside driver stops inside closed-loop zone {z!r}",
+                    )
+                )
+            elif pool.zone != z:
+                out.append(
+                    Violation(
+                        "R6",
+                        where,
+                        s.arrive,
+                        f"loop driver {who} of zone {pool.zone!r} stops in zone {z!r}",
+                    )
+                )
+        elif pool is not None:
+            st = stations.get(s.station or "")
+            at_station = (
+                s.kind == "handover"
+                and st is not None
+                and st.zone == pool.zone
+                and st.place == s.place
+            )
+            if not at_station:
+                out.append(
+                    Violation(
+                        "R6",
+                        where,
+                        s.arrive,
+                        f"loop driver {who} stops outside zone {pool.zone!r}, not at one of its relay stations",
+                    )
+                )
+    if came == goes:
+        if s.kind == "handover":
+            out.append(
+                Violation("PLAN", where, s.start, "a handover stop without a change of driver")
+            )
+        return
+    st = stations.get(s.station or "")
+    if s.kind != "handover" or st is None or not st.driver_swap or st.place != s.place:
+        out.append(
+            Violation(
+                "R7",
+                where,
+                s.start,
+                f"the truck changes driver ({came} -> {goes}) away from a relay station with driver swap",
+            )
+        )
+        return
+    if s.depart - s.start < st.handover_minutes - TOL:
+        out.append(
+            Violation(
+                "R7",
+                where,
+                s.start,
+                f"handover takes {s.depart - s.start:g} min, needs {st.handover_minutes:g}",
+            )
+        )
+    if st.hours and not any(a - TOL <= s.start and s.depart <= b + TOL for a, b in st.hours):
+        out.append(
+            Violation("R4", where, s.start, f"handover outside the hours of station {st.id}")
+        )
+    seen.bays.setdefault(st.id, []).append((s.start, s.depart))
+    seen.handovers.append((st.id, r.truck, round(s.start, 3), came, goes))
+    if came in seen.loop:
+        began = seen.open.pop((r.truck, came), None)
+        if began is not None:
+            seen.duties.setdefault(came, []).append((began[0], s.depart, began[1], st.id, r.truck))
+    if goes in seen.loop:
+        seen.open[(r.truck, goes)] = (s.start, st.id)
+
+
+def _sweep_max(intervals: list[tuple[float, float]]) -> tuple[int, float]:
+    """Most intervals open at once, and when."""
+    events = sorted([(a + TOL, 1) for a, _ in intervals] + [(b - TOL, -1) for _, b in intervals])
+    most, now, when = 0, 0, 0.0
+    for t, d in events:
+        now += d
+        if now > most:
+            most, when = now, t
+    return most, when
+
+
+def _check_relay(inst: Instance, plan: Plan, seen: _Seen, out: list[Violation]) -> None:
+    """R7 bays and handover list, R8 loop-driver duties, R9 throughput and passes."""
+    listed = Counter(
+        (h.station, h.truck, round(h.start, 3), h.from_driver, h.to_driver) for h in plan.handovers
+    )
+    made = Counter(seen.handovers)
+    for h in made - listed:
+        out.append(
+            Violation(
+                "R7",
+                f"station {h[0]}",
+                h[2],
+                f"handover of {h[1]} ({h[3]} -> {h[4]}) is not listed in handovers",
+            )
+        )
+    for h in listed - made:
+        out.append(
+            Violation(
+                "PLAN", f"station {h[0]}", h[2], f"lists a handover of {h[1]} that no route makes"
+            )
+        )
+    stations = {st.id: st for st in inst.relay_stations}
+    for sid, used in seen.bays.items():
+        most, when = _sweep_max(used)
+        if most > stations[sid].bays:
+            out.append(
+                Violation(
+                    "R7",
+                    f"station {sid}",
+                    when,
+                    f"{most} handovers at once, {stations[sid].bays} bays",
+                )
+            )
+    per_pool: Counter[str] = Counter()
+    declared = {d.driver: d for d in plan.loop_drivers}
+    for driver, spans in seen.duties.items():
+        pool = seen.loop[driver]
+        per_pool[pool.id] += 1
+        spans.sort()
+        for (_, b1, _, _, t1), (a2, _, _, _, t2) in zip(spans, spans[1:]):
+            if a2 < b1 - TOL:
+                out.append(
+                    Violation("R8", f"loop driver {driver}", a2, f"drives {t1} and {t2} at once")
+                )
+        first, last = spans[0][0], max(b for _, b, _, _, _ in spans)
+        if first < pool.shift[0] - TOL or last > pool.shift[1] + TOL:
+            out.append(
+                Violation(
+                    "R8",
+                    f"loop driver {driver}",
+                    first,
+                    f"works {first:g}-{last:g}, outside shift {pool.shift[0]:g}-{pool.shift[1]:g}",
+                )
+            )
+        if last - first > pool.max_duty + TOL:
+            out.append(
+                Violation(
+                    "R8",
+                    f"loop driver {driver}",
+                    last,
+                    f"duty {last - first:g} min over max {pool.max_duty:g}",
+                )
+            )
+        home = _home(inst, pool)
+        for a, _, s_in, s_out, truck in spans:
+            if home is not None and (s_in != home or s_out != home):
+                out.append(
+                    Violation(
+                        "R8",
+                        f"loop driver {driver}",
+                        a,
+                        f"takes {truck} at {s_in} and returns it at {s_out}, away from home station {home}",
+                    )
+                )
+        d = declared.get(driver)
+        if d is not None and (abs(d.start - first) > TOL or abs(d.end - last) > TOL):
+            out.append(
+                Violation(
+                    "PLAN",
+                    f"loop driver {driver}",
+                    first,
+                    f"duty listed {d.start:g}-{d.end:g}, routes give {first:g}-{last:g}",
+                )
+            )
+    for (truck, driver), (t, _) in seen.open.items():
+        out.append(
+            Violation("R7", f"truck {truck}", t, f"loop driver {driver} never hands it back")
+        )
+    for pid, n in per_pool.items():
+        if n > inst.pools_by_id[pid].count:
+            out.append(
+                Violation(
+                    "R8",
+                    f"loop pool {pid}",
+                    None,
+                    f"{n} loop drivers work, {inst.pools_by_id[pid].count} in the pool",
+                )
+            )
+    cps = inst.checkpoints_by_id
+    for cp, times in seen.inspections.items():
+        limit = cps[cp].throughput_per_hour
+        assert limit is not None
+        times.sort()
+        lo = 0
+        for hi, t in enumerate(times):
+            while times[lo] <= t - 60 + TOL:
+                lo += 1
+            if hi - lo + 1 > limit:
+                out.append(
+                    Violation(
+                        "R9",
+                        f"checkpoint {cp}",
+                        t,
+                        f"{hi - lo + 1} inspections within an hour, throughput {limit}",
+                    )
+                )
+                break
+    for truck, cp, zone, arrive, depart in seen.entries:
+        if not any(
+            p.truck == truck
+            and p.checkpoint == cp
+            and p.zone == zone
+            and p.valid_from <= arrive + TOL
+            and p.valid_to >= depart - TOL
+            for p in plan.passes
+        ):
+            out.append(
+                Violation(
+                    "R9",
+                    f"truck {truck}",
+                    arrive,
+                    f"enters permit zone {zone!r} at {cp} with no pass listed",
+                )
+            )

@@ -1,0 +1,192 @@
+"""The greedy dispatcher: the baseline a dispatch office works by hand.
+
+Shipments are taken by due time (then ready time). Each goes to the truck that is free
+earliest at the pickup (free time plus the drive there) among those that can carry it,
+appended to the end of that truck's day as one pickup and one delivery (no
+consolidation: one shipment per trip and per loop-driver excursion). A relay trip uses the relay station nearest
+the truck, and the first loop driver and bay free there; checkpoints with a throughput
+serve trucks first come, first served. If no truck can take a shipment within its
+deadline and the trucks' hours it is left unserved. It is the yardstick for what
+optimisation is worth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from relayroute.solve.problem import Problem, Reason
+from relayroute.solve.resources import (
+    Booking,
+    Placement,
+    Resources,
+    Timed,
+    blocks,
+    commit,
+    empty_resources,
+    place_block,
+    release,
+)
+from relayroute.solve.trips import Times, Trip, Visit, expand
+
+NO_TRUCK = Reason(
+    "no_truck_free",
+    "the dispatcher found no truck that could take it within its deadline, the trucks' "
+    "hours and duty, and the loop drivers, bays and checkpoints free in time",
+)
+
+
+@dataclass
+class _Truck:
+    visits: list[Visit] = field(default_factory=list)
+    vehicle: int | None = None  # fixed once it makes a relay trip
+    trip: Trip | None = None
+    times: Times | None = None
+    drivers: dict[int, str] = field(default_factory=dict)
+    end_bookings: list[Booking] = field(default_factory=list)
+    free_at: float = 0.0
+
+
+def _extend(
+    prob: Problem, st: _Truck, veh: int, visits: list[Visit], res: Resources
+) -> tuple[Trip, Times, dict[int, str], list[Booking], list[Booking]] | None:
+    """Time the new tail of a truck's day; None if it cannot be done."""
+    trip = expand(prob, prob.vehicles[veh], visits, split=True)
+    if trip is None:
+        return None
+    horizon = 3 * prob.inst.horizon
+    if st.trip is None or st.times is None:
+        first = 1
+        start = [trip.stops[0].ready]
+        inspect: list[list[float]] = []
+    else:
+        first = len(st.trip.stops) - 1  # the old end stop is replaced
+        start = st.times.start[:first]
+        inspect = st.times.inspect[: first - 1]
+    drivers = dict(st.drivers)
+    booked: list[Booking] = []
+    end_booked: list[Booking] = []
+    depart = start[-1] + trip.stops[first - 1].service
+    starts = dict(enumerate(start))
+    inspects = dict(enumerate(inspect))
+    for i0, i1 in blocks(trip):
+        if i0 < first:
+            continue
+        p = place_block(prob, trip, i0, i1, depart, res, horizon)
+        if not isinstance(p, Placement):
+            release(booked + end_booked)
+            return None
+        done = commit(trip, p, res, drivers)
+        (end_booked if trip.stops[i0].kind == "end" else booked).extend(done)
+        starts.update(p.start)
+        inspects.update(p.inspect)
+        depart = p.start[i1] + trip.stops[i1].service
+    times = Times(
+        [starts[i] for i in range(len(trip.stops))],
+        [inspects[i] for i in range(len(trip.legs))],
+    )
+    if not trip.legs[0].route.crossings:
+        times.start[0] = max(times.start[0], times.start[1] - trip.legs[0].route.minutes)
+    for i, s in enumerate(trip.stops):
+        if s.kind == "delivery" and s.shipment is not None:
+            times.delivered[s.shipment] = times.start[i] + s.service
+    return trip, times, drivers, booked, end_booked
+
+
+def greedy(prob: Problem) -> tuple[list[Timed], dict[str, Reason]]:
+    """Dispatch every servable shipment by hand rules; timed trips and the ones left out."""
+    inst = prob.inst
+    ships = inst.shipments_by_id
+    res = empty_resources(prob)
+    state = {t.id: _Truck(free_at=prob.duty[t.id][0]) for t in inst.trucks}
+    dropped: dict[str, Reason] = {}
+    order = sorted(prob.eligible, key=lambda s: (ships[s].due, ships[s].ready, s))
+    for sid in order:
+        sh = ships[sid]
+        by_truck: dict[str, list[int]] = {}
+        for v in prob.eligible[sid]:
+            by_truck.setdefault(prob.vehicles[v].truck, []).append(v)
+        placed = False
+
+        def reach(t: str) -> tuple[float, str]:
+            return (state[t].free_at + _drive_to(prob, state[t], t, sh.origin), t)
+
+        for truck in sorted(by_truck, key=reach):
+            st = state[truck]
+            variants = by_truck[truck]
+            if st.vehicle is not None:
+                if st.vehicle not in variants:
+                    continue
+                veh = st.vehicle
+            else:
+                veh = _nearest_station(prob, st, variants, sh.origin, sh.destination)
+            visits = [*st.visits, Visit("pickup", sid), Visit("delivery", sid)]
+            old_end = st.end_bookings
+            release(old_end)
+            got = _extend(prob, st, veh, visits, res)
+            ok = got is not None
+            if got is not None:
+                trip, times, drivers, booked, end_booked = got
+                lo, hi, duty = prob.duty[truck]
+                late = sh.deadline is not None and times.delivered[sid] > sh.deadline + 1e-6
+                if (
+                    late
+                    or times.start[-1] > hi + 1e-6
+                    or times.start[-1] - times.start[0] > duty + 1e-6
+                ):
+                    release(booked + end_booked)
+                    ok = False
+            if not ok or got is None:
+                for cal, a, b in old_end:
+                    cal.book(a, b)
+                continue
+            relay = prob.itinerary[sid] != "direct"
+            st.visits, st.trip, st.times, st.drivers = visits, trip, times, drivers
+            st.end_bookings = end_booked
+            st.vehicle = veh if (relay or st.vehicle is not None) else None
+            st.free_at = times.start[-2] + trip.stops[-2].service
+            placed = True
+            break
+        if not placed:
+            dropped[sid] = NO_TRUCK
+    timed = [
+        Timed(st.trip, st.times, st.drivers)
+        for st in state.values()
+        if st.trip is not None and st.times is not None
+    ]
+    return timed, dropped
+
+
+def _drive_to(prob: Problem, st: _Truck, truck: str, place: str) -> float:
+    """Minutes from where the truck is free to ``place`` (or the nearest relay station to it)."""
+    table = prob.table(truck)
+    here = st.trip.stops[-2].place if st.trip is not None else None
+    here = here or prob.depot_place(prob.inst.trucks_by_id[truck])
+    if prob.place_zone[here] is not None:
+        return 0.0
+    zone = prob.place_zone[place]
+    targets = [place] if zone is None else [s.place for s in prob.swap_stations[zone]]
+    return min(float(table.minutes[table.index[here], table.index[p]]) for p in targets)
+
+
+def _nearest_station(
+    prob: Problem, st: _Truck, variants: list[int], origin: str, destination: str
+) -> int:
+    """The variant whose relay station is nearest the truck's current place."""
+    if len(variants) == 1:
+        return variants[0]
+    here = st.trip.stops[-2].place if st.trip is not None else None
+    veh0 = prob.vehicles[variants[0]]
+    truck = prob.inst.trucks_by_id[veh0.truck]
+    here = here or prob.depot_place(truck)
+    table = prob.table(truck.id)
+    zone = prob.place_zone[origin] or prob.place_zone[destination]
+    if zone is None or prob.place_zone[here] is not None:
+        return variants[0]
+
+    def minutes(v: int) -> float:
+        sid = prob.vehicles[v].station(zone)
+        if sid is None:
+            return float("inf")
+        return float(table.minutes[table.index[here], table.index[prob.station(sid).place]])
+
+    return min(variants, key=lambda v: (minutes(v), v))

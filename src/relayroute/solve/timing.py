@@ -1,0 +1,101 @@
+"""From routed visit sequences to feasible timed trips, dropping what cannot be timed.
+
+The routing model does not see shared resources (bays, loop drivers, checkpoint
+throughput) nor checkpoint and station hours exactly. When the dispatcher cannot time
+a trip, or the timing breaks a deadline or the truck's hours, one shipment is taken
+off that trip with the reason, and the trips are timed again.
+"""
+
+from __future__ import annotations
+
+from relayroute.solve.problem import Problem, Reason
+from relayroute.solve.resources import Timed, dispatch
+from relayroute.solve.trips import Trip, Visit, expand
+
+REASONS = {
+    "loop_drivers": "no loop driver of the relay station was free, on shift and within "
+    "max duty in time for its excursion",
+    "station_hours": "its excursion could not get a bay at the relay station within the "
+    "station's hours",
+    "checkpoint_hours": "its truck would meet a checkpoint after it closes for the day",
+    "site_hours": "waiting for shared resources pushed its stop past the site's hours",
+    "deadline_missed": "waiting for shared resources (loop drivers, bays, checkpoint "
+    "throughput) would deliver it after its deadline",
+    "truck_hours": "its truck could not finish the day within its hours and duty",
+    "no_route": "no way to drive its trip on the chosen truck",
+}
+
+
+def reason(code: str) -> Reason:
+    return Reason(code, REASONS[code])
+
+
+def _shipment_near(trip: Trip, i: int) -> str | None:
+    """The shipment whose stop is at or after stop i, else the last one before."""
+    after = [s.shipment for s in trip.stops[i:] if s.shipment]
+    if after:
+        return after[0]
+    before = [s.shipment for s in trip.stops[:i] if s.shipment]
+    return before[-1] if before else None
+
+
+def hard_fault(prob: Problem, tt: Timed) -> tuple[str, str] | None:
+    """(reason code, shipment) for a timed trip that breaks a deadline or truck hours."""
+    ships = prob.inst.shipments_by_id
+    trip, times = tt.trip, tt.times
+    for i, s in enumerate(trip.stops):
+        if s.kind == "delivery" and s.shipment is not None:
+            deadline = ships[s.shipment].deadline
+            if deadline is not None and times.start[i] + s.service > deadline + 1e-6:
+                return "deadline_missed", s.shipment
+    _, hi, duty = prob.duty[trip.vehicle.truck]
+    if times.start[-1] > hi + 1e-6 or times.start[-1] - times.start[0] > duty + 1e-6:
+        last = _shipment_near(trip, len(trip.stops))
+        if last is not None:
+            return "truck_hours", last
+    return None
+
+
+def time_routes(
+    prob: Problem, routes: dict[int, list[Visit]], departs: dict[int, float] | None = None
+) -> tuple[list[Timed], dict[str, Reason]]:
+    """Feasible timed trips for vehicle routes, and the shipments dropped on the way.
+
+    ``departs`` gives each vehicle's planned depot departure (the routing model's),
+    so a truck does not leave earlier than it needs to and wait out its duty.
+    """
+    departs = departs or {}
+    routes = {v: list(seq) for v, seq in routes.items() if seq}
+    dropped: dict[str, Reason] = {}
+    while True:
+        keys = sorted(routes)
+        trips: list[Trip] = []
+        faults: dict[int, tuple[str, str]] = {}
+        for v in keys:
+            trip = expand(prob, prob.vehicles[v], routes[v])
+            if trip is None:  # the routing model never builds one; keep safe anyway
+                faults[v] = ("no_route", routes[v][-1].shipment)
+                continue
+            if v in departs:
+                trip.stops[0].ready = max(trip.stops[0].ready, departs[v])
+            trips.append(trip)
+        if not faults:
+            timed, failed = dispatch(prob, trips)
+            for k, tt in enumerate(timed):
+                v = keys[k]
+                if k in failed:
+                    code, i = failed[k]
+                    sid = _shipment_near(tt.trip, i)
+                    if sid is not None:
+                        faults[v] = (code, sid)
+                    continue
+                fault = hard_fault(prob, tt)
+                if fault is not None:
+                    faults[v] = fault
+            if not faults:
+                return timed, dropped
+        for v, (code, sid) in faults.items():
+            dropped[sid] = reason(code)
+            routes[v] = [x for x in routes[v] if x.shipment != sid]
+            if not routes[v]:
+                del routes[v]
