@@ -107,8 +107,8 @@ def greedy(prob: Problem) -> tuple[list[Timed], dict[str, Reason]]:
             by_truck.setdefault(prob.vehicles[v].truck, []).append(v)
         placed = False
 
-        def reach(t: str) -> tuple[float, str]:
-            return (state[t].free_at + _drive_to(prob, state[t], t, sh.origin), t)
+        def reach(t: str, origin: str = sh.origin) -> tuple[float, str]:
+            return (state[t].free_at + _drive_to(prob, state[t], t, origin), t)
 
         for truck in sorted(by_truck, key=reach):
             st = state[truck]

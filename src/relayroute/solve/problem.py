@@ -242,18 +242,18 @@ def _vehicles(prob: Problem, choices: int) -> list[Vehicle]:
         quota = {sid: c / total * len(trucks) for sid, c in caps.items()}
         given = dict.fromkeys(caps, 0)
 
-        def regret(t: Truck) -> float:
+        def regret(t: Truck, z: str = z) -> float:
             m = [x for x, _ in near[t.id][z]]
             return m[1] - m[0] if len(m) > 1 else 0.0
 
         for t in sorted(trucks, key=lambda t: (-regret(t), t.id)):
-            options = [sid for _, sid in near[t.id][z]]
-            if not options:
+            ids = [sid for _, sid in near[t.id][z]]
+            if not ids:
                 continue
             # Nearest station with quota left, else the least filled for its quota.
             sid = next(
-                (s for s in options if given[s] + 1 <= quota[s] + 0.5),
-                min(options, key=lambda s: given[s] / max(quota[s], 1e-9)),
+                (s for s in ids if given[s] + 1 <= quota[s] + 0.5),
+                min(ids, key=lambda s: given[s] / max(quota[s], 1e-9)),
             )
             given[sid] += 1
             home[t.id].append((z, sid))
