@@ -53,7 +53,7 @@ class SolverConfig(BaseModel):
         1, ge=1, description="1: home stations spread by capacity; k: search picks among k"
     )
     loop_minute_cost: float = Field(
-        0.5, ge=0, description="routing cost per loop-driver minute (priority-weighted minutes)"
+        0.0, ge=0, description="routing cost per loop-driver minute (priority-weighted minutes)"
     )
     schedule_share: float = Field(0.25, ge=0, lt=1, description="share of time_limit for CP-SAT")
     schedule_deterministic_time: float = Field(

@@ -76,6 +76,8 @@ def _extend(
             release(booked + end_booked)
             return None
         done = commit(trip, p, res, drivers)
+        if i0 == 1:
+            starts[0] = p.depart
         (end_booked if trip.stops[i0].kind == "end" else booked).extend(done)
         starts.update(p.start)
         inspects.update(p.inspect)
@@ -84,8 +86,6 @@ def _extend(
         [starts[i] for i in range(len(trip.stops))],
         [inspects[i] for i in range(len(trip.legs))],
     )
-    if not trip.legs[0].route.crossings:
-        times.start[0] = max(times.start[0], times.start[1] - trip.legs[0].route.minutes)
     for i, s in enumerate(trip.stops):
         if s.kind == "delivery" and s.shipment is not None:
             times.delivered[s.shipment] = times.start[i] + s.service

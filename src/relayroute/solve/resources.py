@@ -127,6 +127,7 @@ class Placement:
     bay: dict[int, int]  # handover stop -> bay index
     driver: LoopDriver | None
     lanes: list[tuple[str, float]]
+    depart: float = 0.0  # when the truck leaves the stop before the block
 
 
 def _simulate(
@@ -204,15 +205,31 @@ def place_block(
     """The earliest timing of stops i0..i1 with free resources, or (why not, at which stop)."""
     first = trip.stops[i0]
     excursion = first.kind == "handover" and first.direction == "in" and i1 > i0
+    # From the depot the truck leaves later rather than waiting on the way.
+    from_depot = i0 == 1
     wait = 0.0
+
+    def hold(minutes: float) -> None:
+        nonlocal wait, depart
+        if from_depot:
+            depart += minutes
+        else:
+            wait += minutes
+
     for _ in range(2000):
         p = _simulate(prob, trip, i0, i1, depart, wait, res)
-        if not isinstance(p, Placement) or not excursion:
+        if not isinstance(p, Placement):
+            return p
+        p.depart = depart
+        if from_depot and p.start[i0] - p.arrive[i0] > EPS:
+            depart += p.start[i0] - p.arrive[i0]
+            continue
+        if not excursion:
             return p
         # The loop driver takes the truck in no earlier than the first inside stop needs.
         idle = p.start[i0 + 1] - p.arrive[i0 + 1]
         if idle > EPS:
-            wait += idle
+            hold(idle)
             continue
         a = p.start[i0]
         b = p.start[i1] + trip.stops[i1].service
@@ -231,7 +248,7 @@ def place_block(
         nexts += [e for d in drivers for s, e in d.cal.busy if e > a + EPS]
         if not nexts:
             return ("loop_drivers", i0)
-        wait += min(nexts) - a
+        hold(min(nexts) - a)
     return ("loop_drivers", i0)
 
 
@@ -296,6 +313,8 @@ def dispatch(
             failed[k] = p
             continue
         commit(trips[k], p, res, drivers[k])
+        if i0 == 1:
+            starts[k][0] = p.depart
         starts[k].update(p.start)
         inspects[k].update(p.inspect)
         if b + 1 < len(pieces[k]):
@@ -309,9 +328,6 @@ def dispatch(
             [starts[k][i] for i in range(len(t.stops))],
             [inspects[k][i] for i in range(len(t.legs))],
         )
-        # Leave the depot no earlier than needed when the first leg meets no checkpoint.
-        if len(t.stops) > 1 and not t.legs[0].route.crossings:
-            times.start[0] = max(times.start[0], times.start[1] - t.legs[0].route.minutes)
         for i, s in enumerate(t.stops):
             if s.kind == "delivery" and s.shipment is not None:
                 times.delivered[s.shipment] = times.start[i] + s.service

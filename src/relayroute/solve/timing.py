@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from relayroute.solve.problem import Problem, Reason
 from relayroute.solve.resources import Timed, dispatch
-from relayroute.solve.trips import Trip, Visit, expand
+from relayroute.solve.trips import Trip, Visit, excursion_breaks, expand
 
 REASONS = {
     "loop_drivers": "no loop driver of the relay station was free, on shift and within "
@@ -72,7 +72,8 @@ def time_routes(
         trips: list[Trip] = []
         faults: dict[int, tuple[str, str]] = {}
         for v in keys:
-            trip = expand(prob, prob.vehicles[v], routes[v])
+            veh = prob.vehicles[v]
+            trip = expand(prob, veh, routes[v], breaks=excursion_breaks(prob, veh, routes[v]))
             if trip is None:  # the routing model never builds one; keep safe anyway
                 faults[v] = ("no_route", routes[v][-1].shipment)
                 continue

@@ -41,6 +41,7 @@ class PStop:
     hours: list[tuple[float, float]] = field(default_factory=list)
     ready: float = 0.0
     deadline: float | None = None
+    visit: int | None = None  # index of the routing visit this stop serves
 
 
 @dataclass
@@ -77,11 +78,19 @@ class Times:
     arrive: list[float] = field(default_factory=list)
 
 
-def expand(prob: Problem, veh: Vehicle, visits: list[Visit], split: bool = False) -> Trip | None:
+def expand(
+    prob: Problem,
+    veh: Vehicle,
+    visits: list[Visit],
+    split: bool = False,
+    breaks: frozenset[int] = frozenset(),
+) -> Trip | None:
     """The physical trip of ``visits`` on vehicle ``veh``; None if a leg is impossible.
 
     Consecutive inside stops share one excursion, unless ``split``: then every pickup
-    starts from outside, one shipment per excursion (the greedy dispatcher's way).
+    starts from outside, one shipment per excursion (the greedy dispatcher's way); or
+    the visit's index is in ``breaks``: the truck returns to the station there and a
+    fresh loop driver takes it on (an excursion must fit in one loop driver's duty).
     """
     inst = prob.inst
     truck = inst.trucks_by_id[veh.truck]
@@ -127,9 +136,10 @@ def expand(prob: Problem, veh: Vehicle, visits: list[Visit], split: bool = False
         for v in visits
     ]
     targets.append((None, prob.depot_place(truck, end=True)))
-    for v, place in targets:
+    for k, (v, place) in enumerate(targets):
         zone = prob.place_zone[place] if v is not None else None
-        if split and v is not None and v.kind == "pickup" and mode is not None:
+        fresh = split and v is not None and v.kind == "pickup"
+        if (fresh or k in breaks) and mode is not None:
             if not handover(mode, "out"):
                 return None
         if zone != mode:
@@ -151,6 +161,7 @@ def expand(prob: Problem, veh: Vehicle, visits: list[Visit], split: bool = False
             hours=[(a, b) for a, b in places[place].hours],
             ready=sh.ready if v.kind == "pickup" else 0.0,
             deadline=sh.deadline if v.kind == "delivery" else None,
+            visit=k,
         )
         if not go(place, stop):
             return None
@@ -199,12 +210,55 @@ def earliest_schedule(prob: Problem, truck: str, trip: Trip) -> Times | None:
             for _, _, (lo, hi), duty in prob.loop_pools(station)
         ):
             return None
-    if len(trip.stops) > 2 and not trip.legs[0].route.crossings:
-        times.start[0] = max(times.start[0], times.start[1] - trip.legs[0].route.minutes)
+    # Leave the depot later rather than wait at the first stop, if nothing moves.
+    idle = times.start[1] - times.arrive[1] if len(trip.stops) > 2 else 0.0
+    if idle > 1e-9:
+        later = _forward(prob, trip, times.start[0] + idle, hold)
+        if later is not None and all(
+            abs(a - b) < 1e-6 for a, b in zip(later.start[1:], times.start[1:])
+        ):
+            times = later
     _, hi, duty = prob.duty[truck]
     if times.start[-1] > hi + 1e-9 or times.start[-1] - times.start[0] > duty + 1e-9:
         return None
     return times
+
+
+def excursion_breaks(prob: Problem, veh: Vehicle, visits: list[Visit]) -> frozenset[int]:
+    """Visits before which a long excursion hands over to a fresh loop driver.
+
+    Times as early as windows allow; an excursion is cut at the first inside stop that
+    would end later than 90% of the station's longest loop-driver duty after it began,
+    leaving room for queues.
+    """
+    breaks: set[int] = set()
+    for _ in range(len(visits)):
+        trip = expand(prob, veh, visits, breaks=frozenset(breaks))
+        if trip is None:
+            break
+        times = _forward(prob, trip, trip.stops[0].ready, {})
+        if times is None:
+            break
+        cut = None
+        for a, b in trip.excursions():
+            station = trip.stops[a].station
+            assert station is not None
+            limit = 0.9 * shift_bounds(prob, station)[2]
+            inside = [i for i in range(a + 1, b) if trip.stops[i].visit is not None]
+            # The first stop the driver could not finish and still bring the truck back.
+            back = times.start[b] + trip.stops[b].service - (
+                times.start[inside[-1]] + trip.stops[inside[-1]].service
+            )
+            for i in inside[1:]:
+                if times.start[i] + trip.stops[i].service + back - times.start[a] > limit:
+                    cut = trip.stops[i].visit
+                    break
+            if cut is not None:
+                break
+        if cut is None:
+            break
+        breaks.add(cut)
+    return frozenset(breaks)
 
 
 def _forward(prob: Problem, trip: Trip, t0: float, hold: dict[int, float]) -> Times | None:
