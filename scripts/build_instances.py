@@ -407,6 +407,108 @@ def yiwu_day() -> dict:
     return inst
 
 
+LILING_PARK = [[113.51, 27.655], [113.55, 27.655], [113.55, 27.69], [113.51, 27.69], [113.51, 27.655]]
+LILING_INSIDE = ["liling_park", "liling_ceramics", "liling_glass", "liling_electric"]
+# Outside ends, weighted: Liling and Zhuzhou suppliers first, Changsha and Pingxiang customers.
+LILING_OUTSIDE = ["liling"] * 4 + ["zhuzhou"] * 3 + ["pingxiang"] * 2 + ["xiangtan"] * 2
+LILING_OUTSIDE += ["changsha"] * 2 + ["liuyang"]
+
+
+def liling_day(shipments: int = 500, trucks: int = 130) -> dict:
+    """A Liling park day (Hunan, from 26 Nov 2022): the economic development zone is a permit
+    zone, trucks need a freight pass, each entry is disinfected at one of three checkpoints
+    with a limited hourly throughput, and the park approves 500+ truck trips a day
+    (DOMAIN.md). Every shipment has one end in the park: raw materials in, ceramics, glass
+    and electrical porcelain out.
+    """
+    rng = random.Random(20221126)
+    n = _nodes("liling")
+
+    def place(pid: str, kind: str, hours: list | None = None) -> dict:
+        lon, lat, name = n[pid]
+        out = {"id": pid, "name": name, "kind": kind, "lon": lon, "lat": lat, "node": pid}
+        if hours:
+            out["hours"] = hours
+        return out
+
+    places = [place(p, "factory", [[360.0, 1320.0]]) for p in LILING_INSIDE]
+    places += [place(p, "site", [[300.0, 1380.0]]) for p in sorted(set(LILING_OUTSIDE))]
+    checkpoints = [
+        {
+            "id": c,
+            "name": n[c][2],
+            "zone": "liling_park",
+            "lon": n[c][0],
+            "lat": n[c][1],
+            "node": c,
+            "delay": 15,  # disinfection
+            "hours": [[300.0, 1380.0]],
+            "throughput_per_hour": k,
+        }
+        for c, k in (("cp_liling_park_w", 30), ("cp_liling_park_n", 30), ("cp_liling_park_e", 20))
+    ]
+    depots = [("depot_liling", "liling"), ("depot_zhuzhou", "zhuzhou"), ("depot_pingxiang", "pingxiang")]
+    fleet = []
+    for i in range(trucks):
+        depot = depots[0][0] if i % 2 == 0 else depots[1 + (i // 2) % 2][0]
+        fleet.append(
+            {
+                "id": f"L{i + 1:03d}",
+                "depot": depot,
+                "capacity": {"t": 30.0} if i % 3 == 0 else {"t": 20.0},
+                "available": [300.0, 1380.0],
+                "permits": [] if i % 10 == 9 else ["liling_park"],  # a few have no pass
+                "driver_pool": "drivers",
+            }
+        )
+    ships = []
+    for k in range(shipments):
+        inside, outside = rng.choice(LILING_INSIDE), rng.choice(LILING_OUTSIDE)
+        a, b = (outside, inside) if rng.random() < 0.5 else (inside, outside)
+        tonnes = float(rng.choice([5, 8, 10, 12, 15, 20]))
+        ships.append(
+            {
+                "id": f"P{k + 1:03d}",
+                "origin": a,
+                "destination": b,
+                "quantity": {"t": tonnes},
+                "ready": _ready(rng),
+                "due": 10_000.0,
+                "pickup_minutes": 20.0,
+                "delivery_minutes": 25.0 if b in LILING_INSIDE else 20.0,  # buffer-zone unloading
+                "priority": rng.choice([1.0, 1.0, 1.0, 2.0, 3.0]),
+            }
+        )
+    inst = {
+        "name": "liling-day",
+        "start": "2022-11-28T00:00:00+08:00",
+        "horizon": DAY,
+        "network": {
+            "mode": "road",
+            "nodes": "../data/liling/nodes.geojson",
+            "edges": "../data/liling/edges.geojson",
+        },
+        "places": places,
+        "zones": [
+            {
+                "id": "liling_park",
+                "name": "Liling economic development zone (freight pass needed)",
+                "policy": "permit",
+                "polygon": [LILING_PARK],
+            }
+        ],
+        "checkpoints": checkpoints,
+        "depots": [{"id": d, "place": p} for d, p in depots],
+        "driver_pools": [
+            {"id": "drivers", "kind": "outside", "count": trucks, "shift": [300.0, 1380.0], "max_duty": 720}
+        ],
+        "trucks": fleet,
+        "shipments": ships,
+    }
+    _set_dues(inst, rng, [0, 15, 30, 45, 60, 90])
+    return inst
+
+
 def main() -> None:
     out = ROOT / "instances"
     out.mkdir(exist_ok=True)
@@ -427,6 +529,7 @@ def main() -> None:
         if st["id"] == "rs_yiwu_port":
             st["hours"] = [[300.0, 720.0]]
     (out / "yiwu-day-station-closed.json").write_text(json.dumps(closed, indent=1) + "\n")
+    (out / "liling-day.json").write_text(json.dumps(liling_day(), indent=1) + "\n")
 
 
 if __name__ == "__main__":

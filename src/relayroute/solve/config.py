@@ -59,7 +59,9 @@ class SolverConfig(BaseModel):
     schedule_deterministic_time: float = Field(
         5.0, ge=0, description="CP-SAT deterministic-time cap; 0 skips CP-SAT"
     )
-    schedule_workers: int = Field(1, ge=1, description="CP-SAT workers")
+    schedule_workers: int = Field(
+        8, ge=1, description="CP-SAT workers, interleaved so runs repeat exactly"
+    )
     objective: dict[str, float] = Field(default_factory=dict)
 
 
