@@ -73,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
             print(rows[-1], flush=True)
     print()
     print(f"machine: {platform.platform()}, {os.cpu_count()} cpus; date {date.today()}")
-    header = "| instance | solver | served/n | weighted delay | LB | (x-LB) | loop drivers | s | valid |"
+    header = (
+        "| instance | solver | served/n | weighted delay | LB | (x-LB) | loop drivers | s | valid |"
+    )
     print(header)
     print("|" + "---|" * 9)
     by = {(r["instance"], r["solver"]): r for r in rows}

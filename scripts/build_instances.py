@@ -407,7 +407,13 @@ def yiwu_day() -> dict:
     return inst
 
 
-LILING_PARK = [[113.51, 27.655], [113.55, 27.655], [113.55, 27.69], [113.51, 27.69], [113.51, 27.655]]
+LILING_PARK = [
+    [113.51, 27.655],
+    [113.55, 27.655],
+    [113.55, 27.69],
+    [113.51, 27.69],
+    [113.51, 27.655],
+]
 LILING_INSIDE = ["liling_park", "liling_ceramics", "liling_glass", "liling_electric"]
 # Outside ends, weighted: Liling and Zhuzhou suppliers first, Changsha and Pingxiang customers.
 LILING_OUTSIDE = ["liling"] * 4 + ["zhuzhou"] * 3 + ["pingxiang"] * 2 + ["xiangtan"] * 2
@@ -447,7 +453,11 @@ def liling_day(shipments: int = 500, trucks: int = 130) -> dict:
         }
         for c, k in (("cp_liling_park_w", 30), ("cp_liling_park_n", 30), ("cp_liling_park_e", 20))
     ]
-    depots = [("depot_liling", "liling"), ("depot_zhuzhou", "zhuzhou"), ("depot_pingxiang", "pingxiang")]
+    depots = [
+        ("depot_liling", "liling"),
+        ("depot_zhuzhou", "zhuzhou"),
+        ("depot_pingxiang", "pingxiang"),
+    ]
     fleet = []
     for i in range(trucks):
         depot = depots[0][0] if i % 2 == 0 else depots[1 + (i // 2) % 2][0]
@@ -500,7 +510,13 @@ def liling_day(shipments: int = 500, trucks: int = 130) -> dict:
         "checkpoints": checkpoints,
         "depots": [{"id": d, "place": p} for d, p in depots],
         "driver_pools": [
-            {"id": "drivers", "kind": "outside", "count": trucks, "shift": [300.0, 1380.0], "max_duty": 720}
+            {
+                "id": "drivers",
+                "kind": "outside",
+                "count": trucks,
+                "shift": [300.0, 1380.0],
+                "max_duty": 720,
+            }
         ],
         "trucks": fleet,
         "shipments": ships,

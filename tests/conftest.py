@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 
 # Deterministic and quick: stop on a solution count, never on the clock.
-QUICK = SolverConfig(name="quick", solution_limit=60, time_limit=60)
+QUICK = SolverConfig(name="quick", solution_limit=60, time_limit=60, schedule_deterministic_time=1)
 
 
 @pytest.fixture(scope="session")

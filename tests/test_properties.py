@@ -15,10 +15,15 @@ from relayroute.validate import validate
 
 DATA = Path(__file__).resolve().parent / "data"
 BASE = json.loads((DATA / "small-straight.json").read_text())
-FAST = SolverConfig(name="prop", solution_limit=30, time_limit=30)
+FAST = SolverConfig(name="prop", solution_limit=30, time_limit=30, schedule_deterministic_time=1)
 
-# Points west of the city, east of the park, or inside the permit park.
-lon = st.one_of(st.floats(119.80, 119.98), st.floats(120.28, 120.40), st.floats(120.21, 120.25))
+# Points west of the city, east of the park, inside the permit park or inside the closed city.
+lon = st.one_of(
+    st.floats(119.80, 119.98),
+    st.floats(120.28, 120.40),
+    st.floats(120.21, 120.25),
+    st.floats(120.02, 120.08),
+)
 lat = st.floats(29.10, 29.50)
 
 
@@ -30,6 +35,8 @@ def instances(draw: st.DrawFn) -> dict:
         x, y = draw(lon), draw(lat)
         if 120.21 <= x <= 120.25:
             y = draw(st.floats(29.31, 29.35))  # inside the park
+        if 120.02 <= x <= 120.08:
+            y = draw(st.floats(29.32, 29.38))  # inside the closed city
         hours = draw(st.sampled_from([[], [[420, 1200]], [[360, 600], [700, 1200]]]))
         data["places"].append({"id": f"r{i}", "lon": x, "lat": y, "hours": hours})
     ids = [p["id"] for p in data["places"]]
@@ -51,13 +58,24 @@ def instances(draw: st.DrawFn) -> dict:
         data["shipments"].append(ship)
     for cp in data["checkpoints"]:
         cp["hours"] = draw(st.sampled_from([[], [[360, 1000]], [[0, 480], [600, 1440]]]))
+        cp["throughput_per_hour"] = draw(st.sampled_from([None, 1, 3]))
+    station = data["relay_stations"][0]
+    station["bays"] = draw(st.integers(1, 2))
+    station["handover_minutes"] = draw(st.sampled_from([5, 15, 30]))
+    station["hours"] = draw(st.sampled_from([[], [[360, 1100]], [[300, 700], [800, 1300]]]))
+    loop = next(p for p in data["driver_pools"] if p["kind"] == "loop")
+    loop["count"] = draw(st.integers(1, 3))
+    loop["shift"] = draw(st.sampled_from([[360, 1320], [360, 800], [700, 1320]]))
+    loop["max_duty"] = draw(st.sampled_from([120, 300, 600]))
     return data
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_solver_plans_always_validate(data: dict) -> None:
-    """Random places, windows, deadlines and checkpoint hours: every plan passes the validator."""
+    """Random places (some in the closed city, reached by relay), windows, deadlines,
+    checkpoint hours and throughput, station bays, hours and handover times, loop-driver
+    counts, shifts and duties: every solver plan passes the validator."""
     loaded = LoadedInstance(instance_from_data(data), DATA, "x")
     plan = solve(loaded, FAST)
     report = validate(loaded.instance, plan, loaded.base)

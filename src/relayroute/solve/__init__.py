@@ -10,16 +10,20 @@ from relayroute.model.plan import Plan
 from relayroute.solve.config import SolverConfig, read_config
 from relayroute.solve.greedy import greedy
 from relayroute.solve.plan import build_plan
-from relayroute.solve.problem import Problem, build_problem, delay_lower_bound
-from relayroute.solve.routing import solve_routing, weights
+from relayroute.solve.problem import Problem, Reason, build_problem, delay_lower_bound
+from relayroute.solve.resources import Timed
+from relayroute.solve.routing import LOOP_UTILISATION, RoutingResult, solve_routing, weights
 from relayroute.solve.schedule import improve
-from relayroute.solve.timing import time_routes
+from relayroute.solve.timing import initial_trips, time_routes
+from relayroute.solve.trips import Times, Visit
 
 __all__ = ["Problem", "SolverConfig", "build_problem", "read_config", "solve"]
 
 
-def _score(prob: Problem, timed: list, w: dict[str, float]) -> float:
-    """Priority-weighted delay plus loop drivers called in, of a timing."""
+def _score(
+    prob: Problem, timed: list[Timed], w: dict[str, float], dropped: dict[str, Reason] | None = None
+) -> float:
+    """Unserved penalty, priority-weighted delay and loop drivers called in, of a timing."""
     ships = prob.inst.shipments_by_id
     delay = sum(
         ships[s].priority * max(0.0, t - ships[s].due)
@@ -27,7 +31,48 @@ def _score(prob: Problem, timed: list, w: dict[str, float]) -> float:
         for s, t in tt.times.delivered.items()
     )
     drivers = {d for tt in timed for d in tt.drivers.values()}
-    return w["delay"] * delay + w["loop_driver"] * len(drivers)
+    lost = sum(ships[s].priority for s in dropped or {})
+    return w["unserved"] * lost + w["delay"] * delay + w["loop_driver"] * len(drivers)
+
+
+ROUNDS = 3  # routing rounds at most: the first, and re-routes where timing dropped work
+
+
+def _stations_of(
+    prob: Problem, routes: dict[int, list[Visit]], dropped: dict[str, Reason]
+) -> set[str]:
+    """Home stations of the trucks whose relay shipments timing had to drop."""
+    out = set()
+    for v, seq in routes.items():
+        if any(x.shipment in dropped and prob.itinerary[x.shipment] != "direct" for x in seq):
+            out |= {sid for _, sid in prob.vehicles[v].stations}
+    return out
+
+
+def _time_everything(
+    prob: Problem,
+    result: RoutingResult,
+    timed: list[Timed],
+    dropped: dict[str, Reason],
+    w: dict[str, float],
+    cpsat: Callable[[list[Timed]], list[Timed] | None],
+) -> tuple[list[Timed], dict[str, Reason]]:
+    """The dispatcher had to drop shipments; CP-SAT may time every route as routed."""
+    full = initial_trips(prob, result.sequences, result.start_times)
+    if full is None:
+        return timed, dropped
+    hints = {t.trip.vehicle: t for t in timed}
+    start = []
+    for t in full:
+        h = hints.get(t.vehicle)
+        same = h is not None and len(h.trip.stops) == len(t.stops)
+        start.append(
+            Timed(t, h.times, h.drivers) if h is not None and same else Timed(t, Times([], []), {})
+        )
+    everything = cpsat(start)
+    if everything is not None and _score(prob, everything, w) < _score(prob, timed, w, dropped):
+        return everything, {}
+    return timed, dropped
 
 
 def solve(
@@ -74,28 +119,59 @@ def solve(
         timed, dropped = greedy(prob)
         cfg["status"] = "dispatched"
     else:
-        result = solve_routing(
-            prob, config, time_limit=limit * (1 - config.schedule_share), on_solution=on_solution
-        )
-        cfg["status"] = result.status
-        cfg["solutions"] = result.solutions
-        timed, dropped = time_routes(prob, result.sequences, result.start_times)
-        left = limit - (time.perf_counter() - t0)
-        if timed and config.schedule_deterministic_time > 0 and left > 0.1:
-            better = improve(
+
+        def cpsat(trips: list[Timed], share: float) -> list[Timed] | None:
+            left = (limit - (time.perf_counter() - t0)) * share
+            if config.schedule_deterministic_time <= 0 or left <= 0.1:
+                return None
+            out = improve(
                 prob,
-                timed,
+                trips,
                 w,
                 left,
-                deterministic_time=config.schedule_deterministic_time,
+                deterministic_time=config.schedule_deterministic_time * min(1.0, share),
                 workers=config.schedule_workers,
                 seed=config.seed,
             )
-            cfg["schedule_status"] = better.status
-            if better.objective is not None and _score(prob, better.timed, w) <= _score(
-                prob, timed, w
-            ):
-                timed = better.timed
+            cfg["schedule_status"] = out.status
+            return out.timed if out.objective is not None else None
+
+        # Route, time, and where a station could not cope, route again asking less of it.
+        utilisation: dict[str, float] = {}
+        best: tuple[float, list[Timed], dict[str, Reason]] | None = None
+        routing_budget = limit * (1 - config.schedule_share)
+        for round_ in range(ROUNDS):
+            spent = time.perf_counter() - t0
+            # A search bounded by the clock keeps time back for a second round.
+            first = 1.0 if config.solution_limit else 0.65
+            share = (routing_budget - spent) * (first if round_ == 0 else 0.6)
+            if round_ and share < 1.0:
+                break
+            result = solve_routing(
+                prob, config, time_limit=share, on_solution=on_solution, utilisation=utilisation
+            )
+            cfg["status"] = result.status
+            cfg["solutions"] = cfg.get("solutions", 0) + result.solutions
+            timed, dropped = time_routes(prob, result.sequences, result.start_times)
+            if dropped:
+                timed, dropped = _time_everything(
+                    prob, result, timed, dropped, w, lambda s: cpsat(s, 0.1)
+                )
+            score = _score(prob, timed, w, dropped)
+            if best is None or score < best[0]:
+                best = (score, timed, dropped)
+            stuck = _stations_of(prob, result.sequences, dropped)
+            if not stuck:
+                break
+            for sid in stuck:
+                utilisation[sid] = utilisation.get(sid, LOOP_UTILISATION) * 0.8
+        assert best is not None
+        _, timed, dropped = best
+        cfg["rounds"] = round_ + 1
+        if timed:
+            better = cpsat(timed, 1.0)
+            if better is not None and _score(prob, better, w) <= _score(prob, timed, w):
+                timed = better
     return build_plan(
         prob,
         timed,

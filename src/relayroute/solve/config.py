@@ -33,7 +33,8 @@ class SolverConfig(BaseModel):
     ``engine``: ``routing`` (OR-Tools RoutingModel for the routes, then CP-SAT for the
     times around shared resources) or ``greedy`` (the dispatch-office baseline).
     ``solution_limit`` makes the routing search deterministic: it stops after that many
-    solutions whatever the machine's speed, with ``time_limit`` only as a safety cap.
+    solutions whatever the machine's speed, with ``time_limit`` only as a safety cap
+    (0: no solution limit, the search runs for ``time_limit``).
     The CP-SAT timing gets ``schedule_share`` of ``time_limit`` and at most
     ``schedule_deterministic_time`` of CP-SAT's deterministic time, which is the same
     on every machine. ``objective`` overrides the instance's weights key by key.
@@ -46,7 +47,7 @@ class SolverConfig(BaseModel):
     first_solution_strategy: FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: METAHEURISTIC = "GUIDED_LOCAL_SEARCH"
     time_limit: float = Field(60.0, gt=0, description="seconds")
-    solution_limit: int | None = Field(500, ge=1)
+    solution_limit: int | None = Field(500, ge=0, description="0 or none: no limit")
     seed: int = Field(0, ge=0)
     log_search: bool = False
     station_choices: int = Field(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,11 +40,71 @@ def weights(inst: Instance, config: SolverConfig) -> dict[str, float]:
     return w
 
 
+# Share of a station's loop-driver minutes the routes may plan to use: drivers cannot be
+# packed end to end, and queues at bays and checkpoints take their part.
+LOOP_UTILISATION = 0.85
+
+
+def _station_limits(
+    prob: Problem,
+    routing: pywrapcp.RoutingModel,
+    tdim: pywrapcp.RoutingDimension,
+    keys: Sequence[object],
+    loop_cb: dict[object, int],
+    inside: list[tuple[int, str, float]],
+    horizon: int,
+    utilisation: dict[str, float],
+) -> None:
+    """What the routes can know of relay stations without timing them against each other.
+
+    Loop-driver minutes: the excursions of the trucks homed at a station add up to no
+    more than its loop drivers can work (a dimension summed over those trucks' ends).
+    Station hours: an inside stop (routing index, place, service minutes) on a truck
+    homed at a station is served while the station is open long enough to take the
+    truck in and bring it back.
+    """
+    if not any(prob.swap_stations.values()):
+        return
+    solver = routing.solver()
+    routing.AddDimensionWithVehicleTransits(
+        [loop_cb[k] for k in keys], 0, horizon * 4, True, "loop"
+    )
+    ldim = routing.GetDimensionOrDie("loop")
+    homed: dict[str, list[int]] = {}
+    for v, veh in enumerate(prob.vehicles):
+        for _, sid in veh.stations:
+            homed.setdefault(sid, []).append(v)
+    for sid, vs in homed.items():
+        minutes = sum(count * duty for _, count, _, duty in prob.loop_pools(sid))
+        cap = int(minutes * utilisation.get(sid, LOOP_UTILISATION))
+        solver.Add(solver.Sum([ldim.CumulVar(routing.End(v)) for v in vs]) <= cap)
+        st = prob.station(sid)
+        if not st.hours:
+            continue
+        loop = prob.loop_tables[st.zone]
+        opens, closes = min(a for a, _ in st.hours), max(b for _, b in st.hours)
+        s_idx = loop.index[st.place]
+        for index, place, service in inside:
+            if prob.place_zone[place] != st.zone:
+                continue
+            p_idx = loop.index[place]
+            lo = int(math.ceil(opens + st.handover_minutes + loop.minutes[s_idx, p_idx]))
+            hi = int(
+                math.floor(closes - st.handover_minutes - loop.minutes[p_idx, s_idx] - service)
+            )
+            homed_here = solver.IsMemberVar(routing.VehicleVar(index), vs)
+            var = tdim.CumulVar(index)
+            # Only binds when the stop rides a truck homed at this station.
+            solver.Add(var >= lo * homed_here)
+            solver.Add(var <= hi + (horizon - hi) * (1 - homed_here))
+
+
 def solve_routing(
     prob: Problem,
     config: SolverConfig,
     time_limit: float | None = None,
     on_solution: Callable[[float, float], None] | None = None,
+    utilisation: dict[str, float] | None = None,
 ) -> RoutingResult:
     """Build and solve the routing model.
 
@@ -58,6 +118,9 @@ def solve_routing(
         Seconds; overrides the configuration's.
     on_solution
         Called with (elapsed seconds, objective) at each solution found.
+    utilisation
+        Share of each station's loop-driver minutes the routes may use (default
+        ``LOOP_UTILISATION``); lowered when timing shows a station cannot cope.
     """
     inst = prob.inst
     w = weights(inst, config)
@@ -95,6 +158,7 @@ def solve_routing(
     service = np.array(node_service)
     time_cb: dict[object, int] = {}
     cost_cb: dict[object, int] = {}
+    loop_cb: dict[object, int] = {}
     for veh in vehicles:
         key = (prob.profiles[veh.truck], veh.stations)
         if key in time_cb:
@@ -107,6 +171,7 @@ def solve_routing(
         cm = np.where(finite, np.round(arc_cost * COST_SCALE), big * COST_SCALE).astype(np.int64)
         time_cb[key] = routing.RegisterTransitMatrix(tm.tolist())
         cost_cb[key] = routing.RegisterTransitMatrix(cm.tolist())
+        loop_cb[key] = routing.RegisterTransitMatrix(np.ceil(loop - 1e-9).astype(np.int64).tolist())
     keys = [(prob.profiles[veh.truck], veh.stations) for veh in vehicles]
     for v in range(len(vehicles)):
         routing.SetArcCostEvaluatorOfVehicle(cost_cb[keys[v]], v)
@@ -171,6 +236,13 @@ def solve_routing(
         if coeff > 0:
             tdim.SetCumulVarSoftUpperBound(d, int(math.floor(s.due - s.delivery_minutes)), coeff)
 
+    inside = [
+        (manager.NodeToIndex(node), node_place[node], node_service[node])
+        for node in range(len(depot_places), n)
+        if prob.place_zone[node_place[node]] is not None
+    ]
+    _station_limits(prob, routing, tdim, keys, loop_cb, inside, horizon, utilisation or {})
+
     # A truck works as at most one of its vehicles (one home station a day).
     by_truck: dict[str, list[int]] = {}
     for v, veh in enumerate(vehicles):
@@ -197,7 +269,7 @@ def solve_routing(
     )
     limit = time_limit if time_limit is not None else config.time_limit
     params.time_limit.FromMilliseconds(int(limit * 1000))
-    if config.solution_limit is not None:
+    if config.solution_limit:
         params.solution_limit = config.solution_limit
     params.log_search = config.log_search
 

@@ -201,7 +201,8 @@ def improve(
                 m.add(dstart[d.id] <= sa).only_enforce_if(lit)
                 m.add(dend[d.id] >= end).only_enforce_if(lit)
                 m.add_implication(lit, used[d.id])
-                m.add_hint(lit, 1 if (k, a) in driver_hint.get(d.id, set()) else 0)
+                if timed[k].times.start:  # trips the dispatcher could not time have no hint
+                    m.add_hint(lit, 1 if (k, a) in driver_hint.get(d.id, set()) else 0)
             m.add_exactly_one(lits.values())
             assign[(k, a)] = lits
         for d in drivers:

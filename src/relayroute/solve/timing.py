@@ -39,6 +39,16 @@ def _shipment_near(trip: Trip, i: int) -> str | None:
     return before[-1] if before else None
 
 
+def _split_point(trip: Trip, i: int) -> int | None:
+    """The visit in the middle of the excursion starting at stop i, if it has two or more."""
+    for a, b in trip.excursions():
+        if a == i:
+            visits = [s.visit for s in trip.stops[a + 1 : b] if s.visit is not None]
+            if len(visits) >= 2:
+                return visits[len(visits) // 2]
+    return None
+
+
 def hard_fault(prob: Problem, tt: Timed) -> tuple[str, str] | None:
     """(reason code, shipment) for a timed trip that breaks a deadline or truck hours."""
     ships = prob.inst.shipments_by_id
@@ -56,6 +66,28 @@ def hard_fault(prob: Problem, tt: Timed) -> tuple[str, str] | None:
     return None
 
 
+def initial_trips(
+    prob: Problem, routes: dict[int, list[Visit]], departs: dict[int, float] | None = None
+) -> list[Trip] | None:
+    """The trips of all routes as routed (long excursions cut), or None if one cannot be
+    driven at all."""
+    departs = departs or {}
+    trips = []
+    for v in sorted(routes):
+        if not routes[v]:
+            continue
+        veh = prob.vehicles[v]
+        trip = expand(
+            prob, veh, routes[v], breaks=excursion_breaks(prob, veh, routes[v], departs.get(v))
+        )
+        if trip is None:
+            return None
+        if v in departs:
+            trip.stops[0].ready = max(trip.stops[0].ready, departs[v])
+        trips.append(trip)
+    return trips
+
+
 def time_routes(
     prob: Problem, routes: dict[int, list[Visit]], departs: dict[int, float] | None = None
 ) -> tuple[list[Timed], dict[str, Reason]]:
@@ -67,13 +99,17 @@ def time_routes(
     departs = departs or {}
     routes = {v: list(seq) for v, seq in routes.items() if seq}
     dropped: dict[str, Reason] = {}
+    cuts: dict[int, frozenset[int]] = {}
     while True:
         keys = sorted(routes)
         trips: list[Trip] = []
         faults: dict[int, tuple[str, str]] = {}
         for v in keys:
             veh = prob.vehicles[v]
-            trip = expand(prob, veh, routes[v], breaks=excursion_breaks(prob, veh, routes[v]))
+            cuts[v] = excursion_breaks(
+                prob, veh, routes[v], departs.get(v), cuts.get(v, frozenset())
+            )
+            trip = expand(prob, veh, routes[v], breaks=cuts[v])
             if trip is None:  # the routing model never builds one; keep safe anyway
                 faults[v] = ("no_route", routes[v][-1].shipment)
                 continue
@@ -86,6 +122,12 @@ def time_routes(
                 v = keys[k]
                 if k in failed:
                     code, i = failed[k]
+                    cut = _split_point(tt.trip, i) if code == "loop_drivers" else None
+                    if cut is not None:
+                        # A shorter excursion may find a loop driver: cut before dropping.
+                        cuts[v] = cuts[v] | {cut}
+                        faults[v] = ("", "")
+                        continue
                     sid = _shipment_near(tt.trip, i)
                     if sid is not None:
                         faults[v] = (code, sid)
@@ -96,6 +138,8 @@ def time_routes(
             if not faults:
                 return timed, dropped
         for v, (code, sid) in faults.items():
+            if not code:
+                continue
             dropped[sid] = reason(code)
             routes[v] = [x for x in routes[v] if x.shipment != sid]
             if not routes[v]:

@@ -224,19 +224,26 @@ def earliest_schedule(prob: Problem, truck: str, trip: Trip) -> Times | None:
     return times
 
 
-def excursion_breaks(prob: Problem, veh: Vehicle, visits: list[Visit]) -> frozenset[int]:
+def excursion_breaks(
+    prob: Problem,
+    veh: Vehicle,
+    visits: list[Visit],
+    t0: float | None = None,
+    breaks: frozenset[int] = frozenset(),
+) -> frozenset[int]:
     """Visits before which a long excursion hands over to a fresh loop driver.
 
-    Times as early as windows allow; an excursion is cut at the first inside stop that
-    would end later than 90% of the station's longest loop-driver duty after it began,
-    leaving room for queues.
+    Times as early as windows allow from leaving the depot at ``t0``; an excursion is
+    cut at the first inside stop that would end later than 90% of the station's longest
+    loop-driver duty after it began, leaving room for queues. ``breaks`` are kept.
     """
-    breaks: set[int] = set()
+    cuts: set[int] = set(breaks)
     for _ in range(len(visits)):
-        trip = expand(prob, veh, visits, breaks=frozenset(breaks))
+        trip = expand(prob, veh, visits, breaks=frozenset(cuts))
         if trip is None:
             break
-        times = _forward(prob, trip, trip.stops[0].ready, {})
+        start = trip.stops[0].ready if t0 is None else max(t0, trip.stops[0].ready)
+        times = _forward(prob, trip, start, {})
         if times is None:
             break
         cut = None
@@ -246,8 +253,10 @@ def excursion_breaks(prob: Problem, veh: Vehicle, visits: list[Visit]) -> frozen
             limit = 0.9 * shift_bounds(prob, station)[2]
             inside = [i for i in range(a + 1, b) if trip.stops[i].visit is not None]
             # The first stop the driver could not finish and still bring the truck back.
-            back = times.start[b] + trip.stops[b].service - (
-                times.start[inside[-1]] + trip.stops[inside[-1]].service
+            back = (
+                times.start[b]
+                + trip.stops[b].service
+                - (times.start[inside[-1]] + trip.stops[inside[-1]].service)
             )
             for i in inside[1:]:
                 if times.start[i] + trip.stops[i].service + back - times.start[a] > limit:
@@ -257,8 +266,8 @@ def excursion_breaks(prob: Problem, veh: Vehicle, visits: list[Visit]) -> frozen
                 break
         if cut is None:
             break
-        breaks.add(cut)
-    return frozenset(breaks)
+        cuts.add(cut)
+    return frozenset(cuts)
 
 
 def _forward(prob: Problem, trip: Trip, t0: float, hold: dict[int, float]) -> Times | None:

@@ -1,0 +1,92 @@
+"""Relay itineraries on small instances: swaps, consolidation, loop-driver scarcity."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from relayroute.io.instance import LoadedInstance, instance_from_data
+from relayroute.model.plan import Plan
+from relayroute.solve import solve
+from relayroute.validate import validate
+
+from .conftest import DATA, QUICK
+
+BASE = json.loads((DATA / "small-straight.json").read_text())
+
+
+def _family(loop_drivers: int) -> LoadedInstance:
+    """The small instance with eight shipments in and out of the closed city, one bay."""
+    data = copy.deepcopy(BASE)
+    data["places"].append(
+        {"id": "city_works", "kind": "factory", "lon": 120.07, "lat": 29.37, "hours": [[360, 1320]]}
+    )
+    data["shipments"] = [
+        {
+            "id": f"R{k}",
+            "origin": a,
+            "destination": b,
+            "quantity": {"t": 2},
+            "ready": 420 + 30 * k,
+            "due": 520 + 30 * k,
+            "priority": 1 + k % 3,
+        }
+        for k, (a, b) in enumerate(
+            [
+                ("depot", "city_factory"),
+                ("city_factory", "cust1"),
+                ("sup1", "city_works"),
+                ("city_works", "depot"),
+                ("depot", "city_works"),
+                ("city_factory", "sup1"),
+                ("cust1", "city_factory"),
+                ("city_works", "city_factory"),
+            ]
+        )
+    ]
+    for p in data["driver_pools"]:
+        if p["kind"] == "loop":
+            p["count"] = loop_drivers
+            p["max_duty"] = 300
+    data["relay_stations"][0]["bays"] = 1
+    return LoadedInstance(instance_from_data(data), DATA, f"family-{loop_drivers}")
+
+
+@pytest.fixture(scope="module")
+def sweep() -> dict[int, Plan]:
+    return {n: solve(_family(n), QUICK) for n in (3, 2, 1)}
+
+
+def test_every_relay_shipment_goes_through_the_station(sweep: dict[int, Plan]) -> None:
+    """With three loop drivers all eight shipments in, out of and inside the city are
+    served by relay, and the plans validate."""
+    plan = sweep[3]
+    assert plan.kpis.served == 8
+    kinds = {o.itinerary for o in plan.shipments}
+    assert kinds <= {"relay_in", "relay_out", "inside"} and "inside" in kinds
+    assert all(o.stations == ["rs_west"] for o in plan.shipments)
+    for n, p in sweep.items():
+        report = validate(_family(n).instance, p, DATA)
+        assert report.ok, [str(v) for v in report.violations]
+
+
+def test_loop_driver_duties_listed(sweep: dict[int, Plan]) -> None:
+    """Each loop driver's duty starts and ends at its station and lists its excursions,
+    and every excursion starts and ends with a listed handover."""
+    plan = sweep[3]
+    starts = {(h.truck, h.start) for h in plan.handovers if h.direction == "in"}
+    ends = {(h.truck, h.end) for h in plan.handovers if h.direction == "out"}
+    for duty in plan.loop_drivers:
+        assert duty.station == "rs_west" and duty.excursions
+        assert duty.start == duty.excursions[0].start and duty.end == duty.excursions[-1].end
+        for ex in duty.excursions:
+            assert (ex.truck, ex.start) in starts and (ex.truck, ex.end) in ends
+
+
+def test_fewer_loop_drivers_never_better(sweep: dict[int, Plan]) -> None:
+    """Taking loop drivers away never lowers the best objective (same seed and search)."""
+    objective = [sweep[n].kpis.objective for n in (3, 2, 1)]
+    assert objective == sorted(objective), objective
+    assert sweep[1].kpis.loop_drivers_used <= 1
