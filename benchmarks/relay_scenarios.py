@@ -26,6 +26,14 @@ from relayroute.solve import read_config, solve
 from relayroute.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
+# Reasons a shipment cannot be served by any plan (it is left out of the lower bound too).
+NEVER_SERVABLE = {
+    "needs_relay_station",
+    "no_truck_capacity",
+    "no_permit",
+    "no_access",
+    "deadline_unreachable",
+}
 SCENARIOS = ["yiwu-day", "yiwu-day-scarce", "yiwu-day-station-closed", "liling-day"]
 
 
@@ -53,6 +61,14 @@ def main(argv: list[str] | None = None) -> int:
             wall = time.perf_counter() - t0
             report = validate(loaded.instance, plan, loaded.base)
             k = plan.kpis
+            ships = loaded.instance.shipments_by_id
+            horizon = loaded.instance.horizon
+            # Unserved but servable shipments wait for tomorrow: late at least until day end.
+            carried = sum(
+                ships[u.shipment].priority * max(0.0, horizon - ships[u.shipment].due)
+                for u in plan.unserved
+                if u.reason not in NEVER_SERVABLE
+            )
             rows.append(
                 {
                     "instance": name,
@@ -62,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                     "served": k.served,
                     "unserved": k.unserved,
                     "weighted_delay": round(k.weighted_delay, 1),
+                    "delay_with_unserved": round(k.weighted_delay + carried, 1),
                     "lower_bound": round(k.delay_lower_bound, 1),
                     "objective": round(k.objective, 1),
                     "loop_drivers": k.loop_drivers_used,
@@ -83,20 +100,24 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"| {r['instance']} | {r['solver']} | {r['served']}/{r['shipments']} | "
             f"{r['weighted_delay']:,} | {r['lower_bound']:,} | "
-            f"{r['weighted_delay'] - r['lower_bound']:,.1f} | {r['loop_drivers']} | "
+            f"{r['delay_with_unserved']:,} | {r['loop_drivers']} | "
             f"{r['seconds']} | {'yes' if r['valid'] else 'NO'} |"
         )
     print()
     for name in dict.fromkeys(r["instance"] for r in rows):
         o, g = by.get((name, "optimiser")), by.get((name, "greedy"))
         if o and g:
-            gap_g = g["weighted_delay"] - g["lower_bound"]
-            gap_o = o["weighted_delay"] - o["lower_bound"]
-            ratio = gap_o / gap_g if gap_g > 0 else float("nan")
-            print(
-                f"{name}: (opt-LB)/(greedy-LB) = {ratio:.3f} (target <= 0.5); "
-                f"served {o['served']} vs {g['served']}"
-            )
+            for key, label in (
+                ("weighted_delay", "served shipments only"),
+                ("delay_with_unserved", "unserved counted late to day end"),
+            ):
+                gap_g = g[key] - g["lower_bound"]
+                gap_o = o[key] - o["lower_bound"]
+                ratio = gap_o / gap_g if gap_g > 0 else float("nan")
+                print(
+                    f"{name}: (opt-LB)/(greedy-LB) = {ratio:.3f} on {label} (target <= 0.5); "
+                    f"served {o['served']} vs {g['served']}"
+                )
     if args.output:
         with open(args.output, "w", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=list(rows[0]))

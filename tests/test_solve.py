@@ -116,3 +116,22 @@ def test_objective_override(small: LoadedInstance) -> None:
     """A configuration's objective weights override the instance's, key by key."""
     plan = solve(small, QUICK.model_copy(update={"objective": {"truck": 500.0}}))
     assert plan.kpis.trucks_used == 1
+
+
+def test_demo_without_relay_stations(demo: LoadedInstance) -> None:
+    """On the Yiwu roads, with the relay stations gone, every shipment to or from closed
+    Yiwu is unserved 'needs_relay_station' and the plan still validates."""
+    inst = demo.instance.model_copy(
+        update={
+            "relay_stations": [],
+            "driver_pools": [p for p in demo.instance.driver_pools if p.kind != "loop"],
+        }
+    )
+    loaded = LoadedInstance(inst, demo.base, demo.sha256)
+    plan = solve(loaded, QUICK)
+    closed = {"yiwu_futian", "yiwu_choujiang", "yiwu_beiyuan"}
+    relay = {s.id for s in inst.shipments if {s.origin, s.destination} & closed}
+    reasons = {u.shipment: u.reason for u in plan.unserved}
+    assert {s for s, r in reasons.items() if r == "needs_relay_station"} == relay
+    assert not plan.handovers
+    assert validate(inst, plan, demo.base).ok

@@ -37,6 +37,9 @@ def _kpi_table(plan: object) -> Table:
         ("on time", f"{k.on_time_share:.0%}"),
         ("km", f"{k.km:,.1f}"),
         ("trucks used", str(k.trucks_used)),
+        ("loop drivers called in", str(k.loop_drivers_used)),
+        ("relay handovers", str(k.handovers)),
+        ("passes to issue", str(k.passes)),
         ("objective", f"{k.objective:,.2f}"),
         ("solve seconds", f"{k.solve_seconds:.2f}"),
     ]
