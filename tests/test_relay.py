@@ -9,10 +9,10 @@ import pytest
 
 from relayroute.io.instance import LoadedInstance, instance_from_data
 from relayroute.model.plan import Plan
-from relayroute.solve import solve
+from relayroute.solve import read_config, solve
 from relayroute.validate import validate
 
-from .conftest import DATA, QUICK
+from .conftest import DATA, QUICK, ROOT
 
 BASE = json.loads((DATA / "small-straight.json").read_text())
 
@@ -90,3 +90,31 @@ def test_fewer_loop_drivers_never_better(sweep: dict[int, Plan]) -> None:
     objective = [sweep[n].kpis.objective for n in (3, 2, 1)]
     assert objective == sorted(objective), objective
     assert sweep[1].kpis.loop_drivers_used <= 1
+
+
+def test_greedy_dispatcher_plans_validate(demo: LoadedInstance) -> None:
+    """The greedy baseline keeps every rule too, on the relay family and the demo day."""
+    greedy = read_config(ROOT / "solvers" / "greedy.toml")
+    for loaded in (_family(2), demo):
+        plan = solve(loaded, greedy)
+        assert plan.solver["engine"] == "greedy" and plan.kpis.served > 0
+        report = validate(loaded.instance, plan, loaded.base)
+        assert report.ok, [str(v) for v in report.violations]
+
+
+def test_greedy_keeps_pool_sizes(small: LoadedInstance) -> None:
+    """With one outside driver in the pool the dispatcher sends out one truck."""
+    inst = small.instance.model_copy(
+        update={
+            "driver_pools": [
+                p.model_copy(update={"count": 1}) if p.kind == "outside" else p
+                for p in small.instance.driver_pools
+            ]
+        }
+    )
+    plan = solve(
+        LoadedInstance(inst, small.base, small.sha256),
+        read_config(ROOT / "solvers" / "greedy.toml"),
+    )
+    assert plan.kpis.trucks_used == 1
+    assert validate(inst, plan, small.base).ok

@@ -23,7 +23,7 @@ __all__ = ["Problem", "SolverConfig", "build_problem", "read_config", "solve"]
 def _score(
     prob: Problem, timed: list[Timed], w: dict[str, float], dropped: dict[str, Reason] | None = None
 ) -> float:
-    """Unserved penalty, priority-weighted delay and loop drivers called in, of a timing."""
+    """The plan objective of a timing: unserved, delay, loop drivers, km, trucks."""
     ships = prob.inst.shipments_by_id
     delay = sum(
         ships[s].priority * max(0.0, t - ships[s].due)
@@ -32,7 +32,14 @@ def _score(
     )
     drivers = {d for tt in timed for d in tt.drivers.values()}
     lost = sum(ships[s].priority for s in dropped or {})
-    return w["unserved"] * lost + w["delay"] * delay + w["loop_driver"] * len(drivers)
+    km = sum(leg.route.km for tt in timed for leg in tt.trip.legs)
+    return (
+        w["unserved"] * lost
+        + w["delay"] * delay
+        + w["loop_driver"] * len(drivers)
+        + w["km"] * km
+        + w["truck"] * len(timed)
+    )
 
 
 ROUNDS = 3  # routing rounds at most: the first, and re-routes where timing dropped work

@@ -99,6 +99,8 @@ def greedy(prob: Problem) -> tuple[list[Timed], dict[str, Reason]]:
     res = empty_resources(prob)
     state = {t.id: _Truck(free_at=prob.duty[t.id][0]) for t in inst.trucks}
     dropped: dict[str, Reason] = {}
+    # Drivers left in each outside pool: a truck not yet out needs one.
+    left = {p.id: p.count for p in inst.driver_pools if p.kind == "outside"}
     order = sorted(prob.eligible, key=lambda s: (ships[s].due, ships[s].ready, s))
     for sid in order:
         sh = ships[sid]
@@ -112,6 +114,9 @@ def greedy(prob: Problem) -> tuple[list[Timed], dict[str, Reason]]:
 
         for truck in sorted(by_truck, key=reach):
             st = state[truck]
+            pool = inst.trucks_by_id[truck].driver_pool
+            if st.trip is None and pool is not None and left.get(pool, 1) <= 0:
+                continue
             variants = by_truck[truck]
             if st.vehicle is not None:
                 if st.vehicle not in variants:
@@ -140,6 +145,8 @@ def greedy(prob: Problem) -> tuple[list[Timed], dict[str, Reason]]:
                     cal.book(a, b)
                 continue
             relay = prob.itinerary[sid] != "direct"
+            if st.trip is None and pool is not None and pool in left:
+                left[pool] -= 1
             st.visits, st.trip, st.times, st.drivers = visits, trip, times, drivers
             st.end_bookings = end_booked
             st.vehicle = veh if (relay or st.vehicle is not None) else None
