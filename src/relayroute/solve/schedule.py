@@ -227,9 +227,9 @@ def improve(
     if deterministic_time:
         solver.parameters.max_deterministic_time = deterministic_time
     solver.parameters.num_workers = workers
-    solver.parameters.repair_hint = True
+    # Interleaved workers repeat exactly run to run. (repair_hint together with them
+    # aborted the process once here: "heuristics.fixed_search != nullptr".)
     solver.parameters.interleave_search = workers > 1
-    solver.parameters.hint_conflict_limit = 10_000
     solver.parameters.random_seed = seed
     status = solver.solve(m)
     name = solver.status_name(status)
