@@ -37,7 +37,7 @@ class SolverConfig(BaseModel):
     (0: no solution limit, the search runs for ``time_limit``).
     The CP-SAT timing gets ``schedule_share`` of ``time_limit`` and at most
     ``schedule_deterministic_time`` of CP-SAT's deterministic time, which is the same
-    on every machine. ``objective`` overrides the instance's weights key by key.
+    on every machine with one worker (``schedule_workers``). ``objective`` overrides the instance's weights key by key.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -61,7 +61,7 @@ class SolverConfig(BaseModel):
         5.0, ge=0, description="CP-SAT deterministic-time cap; 0 skips CP-SAT"
     )
     schedule_workers: int = Field(
-        8, ge=1, description="CP-SAT workers, interleaved so runs repeat exactly"
+        1, ge=1, description="CP-SAT workers; more search better but runs no longer repeat"
     )
     objective: dict[str, float] = Field(default_factory=dict)
 

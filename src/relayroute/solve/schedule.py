@@ -227,9 +227,8 @@ def improve(
     if deterministic_time:
         solver.parameters.max_deterministic_time = deterministic_time
     solver.parameters.num_workers = workers
-    # Interleaved workers repeat exactly run to run. (repair_hint together with them
-    # aborted the process once here: "heuristics.fixed_search != nullptr".)
-    solver.parameters.interleave_search = workers > 1
+    # Not interleave_search: with it CP-SAT 9.15 aborted the whole process here
+    # ("Check failed: heuristics.fixed_search != nullptr"). One worker repeats exactly.
     solver.parameters.random_seed = seed
     status = solver.solve(m)
     name = solver.status_name(status)
