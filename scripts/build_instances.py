@@ -23,6 +23,17 @@ def _nodes(region: str) -> dict[str, tuple[float, float, str]]:
     }
 
 
+def _place(
+    n: dict[str, tuple[float, float, str]], pid: str, kind: str, hours: list | None = None
+) -> dict:
+    """A place on its own network node."""
+    lon, lat, name = n[pid]
+    out = {"id": pid, "name": name, "kind": kind, "lon": lon, "lat": lat, "node": pid}
+    if hours:
+        out["hours"] = hours
+    return out
+
+
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
     lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
     h = (
@@ -54,29 +65,22 @@ WORK = [420.0, 1200.0]  # factory gates 07:00-20:00
 def yiwu_base() -> dict:
     n = _nodes("yiwu")
 
-    def place(pid: str, kind: str, hours: list | None = None) -> dict:
-        lon, lat, name = n[pid]
-        out = {"id": pid, "name": name, "kind": kind, "lon": lon, "lat": lat, "node": pid}
-        if hours:
-            out["hours"] = hours
-        return out
-
     places = [
-        place("yiwu_futian", "factory", [WORK]),
-        place("yiwu_choujiang", "factory", [WORK]),
-        place("yiwu_beiyuan", "factory", [WORK]),
-        place("jinhua", "depot"),
-        place("jindong", "station"),
-        place("pujiang", "supplier", [[360.0, 1320.0]]),
-        place("yiwu_port", "station"),
-        place("jinhua_rail", "rail_station"),
-        place("lanxi", "supplier", [WORK]),
-        place("zhuji", "customer", [[360.0, 1320.0]]),
-        place("hangzhou", "customer", [[360.0, 1380.0]]),
-        place("shengzhou", "supplier", [WORK]),
-        place("ningbo", "customer"),
-        place("dongyang", "customer", [WORK]),
-        place("dongyang_dev", "factory", [WORK]),
+        _place(n, "yiwu_futian", "factory", [WORK]),
+        _place(n, "yiwu_choujiang", "factory", [WORK]),
+        _place(n, "yiwu_beiyuan", "factory", [WORK]),
+        _place(n, "jinhua", "depot"),
+        _place(n, "jindong", "station"),
+        _place(n, "pujiang", "supplier", [[360.0, 1320.0]]),
+        _place(n, "yiwu_port", "station"),
+        _place(n, "jinhua_rail", "rail_station"),
+        _place(n, "lanxi", "supplier", [WORK]),
+        _place(n, "zhuji", "customer", [[360.0, 1320.0]]),
+        _place(n, "hangzhou", "customer", [[360.0, 1380.0]]),
+        _place(n, "shengzhou", "supplier", [WORK]),
+        _place(n, "ningbo", "customer"),
+        _place(n, "dongyang", "customer", [WORK]),
+        _place(n, "dongyang_dev", "factory", [WORK]),
     ]
     checkpoints = [
         {"id": c, "name": n[c][2], "zone": z, "lon": n[c][0], "lat": n[c][1], "node": c, "delay": d}
@@ -314,17 +318,10 @@ def yiwu_day() -> dict:
     inst = yiwu_base()
     inst["name"] = "yiwu-day"
 
-    def place(pid: str, kind: str, hours: list | None = None) -> dict:
-        lon, lat, name = n[pid]
-        out = {"id": pid, "name": name, "kind": kind, "lon": lon, "lat": lat, "node": pid}
-        if hours:
-            out["hours"] = hours
-        return out
-
     known = {p["id"] for p in inst["places"]}
     for pid in YIWU_INSIDE:
         if pid not in known:
-            inst["places"].append(place(pid, "factory", [[360.0, 1320.0]]))
+            inst["places"].append(_place(n, pid, "factory", [[360.0, 1320.0]]))
     for p in inst["places"]:
         if p["id"] in YIWU_INSIDE:
             p["hours"] = [[360.0, 1320.0]]  # closed-loop factories work long shifts
@@ -430,15 +427,8 @@ def liling_day(shipments: int = 500, trucks: int = 130) -> dict:
     rng = random.Random(20221126)
     n = _nodes("liling")
 
-    def place(pid: str, kind: str, hours: list | None = None) -> dict:
-        lon, lat, name = n[pid]
-        out = {"id": pid, "name": name, "kind": kind, "lon": lon, "lat": lat, "node": pid}
-        if hours:
-            out["hours"] = hours
-        return out
-
-    places = [place(p, "factory", [[360.0, 1320.0]]) for p in LILING_INSIDE]
-    places += [place(p, "site", [[300.0, 1380.0]]) for p in sorted(set(LILING_OUTSIDE))]
+    places = [_place(n, p, "factory", [[360.0, 1320.0]]) for p in LILING_INSIDE]
+    places += [_place(n, p, "site", [[300.0, 1380.0]]) for p in sorted(set(LILING_OUTSIDE))]
     checkpoints = [
         {
             "id": c,
