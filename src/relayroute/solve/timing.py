@@ -66,25 +66,35 @@ def hard_fault(prob: Problem, tt: Timed) -> tuple[str, str] | None:
     return None
 
 
+def _route_trip(
+    prob: Problem,
+    v: int,
+    visits: list[Visit],
+    depart: float | None,
+    breaks: frozenset[int] = frozenset(),
+) -> tuple[Trip | None, frozenset[int]]:
+    """The trip of vehicle v's visits, excursions cut to fit a loop driver's duty, leaving
+    the depot no earlier than ``depart``; and the cuts made."""
+    veh = prob.vehicles[v]
+    cuts = excursion_breaks(prob, veh, visits, depart, breaks)
+    trip = expand(prob, veh, visits, breaks=cuts)
+    if trip is not None and depart is not None:
+        trip.stops[0].ready = max(trip.stops[0].ready, depart)
+    return trip, cuts
+
+
 def initial_trips(
     prob: Problem, routes: dict[int, list[Visit]], departs: dict[int, float] | None = None
 ) -> list[Trip] | None:
-    """The trips of all routes as routed (long excursions cut), or None if one cannot be
-    driven at all."""
+    """The trips of all routes as routed, or None if one cannot be driven at all."""
     departs = departs or {}
     trips = []
     for v in sorted(routes):
-        if not routes[v]:
-            continue
-        veh = prob.vehicles[v]
-        trip = expand(
-            prob, veh, routes[v], breaks=excursion_breaks(prob, veh, routes[v], departs.get(v))
-        )
-        if trip is None:
-            return None
-        if v in departs:
-            trip.stops[0].ready = max(trip.stops[0].ready, departs[v])
-        trips.append(trip)
+        if routes[v]:
+            trip, _ = _route_trip(prob, v, routes[v], departs.get(v))
+            if trip is None:
+                return None
+            trips.append(trip)
     return trips
 
 
@@ -105,16 +115,12 @@ def time_routes(
         trips: list[Trip] = []
         faults: dict[int, tuple[str, str]] = {}
         for v in keys:
-            veh = prob.vehicles[v]
-            cuts[v] = excursion_breaks(
-                prob, veh, routes[v], departs.get(v), cuts.get(v, frozenset())
+            trip, cuts[v] = _route_trip(
+                prob, v, routes[v], departs.get(v), cuts.get(v, frozenset())
             )
-            trip = expand(prob, veh, routes[v], breaks=cuts[v])
             if trip is None:  # the routing model never builds one; keep safe anyway
                 faults[v] = ("no_route", routes[v][-1].shipment)
                 continue
-            if v in departs:
-                trip.stops[0].ready = max(trip.stops[0].ready, departs[v])
             trips.append(trip)
         if not faults:
             timed, failed = dispatch(prob, trips)
