@@ -8,8 +8,8 @@ from collections.abc import Callable
 from relayroute.io.instance import LoadedInstance
 from relayroute.model.plan import Plan
 from relayroute.solve.config import SolverConfig, read_config
-from relayroute.solve.greedy import greedy
-from relayroute.solve.plan import build_plan
+from relayroute.solve.greedy import greedy, insert_dropped
+from relayroute.solve.plan import UNROUTED, build_plan
 from relayroute.solve.problem import Problem, Reason, build_problem, delay_lower_bound
 from relayroute.solve.resources import Timed
 from relayroute.solve.routing import LOOP_UTILISATION, RoutingResult, solve_routing, weights
@@ -20,9 +20,7 @@ from relayroute.solve.trips import Times, Visit
 __all__ = ["Problem", "SolverConfig", "build_problem", "read_config", "solve"]
 
 
-def _score(
-    prob: Problem, timed: list[Timed], w: dict[str, float], dropped: dict[str, Reason] | None = None
-) -> float:
+def _score(prob: Problem, timed: list[Timed], w: dict[str, float]) -> float:
     """The plan objective of a timing: unserved, delay, loop drivers, km, trucks."""
     ships = prob.inst.shipments_by_id
     delay = sum(
@@ -31,7 +29,9 @@ def _score(
         for s, t in tt.times.delivered.items()
     )
     drivers = {d for tt in timed for d in tt.drivers.values()}
-    lost = sum(ships[s].priority for s in dropped or {})
+    # Everything servable that the trips do not deliver: dropped by timing or never routed.
+    done = {s for tt in timed for s in tt.times.delivered}
+    lost = sum(ships[s].priority for s in prob.eligible if s not in done)
     km = sum(leg.route.km for tt in timed for leg in tt.trip.legs)
     return (
         w["unserved"] * lost
@@ -77,7 +77,7 @@ def _time_everything(
             Timed(t, h.times, h.drivers) if h is not None and same else Timed(t, Times([], []), {})
         )
     everything = cpsat(start)
-    if everything is not None and _score(prob, everything, w) < _score(prob, timed, w, dropped):
+    if everything is not None and _score(prob, everything, w) < _score(prob, timed, w):
         return everything, {}
     return timed, dropped
 
@@ -148,7 +148,7 @@ def solve(
         # then rarely inserts what the dispatcher left unserved.)
         g_timed, g_dropped = greedy(prob)
         best: tuple[float, list[Timed], dict[str, Reason]] | None = (
-            _score(prob, g_timed, w, g_dropped),
+            _score(prob, g_timed, w),
             g_timed,
             g_dropped,
         )
@@ -175,7 +175,7 @@ def solve(
                 timed, dropped = _time_everything(
                     prob, result, timed, dropped, w, lambda s: cpsat(s, 0.1)
                 )
-            score = _score(prob, timed, w, dropped)
+            score = _score(prob, timed, w)
             if best is None or score < best[0]:
                 best = (score, timed, dropped)
             stuck = _stations_of(prob, result.sequences, dropped)
@@ -190,6 +190,11 @@ def solve(
             better = cpsat(timed, 1.0)
             if better is not None and _score(prob, better, w) <= _score(prob, timed, w):
                 timed = better
+        # What timing or routing left out may still fit at the end of some truck's day.
+        done = {s for tt in timed for s in tt.times.delivered}
+        missing = {s: dropped.get(s, UNROUTED) for s in prob.eligible if s not in done}
+        if missing:
+            timed, dropped = insert_dropped(prob, timed, missing)
     return build_plan(
         prob,
         timed,

@@ -50,7 +50,9 @@ def _extend(
     prob: Problem, st: _Truck, veh: int, visits: list[Visit], res: Resources
 ) -> tuple[Trip, Times, dict[int, str], list[Booking], list[Booking]] | None:
     """Time the new tail of a truck's day; None if it cannot be done."""
-    trip = expand(prob, prob.vehicles[veh], visits, split=True)
+    # The day so far stays exactly as it is; the new visits go on from its last stop.
+    new = visits[len(st.visits) :] if st.trip is not None else visits
+    trip = expand(prob, prob.vehicles[veh], new, split=True, base=st.trip)
     if trip is None:
         return None
     horizon = 3 * prob.inst.horizon
@@ -92,75 +94,136 @@ def _extend(
     return trip, times, drivers, booked, end_booked
 
 
-def greedy(prob: Problem) -> tuple[list[Timed], dict[str, Reason]]:
-    """Dispatch every servable shipment by hand rules; timed trips and the ones left out."""
+def _assign(
+    prob: Problem, state: dict[str, _Truck], res: Resources, sid: str, left: dict[str, int]
+) -> bool:
+    """Append shipment ``sid`` to the truck that can be at its pickup first; False if none can."""
     inst = prob.inst
-    ships = inst.shipments_by_id
-    res = empty_resources(prob)
-    state = {t.id: _Truck(free_at=prob.duty[t.id][0]) for t in inst.trucks}
-    dropped: dict[str, Reason] = {}
-    # Drivers left in each outside pool: a truck not yet out needs one.
-    left = {p.id: p.count for p in inst.driver_pools if p.kind == "outside"}
-    order = sorted(prob.eligible, key=lambda s: (ships[s].due, ships[s].ready, s))
-    for sid in order:
-        sh = ships[sid]
-        by_truck: dict[str, list[int]] = {}
-        for v in prob.eligible[sid]:
-            by_truck.setdefault(prob.vehicles[v].truck, []).append(v)
-        placed = False
+    sh = inst.shipments_by_id[sid]
+    by_truck: dict[str, list[int]] = {}
+    for v in prob.eligible.get(sid, []):
+        by_truck.setdefault(prob.vehicles[v].truck, []).append(v)
 
-        def reach(t: str, origin: str = sh.origin) -> tuple[float, str]:
-            return (state[t].free_at + _drive_to(prob, state[t], t, origin), t)
+    def reach(t: str) -> tuple[float, str]:
+        return (state[t].free_at + _drive_to(prob, state[t], t, sh.origin), t)
 
-        for truck in sorted(by_truck, key=reach):
-            st = state[truck]
-            pool = inst.trucks_by_id[truck].driver_pool
-            if st.trip is None and pool is not None and left.get(pool, 1) <= 0:
+    for truck in sorted(by_truck, key=reach):
+        st = state[truck]
+        pool = inst.trucks_by_id[truck].driver_pool
+        if st.trip is None and pool is not None and left.get(pool, 1) <= 0:
+            continue
+        variants = by_truck[truck]
+        if st.vehicle is not None:
+            if st.vehicle not in variants:
                 continue
-            variants = by_truck[truck]
-            if st.vehicle is not None:
-                if st.vehicle not in variants:
-                    continue
-                veh = st.vehicle
-            else:
-                veh = _nearest_station(prob, st, variants, sh.origin, sh.destination)
-            visits = [*st.visits, Visit("pickup", sid), Visit("delivery", sid)]
-            old_end = st.end_bookings
-            release(old_end)
-            got = _extend(prob, st, veh, visits, res)
-            ok = got is not None
-            if got is not None:
-                trip, times, drivers, booked, end_booked = got
-                lo, hi, duty = prob.duty[truck]
-                late = sh.deadline is not None and times.delivered[sid] > sh.deadline + 1e-6
-                if (
-                    late
-                    or times.start[-1] > hi + 1e-6
-                    or times.start[-1] - times.start[0] > duty + 1e-6
-                ):
-                    release(booked + end_booked)
-                    ok = False
-            if not ok or got is None:
-                for cal, a, b in old_end:
-                    cal.book(a, b)
-                continue
-            relay = prob.itinerary[sid] != "direct"
-            if st.trip is None and pool is not None and pool in left:
-                left[pool] -= 1
-            st.visits, st.trip, st.times, st.drivers = visits, trip, times, drivers
-            st.end_bookings = end_booked
-            st.vehicle = veh if (relay or st.vehicle is not None) else None
-            st.free_at = times.start[-2] + trip.stops[-2].service
-            placed = True
-            break
-        if not placed:
-            dropped[sid] = NO_TRUCK
-    timed = [
+            veh = st.vehicle
+        else:
+            veh = _nearest_station(prob, st, variants, sh.origin, sh.destination)
+        visits = [*st.visits, Visit("pickup", sid), Visit("delivery", sid)]
+        old_end = st.end_bookings
+        release(old_end)
+        got = _extend(prob, st, veh, visits, res)
+        if got is not None:
+            trip, times, drivers, booked, end_booked = got
+            _, hi, duty = prob.duty[truck]
+            late = sh.deadline is not None and times.delivered[sid] > sh.deadline + 1e-6
+            long_day = times.start[-1] > hi + 1e-6 or times.start[-1] - times.start[0] > duty + 1e-6
+            if not (late or long_day):
+                if st.trip is None and pool is not None and pool in left:
+                    left[pool] -= 1
+                relay = prob.itinerary[sid] != "direct"
+                st.visits, st.trip, st.times, st.drivers = visits, trip, times, drivers
+                st.end_bookings = end_booked
+                st.vehicle = veh if (relay or st.vehicle is not None) else None
+                st.free_at = times.start[-2] + trip.stops[-2].service
+                return True
+            release(booked + end_booked)
+        for cal, a, b in old_end:
+            cal.book(a, b)
+    return False
+
+
+def _timed(state: dict[str, _Truck]) -> list[Timed]:
+    return [
         Timed(st.trip, st.times, st.drivers)
         for st in state.values()
         if st.trip is not None and st.times is not None
     ]
-    return timed, dropped
+
+
+def _pools_left(prob: Problem, state: dict[str, _Truck]) -> dict[str, int]:
+    """Drivers left in each outside pool: a truck not yet out needs one."""
+    left = {p.id: p.count for p in prob.inst.driver_pools if p.kind == "outside"}
+    for truck, st in state.items():
+        pool = prob.inst.trucks_by_id[truck].driver_pool
+        if st.trip is not None and pool in left:
+            left[pool] -= 1
+    return left
+
+
+def greedy(prob: Problem) -> tuple[list[Timed], dict[str, Reason]]:
+    """Dispatch every servable shipment by hand rules; timed trips and the ones left out."""
+    ships = prob.inst.shipments_by_id
+    res = empty_resources(prob)
+    state = {t.id: _Truck(free_at=prob.duty[t.id][0]) for t in prob.inst.trucks}
+    left = _pools_left(prob, state)
+    dropped: dict[str, Reason] = {}
+    for sid in sorted(prob.eligible, key=lambda s: (ships[s].due, ships[s].ready, s)):
+        if not _assign(prob, state, res, sid, left):
+            dropped[sid] = NO_TRUCK
+    return _timed(state), dropped
+
+
+def insert_dropped(
+    prob: Problem, timed: list[Timed], dropped: dict[str, Reason]
+) -> tuple[list[Timed], dict[str, Reason]]:
+    """Add what a plan left unserved at the end of a truck's day, where it still fits.
+
+    The plan's trips keep their times, loop drivers, bays and checkpoint lanes; each
+    left-out shipment (highest priority first) goes, dispatcher-style, to the truck that
+    can be at its pickup first and still keep every rule.
+    """
+    ships = prob.inst.shipments_by_id
+    res = empty_resources(prob)
+    drivers = {d.id: d for ds in res.drivers.values() for d in ds}
+    state = {t.id: _Truck(free_at=prob.duty[t.id][0]) for t in prob.inst.trucks}
+    index = {veh: v for v, veh in enumerate(prob.vehicles)}
+    for tt in timed:
+        trip, times = tt.trip, tt.times
+        for i, s in enumerate(trip.stops):
+            if s.kind == "handover" and s.station is not None:
+                a, b = times.start[i], times.start[i] + s.service
+                bay = next((c for c in res.bays[s.station] if c.free(a, b)), None)
+                if bay is None:  # a valid timing never has more handovers than bays
+                    return timed, dropped
+                bay.book(a, b)
+        end: list[Booking] = []
+        for k, leg in enumerate(trip.legs):
+            for c, x in zip(leg.route.crossings, times.inspect[k]):
+                if c.checkpoint in res.lanes:
+                    booking = (res.lanes[c.checkpoint], x, x + res.gap[c.checkpoint])
+                    booking[0].book(x, booking[2])
+                    if k == len(trip.legs) - 1:
+                        end.append(booking)
+        for a, b in trip.excursions():
+            drivers[tt.drivers[a]].cal.book(times.start[a], times.start[b] + trip.stops[b].service)
+        st = state[trip.vehicle.truck]
+        st.visits = [
+            Visit("pickup" if s.kind == "pickup" else "delivery", s.shipment)
+            for s in trip.stops
+            if s.visit is not None and s.shipment is not None
+        ]
+        st.vehicle = index.get(trip.vehicle)
+        st.trip, st.times, st.drivers, st.end_bookings = trip, times, dict(tt.drivers), end
+        st.free_at = times.start[-2] + trip.stops[-2].service
+    left = _pools_left(prob, state)
+    still: dict[str, Reason] = {}
+    for sid in sorted(dropped, key=lambda s: (-ships[s].priority, ships[s].due, s)):
+        if sid not in prob.eligible or not _assign(prob, state, res, sid, left):
+            still[sid] = dropped[sid]
+    if len(still) == len(dropped):
+        return timed, dropped
+    return _timed(state), still
 
 
 def _drive_to(prob: Problem, st: _Truck, truck: str, place: str) -> float:

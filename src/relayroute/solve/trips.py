@@ -84,6 +84,7 @@ def expand(
     visits: list[Visit],
     split: bool = False,
     breaks: frozenset[int] = frozenset(),
+    base: Trip | None = None,
 ) -> Trip | None:
     """The physical trip of ``visits`` on vehicle ``veh``; None if a leg is impossible.
 
@@ -91,6 +92,8 @@ def expand(
     starts from outside, one shipment per excursion (the greedy dispatcher's way); or
     the visit's index is in ``breaks``: the truck returns to the station there and a
     fresh loop driver takes it on (an excursion must fit in one loop driver's duty).
+    With ``base``, ``visits`` are appended to that trip's day: its stops stay as they
+    are and the truck goes on from its last stop instead of driving home.
     """
     inst = prob.inst
     truck = inst.trucks_by_id[veh.truck]
@@ -100,6 +103,10 @@ def expand(
     stops = [PStop("start", prob.depot_place(truck), ready=lo)]
     legs: list[PLeg] = []
     mode: str | None = None
+    offset = 0
+    if base is not None:  # every trip ends outside, at its end depot
+        stops, legs = list(base.stops[:-1]), list(base.legs[:-1])
+        offset = sum(1 for st in stops if st.visit is not None)
 
     def go(place: str, stop: PStop) -> bool:
         a = stops[-1].place
@@ -136,7 +143,7 @@ def expand(
         for v in visits
     ]
     targets.append((None, prob.depot_place(truck, end=True)))
-    for k, (v, place) in enumerate(targets):
+    for k, (v, place) in enumerate(targets, start=offset):
         zone = prob.place_zone[place] if v is not None else None
         fresh = split and v is not None and v.kind == "pickup"
         if (fresh or k in breaks) and mode is not None:
