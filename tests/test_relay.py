@@ -118,3 +118,31 @@ def test_greedy_keeps_pool_sizes(small: LoadedInstance) -> None:
     )
     assert plan.kpis.trucks_used == 1
     assert validate(inst, plan, small.base).ok
+
+
+def test_left_out_shipment_inserted_at_day_end() -> None:
+    """A shipment a timing left out is added at the end of a truck's day when it fits,
+    keeping the other trips as they were, and the plan validates."""
+    from relayroute.solve import build_problem
+    from relayroute.solve.greedy import greedy, insert_dropped
+    from relayroute.solve.plan import build_plan
+    from relayroute.solve.problem import Reason
+    from relayroute.solve.routing import weights
+
+    family = _family(3).instance
+    pools = [p.model_copy(update={"max_duty": 600.0}) for p in family.driver_pools]
+    loaded = LoadedInstance(family.model_copy(update={"driver_pools": pools}), DATA, "roomy")
+    prob = build_problem(loaded.instance, loaded.base)
+    left_out = "R7"
+    full = dict(prob.eligible)
+    prob.eligible = {s: v for s, v in full.items() if s != left_out}
+    timed, _ = greedy(prob)
+    before = {s: t for tt in timed for s, t in tt.times.delivered.items()}
+    prob.eligible = full
+    timed, still = insert_dropped(prob, timed, {left_out: Reason("dropped", "test")})
+    assert not still
+    after = {s: t for tt in timed for s, t in tt.times.delivered.items()}
+    assert left_out in after and all(after[s] == t for s, t in before.items())
+    plan = build_plan(prob, timed, still, {}, weights(loaded.instance, QUICK), "x", 0.0, 0.0)
+    report = validate(loaded.instance, plan, loaded.base)
+    assert report.ok, [str(v) for v in report.violations]
