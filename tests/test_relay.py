@@ -146,3 +146,60 @@ def test_left_out_shipment_inserted_at_day_end() -> None:
     plan = build_plan(prob, timed, still, {}, weights(loaded.instance, QUICK), "x", 0.0, 0.0)
     report = validate(loaded.instance, plan, loaded.base)
     assert report.ok, [str(v) for v in report.violations]
+
+
+def test_relay_through_two_closed_zones() -> None:
+    """From a factory in one closed zone to a factory in another: out through the first
+    zone's station, in through the second's, each stretch with its own loop driver."""
+    data = copy.deepcopy(BASE)
+    data["places"] += [
+        {"id": "town_plant", "kind": "factory", "lon": 120.35, "lat": 29.45},
+        {"id": "town_station", "kind": "station", "lon": 120.29, "lat": 29.45},
+    ]
+    data["zones"].append(
+        {
+            "id": "town",
+            "policy": "closed_loop",
+            "polygon": [
+                [
+                    [120.32, 29.42],
+                    [120.38, 29.42],
+                    [120.38, 29.48],
+                    [120.32, 29.48],
+                    [120.32, 29.42],
+                ]
+            ],
+        }
+    )
+    data["checkpoints"].append({"id": "cp_town_w", "zone": "town", "lon": 120.32, "lat": 29.45})
+    data["relay_stations"].append({"id": "rs_town", "zone": "town", "place": "town_station"})
+    data["driver_pools"].append(
+        {
+            "id": "loop_town",
+            "kind": "loop",
+            "zone": "town",
+            "station": "rs_town",
+            "count": 1,
+            "shift": [360, 1320],
+        }
+    )
+    data["shipments"] = [
+        {
+            "id": "X",
+            "origin": "city_factory",
+            "destination": "town_plant",
+            "quantity": {"t": 3},
+            "ready": 450,
+            "due": 700,
+        }
+    ]
+    loaded = LoadedInstance(instance_from_data(data), DATA, "through")
+    plan = solve(loaded, QUICK)
+    assert plan.kpis.served == 1
+    (out,) = plan.shipments
+    assert out.itinerary == "relay_through" and out.stations == ["rs_west", "rs_town"]
+    duties = {d.zone: d for d in plan.loop_drivers}
+    assert set(duties) == {"city", "town"}
+    assert len(plan.handovers) == 4
+    report = validate(loaded.instance, plan, loaded.base)
+    assert report.ok, [str(v) for v in report.violations]
