@@ -88,6 +88,19 @@ FAULTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("same origin and destination", _set("shipments.0.destination", "sup1"), "same place"),
     ("relay station in a permit zone", _set("relay_stations.0.zone", "park"), "not closed_loop"),
     (
+        "relay station inside its closed zone",
+        _set("relay_stations.0.place", "city_factory"),
+        "$.relay_stations[0].place",
+    ),
+    (
+        "loop pool without a home station",
+        lambda d: (
+            d["relay_stations"].append({"id": "rs_north", "zone": "city", "place": "cust1"}),
+            d["driver_pools"][1].pop("station"),
+        ),
+        "$.driver_pools[1].station",
+    ),
+    (
         "place enclosed in a zone without checkpoints",
         lambda d: d.update(checkpoints=[c for c in d["checkpoints"] if c["zone"] != "park"]),
         "'park_factory' cannot be reached",

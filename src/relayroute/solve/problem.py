@@ -138,7 +138,8 @@ def build_problem(
     Raises
     ------
     InputError
-        A loop pool names no station while its zone has several.
+        A loop pool names no station while its zone has several, or a relay station
+        stands inside a closed-loop zone.
     """
     net = net or build_network(inst, base)
     profiles = {t.id: Profile("outside", frozenset(t.permits)) for t in inst.trucks}
@@ -147,6 +148,14 @@ def build_problem(
         z = net.node_zone.get(net.place_node[p.id])
         place_zone[p.id] = z if z is not None and net.zone_policy[z] == "closed_loop" else None
 
+    for i, st in enumerate(inst.relay_stations):
+        inside = place_zone[st.place]
+        if inside is not None:
+            raise InputError(
+                f"$.relay_stations[{i}].place",
+                f"place {st.place!r} lies inside closed-loop zone {inside!r}; a relay station "
+                "stands where outside drivers can reach it",
+            )
     swap: dict[str, list[RelayStation]] = {}
     for s in inst.relay_stations:
         if s.driver_swap:
