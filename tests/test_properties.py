@@ -15,7 +15,7 @@ from relayroute.validate import validate
 
 DATA = Path(__file__).resolve().parent / "data"
 BASE = json.loads((DATA / "small-straight.json").read_text())
-FAST = SolverConfig(name="prop", solution_limit=30, time_limit=30, schedule_deterministic_time=1)
+FAST = SolverConfig(name="prop", solution_limit=30, time_limit=10, schedule_deterministic_time=1)
 
 # Points west of the city, east of the park, inside the permit park or inside the closed city.
 lon = st.one_of(
