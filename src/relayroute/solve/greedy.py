@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from relayroute.solve.problem import Problem, Reason
+from relayroute.solve.problem import Problem, Reason, earliest_in
 from relayroute.solve.resources import (
     Booking,
     Placement,
@@ -241,22 +241,28 @@ def _drive_to(prob: Problem, st: _Truck, truck: str, place: str) -> float:
 def _nearest_station(
     prob: Problem, st: _Truck, variants: list[int], origin: str, destination: str
 ) -> int:
-    """The variant whose relay station is nearest the truck's current place."""
+    """The variant whose relay station is the nearest one still open when the truck gets
+    there: from the pickup when the goods go in, from where the truck is when they come out."""
     if len(variants) == 1:
         return variants[0]
-    here = st.trip.stops[-2].place if st.trip is not None else None
     veh0 = prob.vehicles[variants[0]]
     truck = prob.inst.trucks_by_id[veh0.truck]
-    here = here or prob.depot_place(truck)
+    here = st.trip.stops[-2].place if st.trip is not None else prob.depot_place(truck)
     table = prob.table(truck.id)
     zone = prob.place_zone[origin] or prob.place_zone[destination]
     if zone is None or prob.place_zone[here] is not None:
         return variants[0]
+    sh_from = origin if prob.place_zone[origin] is None else here
+    t_from = st.free_at + float(table.minutes[table.index[here], table.index[sh_from]])
 
-    def minutes(v: int) -> float:
+    def key(v: int) -> tuple[bool, float, int]:
         sid = prob.vehicles[v].station(zone)
         if sid is None:
-            return float("inf")
-        return float(table.minutes[table.index[here], table.index[prob.station(sid).place]])
+            return (True, float("inf"), v)
+        station = prob.station(sid)
+        m = float(table.minutes[table.index[sh_from], table.index[station.place]])
+        hours = [(a, b) for a, b in station.hours]
+        shut = earliest_in(hours, t_from + m, station.handover_minutes) is None
+        return (shut, m, v)
 
-    return min(variants, key=lambda v: (minutes(v), v))
+    return min(variants, key=key)
