@@ -3,9 +3,10 @@
 Shipments are taken by due time (then ready time). Each goes to the truck that is free
 earliest at the pickup (free time plus the drive there) among those that can carry it,
 appended to the end of that truck's day as one pickup and one delivery (no
-consolidation: one shipment per trip and per loop-driver excursion). A relay trip uses the nearest relay
-station still open when the truck gets there, and the first loop driver and bay free there; checkpoints with a throughput
-serve trucks first come, first served. If no truck can take a shipment within its
+consolidation: one shipment per trip and per loop-driver excursion). A relay trip uses
+the nearest relay station still open when the truck gets there, and the first loop
+driver and bay free there; checkpoints with a throughput serve trucks first come, first
+served. If no truck can take a shipment within its
 deadline and the trucks' hours it is left unserved. It is the yardstick for what
 optimisation is worth.
 """
