@@ -244,6 +244,10 @@ class Instance(_Strict):
         return self._index("checkpoints")
 
     @property
+    def relay_stations_by_id(self) -> dict[str, RelayStation]:
+        return self._index("relay_stations")
+
+    @property
     def depots_by_id(self) -> dict[str, Depot]:
         return self._index("depots")
 

@@ -76,7 +76,7 @@ class Problem:
         return self.inst.depots_by_id[depot].place
 
     def station(self, sid: str) -> RelayStation:
-        return next(s for ss in self.swap_stations.values() for s in ss if s.id == sid)
+        return self.inst.relay_stations_by_id[sid]
 
     def loop_pools(self, station: str) -> list[tuple[str, int, tuple[float, float], float]]:
         """(pool id, count, shift, max duty) of the loop pools at a station."""

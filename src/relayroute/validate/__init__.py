@@ -709,7 +709,7 @@ def _check_stop_drivers(
     """R5-R7 at one stop: who may stand here, and whether the truck changes driver."""
     inst = world.inst
     s = r.stops[i]
-    stations = {st.id: st for st in inst.relay_stations}
+    stations = inst.relay_stations_by_id
     for who in dict.fromkeys((came, goes)):
         pool = seen.loop.get(who)
         if z is not None and world.policy[z] == "closed_loop":
@@ -820,7 +820,7 @@ def _check_relay(inst: Instance, plan: Plan, seen: _Seen, out: list[Violation]) 
                 "PLAN", f"station {h[0]}", h[2], f"lists a handover of {h[1]} that no route makes"
             )
         )
-    stations = {st.id: st for st in inst.relay_stations}
+    stations = inst.relay_stations_by_id
     for sid, used in seen.bays.items():
         most, when = _sweep_max(used)
         if most > stations[sid].bays:
