@@ -6,8 +6,9 @@ line and its values, a blank line, a ``node x y a b load`` header, then exactly
 published results: total Euclidean distance (unrounded), every vehicle driving from its
 start depot to its end depot even when it carries nothing.
 
-This module only reads instances and published results and evaluates routes; solving
-them with transfers needs the transload model (issue 4), which does not exist yet.
+This module reads instances and published results, turns an instance into relayroute's
+transload model (:mod:`relayroute.solve.transfers`) and checks routes independently of
+that model.
 """
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from relayroute.errors import InputError
+from relayroute.solve.transfers import (
+    TransferProblem,
+    TransferSolution,
+    TRequest,
+    TStation,
+    TVehicle,
+)
 
 
 @dataclass(frozen=True)
@@ -166,3 +176,157 @@ def total_distance(inst: PDPTInstance, routes: dict[str, list[str]]) -> float:
         path = [v.start, *(nodes[n] for n in routes.get(v.id, [])), v.end]
         total += sum(distance(a, b) for a, b in zip(path, path[1:]))
     return total
+
+
+def to_transfer_problem(inst: PDPTInstance) -> tuple[TransferProblem, list[Node]]:
+    """The instance as relayroute's transload model: every transfer point a transload
+    station with no transfer time; travel time and cost both the Euclidean distance.
+
+    Returns the problem and its location list (node of each location index).
+    """
+    locs: list[Node] = []
+    for r in inst.requests:
+        locs += [r.pickup, r.delivery]
+    for v in inst.vehicles:
+        locs += [v.start, v.end]
+    locs += inst.transfers
+    at = {n.id: i for i, n in enumerate(locs)}
+    xy = np.array([(n.x, n.y) for n in locs], dtype=float)
+    dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    requests = [
+        TRequest(
+            at[r.pickup.id],
+            at[r.delivery.id],
+            r.quantity,
+            (r.pickup.a, r.pickup.b),
+            (r.delivery.a, r.delivery.b),
+        )
+        for r in inst.requests
+    ]
+    vehicles = [
+        TVehicle(at[v.start.id], at[v.end.id], v.capacity, (v.start.a, min(v.start.b, v.end.b)))
+        for v in inst.vehicles
+    ]
+    stations = [TStation(at[t.id], (t.a, t.b)) for t in inst.transfers]
+    return TransferProblem(dist, dist, requests, vehicles, stations), locs
+
+
+def check_routes(inst: PDPTInstance, routes: dict[str, list[tuple[str, str, str]]]) -> list[str]:
+    """Every way ``routes`` breaks the Lyu & Yu rules; empty when it keeps them.
+
+    ``routes`` maps a vehicle id to its stops ``(action, request id, node id)`` with
+    action ``pickup`` (at the request's pickup node), ``delivery`` (at its delivery
+    node), ``drop`` or ``collect`` (at a transfer node). Checked: each request picked
+    up and delivered once, goods moved between vehicles only at a transfer node where
+    they were dropped, load within capacity, time windows (arrival ≥ a, departure ≤ b,
+    waiting allowed, travel time = distance), each vehicle at each transfer node in at
+    most one visit, and a drop no later than the collection's departure.
+    """
+    nodes = inst.nodes
+    reqs = {r.id: r for r in inst.requests}
+    errors: list[str] = []
+    holder: dict[str, str | None] = {}  # request -> vehicle carrying it, None while at a node
+    where: dict[str, str] = {}
+    # Visits: consecutive stops at one node form one visit.
+    visits: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {}
+    for v in inst.vehicles:
+        seq: list[tuple[str, list[tuple[str, str]]]] = []
+        for action, rid, nid in routes.get(v.id, []):
+            if seq and seq[-1][0] == nid:
+                seq[-1][1].append((action, rid))
+            else:
+                seq.append((nid, [(action, rid)]))
+        visits[v.id] = seq
+        seen_t: set[str] = set()
+        for nid, _ in seq:
+            if nid.startswith("t"):
+                if nid in seen_t:
+                    errors.append(f"vehicle {v.id} visits transfer node {nid} twice")
+                seen_t.add(nid)
+    # Loads and the order of actions per request, along each route.
+    for v in inst.vehicles:
+        load = 0.0
+        for nid, acts in visits[v.id]:
+            for action, rid in acts:
+                r = reqs.get(rid)
+                if r is None:
+                    errors.append(f"vehicle {v.id}: unknown request {rid}")
+                    continue
+                if action == "pickup":
+                    if nid != r.pickup.id or rid in holder:
+                        errors.append(f"vehicle {v.id}: bad pickup of {rid} at {nid}")
+                    holder[rid] = v.id
+                    load += r.quantity
+                elif action == "drop":
+                    if not nid.startswith("t") or holder.get(rid) != v.id:
+                        errors.append(f"vehicle {v.id}: drops {rid} it does not carry at {nid}")
+                    holder[rid], where[rid] = None, nid
+                    load -= r.quantity
+                elif action == "collect":
+                    if where.get(rid) != nid:
+                        errors.append(f"vehicle {v.id}: collects {rid} at {nid}, not dropped there")
+                    holder[rid] = v.id
+                    load += r.quantity
+                elif action == "delivery":
+                    if nid != r.delivery.id or holder.get(rid) != v.id:
+                        errors.append(f"vehicle {v.id}: delivers {rid} it does not carry")
+                    holder[rid] = "done"
+                    load -= r.quantity
+                if load > v.capacity + 1e-9:
+                    errors.append(f"vehicle {v.id}: load {load:g} over capacity at {nid}")
+    for rid in reqs:
+        if holder.get(rid) != "done":
+            errors.append(f"request {rid} is not delivered")
+    if errors:
+        return errors
+    # Times: earliest arrival and departure per visit, drops before collections; a
+    # fixed point since a collection may wait for another vehicle's drop.
+    arrive = {v.id: [0.0] * len(visits[v.id]) for v in inst.vehicles}
+    depart = {v.id: [0.0] * len(visits[v.id]) for v in inst.vehicles}
+    dropped_at: dict[str, tuple[str, int]] = {}
+    for v in inst.vehicles:
+        for i, (_, acts) in enumerate(visits[v.id]):
+            for action, rid in acts:
+                if action == "drop":
+                    dropped_at[rid] = (v.id, i)
+    for _ in range(len(dropped_at) + 2):
+        changed = False
+        for v in inst.vehicles:
+            t, prev = v.start.a, v.start
+            for i, (nid, acts) in enumerate(visits[v.id]):
+                node = nodes[nid]
+                a = max(t + distance(prev, node), node.a)
+                d = a
+                for action, rid in acts:
+                    if action == "collect":
+                        ov, oi = dropped_at[rid]
+                        d = max(d, arrive[ov][oi])
+                if (a, d) != (arrive[v.id][i], depart[v.id][i]):
+                    changed = True
+                arrive[v.id][i], depart[v.id][i] = a, d
+                t, prev = d, node
+        if not changed:
+            break
+    else:
+        errors.append("drops and collections wait on each other in a cycle")
+    for v in inst.vehicles:
+        t, prev = v.start.a, v.start
+        for i, (nid, _) in enumerate(visits[v.id]):
+            if depart[v.id][i] > nodes[nid].b + 1e-6:
+                errors.append(
+                    f"vehicle {v.id} leaves {nid} at {depart[v.id][i]:.3f}, after {nodes[nid].b:g}"
+                )
+            t, prev = depart[v.id][i], nodes[nid]
+        if t + distance(prev, v.end) > v.end.b + 1e-6:
+            errors.append(f"vehicle {v.id} reaches its end depot after {v.end.b:g}")
+    return errors
+
+
+def solution_routes(
+    inst: PDPTInstance, sol: TransferSolution, locs: list[Node]
+) -> dict[str, list[tuple[str, str, str]]]:
+    """A transload-model solution as ``check_routes`` reads it."""
+    return {
+        v.id: [(ev.kind, inst.requests[ev.request].id, locs[ev.location].id) for ev in route]
+        for v, route in zip(inst.vehicles, sol.routes)
+    }

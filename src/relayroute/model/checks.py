@@ -78,9 +78,18 @@ def _references(inst: Instance) -> None:
                 f"$.checkpoints[{i}].zone", f"zone {c.zone!r} is open; it has no checkpoints"
             )
     for i, s in enumerate(inst.relay_stations):
-        _ref(f"$.relay_stations[{i}].zone", s.zone, zones, "zone")
-        if s.zone not in closed:
-            raise InputError(f"$.relay_stations[{i}].zone", f"zone {s.zone!r} is not closed_loop")
+        if s.zone is None:
+            if s.driver_swap:
+                raise InputError(
+                    f"$.relay_stations[{i}].zone",
+                    "a station offering driver_swap serves a closed_loop zone; name it",
+                )
+        else:
+            _ref(f"$.relay_stations[{i}].zone", s.zone, zones, "zone")
+            if s.zone not in closed:
+                raise InputError(
+                    f"$.relay_stations[{i}].zone", f"zone {s.zone!r} is not closed_loop"
+                )
         _ref(f"$.relay_stations[{i}].place", s.place, places, "place")
         if not (s.driver_swap or s.transload):
             raise InputError(

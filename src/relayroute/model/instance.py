@@ -89,7 +89,11 @@ class RelayStation(_Strict):
 
     id: Id
     name: str = ""
-    zone: Id = Field(description="the closed zone this station serves")
+    zone: Id | None = Field(
+        None,
+        description="the closed zone this station serves; needed for driver_swap, "
+        "optional for a transload-only station",
+    )
     place: Id
     driver_swap: bool = True
     transload: bool = False
@@ -100,10 +104,14 @@ class RelayStation(_Strict):
 
 
 class RailStation(_Strict):
+    """A freight railway station, reached by road at ``place``."""
+
     id: Id
     name: str = ""
     place: Id
-    handling_minutes: Duration = 60
+    handling_minutes: Duration = Field(
+        60, description="after a train arrives, until its goods can be collected"
+    )
 
 
 class RailService(_Strict):

@@ -41,12 +41,18 @@ class Leg(_Model):
 
 
 class Stop(_Model):
-    """A stop of a truck. At a ``handover`` the truck changes driver at a relay station."""
+    """A stop of a truck. At a ``handover`` the truck changes driver at a relay station.
+
+    ``unload`` and ``load`` are a shipment changing mode or truck part way: goods put
+    down at a transload or rail station, or taken on there.
+    """
 
     place: str
-    kind: Literal["start", "pickup", "delivery", "handover", "end"]
+    kind: Literal["start", "pickup", "delivery", "handover", "unload", "load", "end"]
     shipments: list[str] = Field(default_factory=list)
-    station: str | None = Field(None, description="relay station of a handover")
+    station: str | None = Field(
+        None, description="relay station of a handover or transload; rail station of a rail leg"
+    )
     arrive: float
     start: float = Field(description="service or handover start (after waiting)")
     depart: float
@@ -64,7 +70,22 @@ class TruckRoute(_Model):
     duty_minutes: float
 
 
-ITINERARIES = Literal["direct", "relay_in", "relay_out", "inside", "relay_through"]
+ITINERARIES = Literal[
+    "direct", "relay_in", "relay_out", "inside", "relay_through", "rail", "transload"
+]
+
+
+class Segment(_Model):
+    """One part of a shipment's way: on a truck, or on a train departure."""
+
+    mode: Literal["road", "rail"]
+    truck: str | None = Field(None, description="road: the truck carrying it")
+    service: str | None = Field(None, description="rail: the rail service")
+    departure: float | None = Field(None, description="rail: the departure time")
+    origin: str = Field(description="place where this part starts")
+    destination: str = Field(description="place where it ends")
+    start: float = Field(description="loading starts (road) or the train leaves (rail)")
+    end: float = Field(description="unloading ends (road) or the train arrives (rail)")
 
 
 class ShipmentOutcome(_Model):
@@ -73,7 +94,10 @@ class ShipmentOutcome(_Model):
     stations: list[str] = Field(
         default_factory=list, description="relay stations its truck passes to reach its ends"
     )
-    truck: str
+    truck: str = Field(description="the truck that picks it up")
+    segments: list[Segment] = Field(
+        default_factory=list, description="its way part by part, in order"
+    )
     pickup: float = Field(description="pickup service start")
     delivered: float = Field(description="end of unloading at the destination")
     delay: float
@@ -130,6 +154,28 @@ class Pass(_Model):
     valid_to: float
 
 
+class Transload(_Model):
+    """Goods moved from one truck to another at a transload station."""
+
+    station: str
+    shipment: str
+    time: float = Field(description="the goods are down: end of unloading from_truck")
+    ready: float = Field(description="time + the station's transload minutes")
+    from_truck: str
+    to_truck: str
+
+
+class RailBooking(_Model):
+    """Shipments riding one departure of a rail service."""
+
+    service: str
+    departure: float
+    arrival: float
+    shipments: list[str]
+    load: dict[str, float]
+    cost: float
+
+
 class KPIs(_Model):
     objective: float
     weighted_delay: float
@@ -142,6 +188,8 @@ class KPIs(_Model):
     loop_drivers_used: int = 0
     handovers: int = 0
     passes: int = 0
+    transloads: int = 0
+    rail_bookings: int = 0
     solve_seconds: float
 
 
@@ -161,4 +209,6 @@ class Plan(_Model):
     handovers: list[Handover] = Field(default_factory=list)
     loop_drivers: list[LoopDuty] = Field(default_factory=list)
     passes: list[Pass] = Field(default_factory=list)
+    transloads: list[Transload] = Field(default_factory=list)
+    rail_bookings: list[RailBooking] = Field(default_factory=list)
     kpis: KPIs

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 
 from relayroute.io.instance import LoadedInstance
 from relayroute.model.plan import Plan
 from relayroute.solve.config import SolverConfig, read_config
 from relayroute.solve.greedy import greedy, insert_dropped
+from relayroute.solve.legs import with_handoffs
 from relayroute.solve.plan import UNROUTED, build_plan
 from relayroute.solve.problem import Problem, Reason, build_problem, delay_lower_bound
 from relayroute.solve.resources import Timed
@@ -20,25 +22,45 @@ from relayroute.solve.trips import Times, Visit
 __all__ = ["Problem", "SolverConfig", "build_problem", "read_config", "solve"]
 
 
+def served_ways(prob: Problem, timed: list[Timed]) -> dict[str, list[str]]:
+    """Shipments delivered whole, each with the legs (or itself) that carried it."""
+    delivered = {s for tt in timed for s in tt.times.delivered}
+    out: dict[str, list[str]] = {}
+    for sid in delivered:
+        way = prob.way_of.get(sid)
+        if way is None:
+            out[sid] = [sid]
+        elif sid == way.legs[-1] and all(x in delivered for x in way.legs):
+            out[prob.owner(sid)] = list(way.legs)
+    return out
+
+
 def _score(prob: Problem, timed: list[Timed], w: dict[str, float]) -> float:
-    """The plan objective of a timing: unserved, delay, loop drivers, km, trucks."""
+    """The plan objective of a timing: unserved, delay, loop drivers, km, trucks, rail."""
     ships = prob.inst.shipments_by_id
+    served = served_ways(prob, timed)
     delay = sum(
         ships[s].priority * max(0.0, t - ships[s].due)
         for tt in timed
         for s, t in tt.times.delivered.items()
     )
     drivers = {d for tt in timed for d in tt.drivers.values()}
-    # Everything servable that the trips do not deliver: dropped by timing or never routed.
-    done = {s for tt in timed for s in tt.times.delivered}
-    lost = sum(ships[s].priority for s in prob.eligible if s not in done)
+    # Everything servable the trips do not deliver whole: dropped by timing or never routed.
+    lost = sum(ships[s].priority for s in prob.ways if s not in served)
     km = sum(leg.route.km for tt in timed for leg in tt.trip.legs)
+    services = {svc.id: svc for svc in prob.inst.rail_services}
+    trains = {
+        (way.service, way.departure)
+        for legs in served.values()
+        if (way := prob.way_of.get(legs[0])) is not None and way.kind == "rail"
+    }
     return (
         w["unserved"] * lost
         + w["delay"] * delay
         + w["loop_driver"] * len(drivers)
         + w["km"] * km
         + w["truck"] * len(timed)
+        + w["rail"] * sum(services[str(svc)].cost for svc, _ in trains)
     )
 
 
@@ -127,12 +149,12 @@ def solve(
         cfg["status"] = "dispatched"
     else:
 
-        def cpsat(trips: list[Timed], share: float) -> list[Timed] | None:
+        def cpsat(p: Problem, trips: list[Timed], share: float) -> list[Timed] | None:
             left = (limit - (time.perf_counter() - t0)) * share
             if config.schedule_deterministic_time <= 0 or left <= 0.1:
                 return None
             out = improve(
-                prob,
+                p,
                 trips,
                 w,
                 left,
@@ -147,10 +169,11 @@ def solve(
         # (Starting the routing search from it was measured worse: guided local search
         # then rarely inserts what the dispatcher left unserved.)
         g_timed, g_dropped = greedy(prob)
-        best: tuple[float, list[Timed], dict[str, Reason]] | None = (
+        best: tuple[float, list[Timed], dict[str, Reason], Problem] | None = (
             _score(prob, g_timed, w),
             g_timed,
             g_dropped,
+            prob,
         )
         # Route, time, and where a station could not cope, route again asking less of it.
         utilisation: dict[str, float] = {}
@@ -170,31 +193,37 @@ def solve(
             )
             cfg["status"] = result.status
             cfg["solutions"] = cfg.get("solutions", 0) + result.solutions
-            timed, dropped = time_routes(prob, result.sequences, result.start_times)
+            # Transload times as routed: the two trucks are then timed apart.
+            fixed = with_handoffs(prob, result.handoffs)
+            timed, dropped = time_routes(fixed, result.sequences, result.start_times)
             if dropped:
                 timed, dropped = _time_everything(
-                    prob, result, timed, dropped, w, lambda s: cpsat(s, 0.1)
+                    fixed, result, timed, dropped, w, partial(cpsat, fixed, share=0.1)
                 )
-            score = _score(prob, timed, w)
+            score = _score(fixed, timed, w)
             if best is None or score < best[0]:
-                best = (score, timed, dropped)
+                best = (score, timed, dropped, fixed)
             stuck = _stations_of(prob, result.sequences, dropped)
             if not stuck:
                 break
             for sid in stuck:
                 utilisation[sid] = utilisation.get(sid, LOOP_UTILISATION) * 0.8
         assert best is not None
-        _, timed, dropped = best
+        _, timed, dropped, prob = best
         cfg["rounds"] = round_ + 1
         if timed:
-            better = cpsat(timed, 1.0)
+            better = cpsat(prob, timed, 1.0)
             if better is not None and _score(prob, better, w) <= _score(prob, timed, w):
                 timed = better
-        # What timing or routing left out may still fit at the end of some truck's day.
-        done = {s for tt in timed for s in tt.times.delivered}
-        missing = {s: dropped.get(s, UNROUTED) for s in prob.eligible if s not in done}
+        # What timing or routing left out may still fit by road at the end of some
+        # truck's day.
+        done = served_ways(prob, timed)
+        missing = {
+            s: dropped.get(s, UNROUTED) for s in prob.ways if s not in done and s in prob.eligible
+        }
         if missing:
-            timed, dropped = insert_dropped(prob, timed, missing)
+            timed, more = insert_dropped(prob, timed, missing)
+            dropped = {**{k: v for k, v in dropped.items() if k not in missing}, **more}
     return build_plan(
         prob,
         timed,

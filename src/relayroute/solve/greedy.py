@@ -27,6 +27,7 @@ from relayroute.solve.resources import (
     place_block,
     release,
 )
+from relayroute.solve.timing import complete_ways
 from relayroute.solve.trips import Times, Trip, Visit, expand
 
 NO_TRUCK = Reason(
@@ -169,10 +170,46 @@ def greedy(prob: Problem) -> tuple[list[Timed], dict[str, Reason]]:
     state = {t.id: _Truck(free_at=prob.duty[t.id][0]) for t in prob.inst.trucks}
     left = _pools_left(prob, state)
     dropped: dict[str, Reason] = {}
-    for sid in sorted(prob.eligible, key=lambda s: (ships[s].due, ships[s].ready, s)):
-        if not _assign(prob, state, res, sid, left):
+    seats: dict[tuple[str, float], dict[str, float]] = {}
+    for sid in sorted(prob.ways, key=lambda s: (ships[s].due, ships[s].ready, s)):
+        if sid in prob.eligible and _assign(prob, state, res, sid, left):
+            continue
+        if not _by_rail(prob, state, res, sid, left, seats):
             dropped[sid] = NO_TRUCK
-    return _timed(state), dropped
+    return complete_ways(prob, _timed(state), dropped)
+
+
+def _by_rail(
+    prob: Problem,
+    state: dict[str, _Truck],
+    res: Resources,
+    sid: str,
+    left: dict[str, int],
+    seats: dict[tuple[str, float], dict[str, float]],
+) -> bool:
+    """The earliest departure with room left whose truck legs both find a truck.
+
+    The dispatcher's fallback when no truck can take a shipment by road. A first leg
+    placed for a departure whose second leg then finds no truck is taken out again at
+    the end (:func:`complete_ways`).
+    """
+    sh = prob.inst.shipments_by_id[sid]
+    services = {s.id: s for s in prob.inst.rail_services}
+    rail = sorted(
+        (w for w in prob.ways[sid] if w.kind == "rail"),
+        key=lambda w: (w.departure or 0.0, w.service),
+    )
+    for way in rail:
+        key = (str(way.service), float(way.departure or 0.0))
+        cap = services[key[0]].capacity
+        used = seats.setdefault(key, {})
+        if any(used.get(d, 0.0) + q > cap.get(d, 0.0) + 1e-9 for d, q in sh.quantity.items()):
+            continue
+        if all(_assign(prob, state, res, leg, left) for leg in way.legs):
+            for d, q in sh.quantity.items():
+                used[d] = used.get(d, 0.0) + q
+            return True
+    return False
 
 
 def insert_dropped(

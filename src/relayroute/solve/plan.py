@@ -18,8 +18,11 @@ from relayroute.model.plan import (
     LoopDuty,
     Pass,
     Plan,
+    RailBooking,
+    Segment,
     ShipmentOutcome,
     Stop,
+    Transload,
     TruckRoute,
     Unserved,
 )
@@ -102,17 +105,20 @@ def _route(
             )
         )
         start = times.start[i]
+        kind: str = ps.kind
+        station = ps.station
         if ps.kind in ("pickup", "delivery") and ps.shipment is not None:
             sign = 1.0 if ps.kind == "pickup" else -1.0
             for d, q in ships[ps.shipment].quantity.items():
                 load[d] = _r(load[d] + sign * q)
+            kind, station = _leg_stop(prob, ps.kind, ps.shipment, station)
         after = leg_driver[i] if i < len(trip.legs) else own
         stops.append(
             Stop(
                 place=ps.place,
-                kind=ps.kind,
-                shipments=[ps.shipment] if ps.shipment else [],
-                station=ps.station,
+                kind=kind,  # type: ignore[arg-type]
+                shipments=[prob.owner(ps.shipment)] if ps.shipment else [],
+                station=station,
                 arrive=_r(arrive),
                 start=_r(start),
                 depart=_r(start + ps.service),
@@ -155,6 +161,25 @@ def _route(
         duty_minutes=_r(stops[-1].arrive - stops[0].depart),
     )
     return route, handovers, excursions
+
+
+def _leg_stop(prob: Problem, kind: str, sid: str, station: str | None) -> tuple[str, str | None]:
+    """A leg shipment's pickup or delivery as a stop of its shipment: ``unload`` where
+    the first leg ends (transload or rail station), ``load`` where the second starts."""
+    way = prob.way_of.get(sid)
+    if way is None:
+        return kind, station
+    first = sid == way.legs[0]
+    if way.kind == "transload":
+        at = way.station
+    else:
+        svc = next(x for x in prob.inst.rail_services if x.id == way.service)
+        at = svc.origin if first else svc.destination
+    if first and kind == "delivery":
+        return "unload", at
+    if not first and kind == "pickup":
+        return "load", at
+    return kind, station
 
 
 def _passes(prob: Problem, route: TruckRoute) -> list[Pass]:
@@ -200,7 +225,8 @@ def build_plan(
     duties: dict[str, list[Excursion]] = {}
 
     passes: list[Pass] = []
-    outcomes: list[ShipmentOutcome] = []
+    # Each shipment's stops over all trucks: (truck, stop, relay station of its truck).
+    events: dict[str, list[tuple[str, Stop, str | None]]] = {}
     for tt in sorted(timed, key=lambda t: t.trip.vehicle.truck):
         route, hos, trips_in = _route(prob, tt)
         routes.append(route)
@@ -208,43 +234,146 @@ def build_plan(
         for d, ex in trips_in:
             duties.setdefault(d, []).append(ex)
         passes += _passes(prob, route)
-        picked = {}
-        stations: dict[str, list[str]] = {}
         station_here: str | None = None
         for s in route.stops:
             if s.kind == "handover" and s.station:
                 station_here = s.station if s.driver != route.driver else None
-            if s.kind in ("pickup", "delivery") and station_here:
-                stations.setdefault(s.shipments[0], []).append(station_here)
-            if s.kind == "pickup":
-                picked[s.shipments[0]] = s
-            if s.kind != "delivery":
-                continue
-            sh = inst.shipments_by_id[s.shipments[0]]
-            delay = max(0.0, s.depart - sh.due)
-            outcomes.append(
-                ShipmentOutcome(
-                    shipment=sh.id,
-                    itinerary=prob.itinerary[sh.id],  # type: ignore[arg-type]
-                    stations=list(dict.fromkeys(stations.get(sh.id, []))),
-                    truck=route.truck,
-                    pickup=picked[sh.id].start,
-                    delivered=s.depart,
-                    delay=_r(delay),
-                    weighted_delay=_r(delay * sh.priority),
+            if s.shipments:
+                events.setdefault(s.shipments[0], []).append((route.truck, s, station_here))
+    given = prob.given
+    ships = given.shipments_by_id
+    used = {
+        prob.owner(ps.shipment): prob.way_of[ps.shipment]
+        for tt in timed
+        for ps in tt.trip.stops
+        if ps.shipment in prob.way_of
+    }
+    services = {svc.id: svc for svc in inst.rail_services}
+    relay = inst.relay_stations_by_id
+    outcomes: list[ShipmentOutcome] = []
+    transloads: list[Transload] = []
+    riders: dict[tuple[str, float], list[str]] = {}
+    for sid, evs in events.items():
+        sh = ships[sid]
+        by_kind: dict[str, list[tuple[str, Stop]]] = {}
+        for truck, stop, _ in evs:
+            by_kind.setdefault(stop.kind, []).append((truck, stop))
+        if "delivery" not in by_kind or "pickup" not in by_kind:
+            continue
+        (p_truck, p_stop), (d_truck, d_stop) = by_kind["pickup"][0], by_kind["delivery"][0]
+        unload, load = by_kind.get("unload", []), by_kind.get("load", [])
+        itinerary: str = prob.itinerary[sid]
+        segments: list[Segment] = []
+        if unload and load:
+            (u_truck, u_stop), (l_truck, l_stop) = unload[0], load[0]
+            segments.append(
+                Segment(
+                    mode="road",
+                    truck=u_truck,
+                    origin=sh.origin,
+                    destination=u_stop.place,
+                    start=p_stop.start,
+                    end=u_stop.depart,
                 )
             )
+            station = u_stop.station or ""
+            if station in relay:
+                itinerary = "transload"
+                transloads.append(
+                    Transload(
+                        station=station,
+                        shipment=sid,
+                        time=u_stop.depart,
+                        ready=_r(u_stop.depart + relay[station].transload_minutes),
+                        from_truck=u_truck,
+                        to_truck=l_truck,
+                    )
+                )
+            else:
+                itinerary = "rail"
+                way = used[sid]
+                svc_id, dep = str(way.service), float(way.departure or 0.0)
+                svc = services[svc_id]
+                riders.setdefault((svc_id, dep), []).append(sid)
+                segments.append(
+                    Segment(
+                        mode="rail",
+                        service=svc_id,
+                        departure=dep,
+                        origin=u_stop.place,
+                        destination=l_stop.place,
+                        start=dep,
+                        end=_r(dep + svc.duration),
+                    )
+                )
+            segments.append(
+                Segment(
+                    mode="road",
+                    truck=d_truck,
+                    origin=l_stop.place,
+                    destination=sh.destination,
+                    start=l_stop.start,
+                    end=d_stop.depart,
+                )
+            )
+        else:
+            segments.append(
+                Segment(
+                    mode="road",
+                    truck=d_truck,
+                    origin=sh.origin,
+                    destination=sh.destination,
+                    start=p_stop.start,
+                    end=d_stop.depart,
+                )
+            )
+        delay = max(0.0, d_stop.depart - sh.due)
+        outcomes.append(
+            ShipmentOutcome(
+                shipment=sid,
+                itinerary=itinerary,  # type: ignore[arg-type]
+                stations=list(dict.fromkeys(st for _, _, st in evs if st)),
+                truck=p_truck,
+                segments=segments,
+                pickup=p_stop.start,
+                delivered=d_stop.depart,
+                delay=_r(delay),
+                weighted_delay=_r(delay * sh.priority),
+            )
+        )
+    bookings = []
+    for (svc_id, dep), sids in sorted(riders.items()):
+        load_sum: dict[str, float] = {}
+        for x in sids:
+            for d, q in ships[x].quantity.items():
+                load_sum[d] = _r(load_sum.get(d, 0.0) + q)
+        bookings.append(
+            RailBooking(
+                service=svc_id,
+                departure=dep,
+                arrival=_r(dep + services[svc_id].duration),
+                shipments=sorted(sids),
+                load=load_sum,
+                cost=services[svc_id].cost,
+            )
+        )
     served = {o.shipment for o in outcomes}
+    # Why each unserved shipment is: its own reason, else one of its legs'.
+    why: dict[str, Reason] = {}
+    for sid, reason in list(prob.unserved.items()) + list(dropped.items()):
+        owner = prob.owner(sid)
+        if owner not in served:
+            why.setdefault(owner, reason)
     unserved = [
         Unserved(shipment=sid, reason=reason.code, detail=reason.detail)
-        for sid, reason in list(prob.unserved.items()) + list(dropped.items())
+        for sid, reason in why.items()
     ]
     unserved += [
         Unserved(shipment=s.id, reason=unrouted.code, detail=unrouted.detail)
-        for s in inst.shipments
-        if s.id not in served and s.id not in prob.unserved and s.id not in dropped
+        for s in given.shipments
+        if s.id not in served and s.id not in why
     ]
-    order = {s.id: i for i, s in enumerate(inst.shipments)}
+    order = {s.id: i for i, s in enumerate(given.shipments)}
     outcomes.sort(key=lambda o: order[o.shipment])
     unserved.sort(key=lambda u: order[u.shipment])
     handovers.sort(key=lambda h: (h.start, h.station, h.truck))
@@ -270,13 +399,15 @@ def build_plan(
         )
     wd = sum(o.weighted_delay for o in outcomes)
     km = sum(r.km for r in routes)
-    pri = inst.shipments_by_id
+    pri = ships
+    rail_cost = sum(b.cost for b in bookings)
     objective = (
         weights["unserved"] * sum(pri[u.shipment].priority for u in unserved)
         + weights["delay"] * wd
         + weights["km"] * km
         + weights["truck"] * len(routes)
         + weights["loop_driver"] * len(loop_duties)
+        + weights["rail"] * rail_cost
     )
     kpis = KPIs(
         objective=_r(objective),
@@ -290,6 +421,8 @@ def build_plan(
         loop_drivers_used=len(loop_duties),
         handovers=len(handovers),
         passes=len(passes),
+        transloads=len(transloads),
+        rail_bookings=len(bookings),
         solve_seconds=round(solve_seconds, 2),
     )
     return Plan(
@@ -302,5 +435,7 @@ def build_plan(
         handovers=handovers,
         loop_drivers=loop_duties,
         passes=passes,
+        transloads=sorted(transloads, key=lambda t: (t.time, t.station, t.shipment)),
+        rail_bookings=bookings,
         kpis=kpis,
     )

@@ -28,6 +28,8 @@ from pathlib import Path
 from relayroute.errors import InputError
 from relayroute.model.instance import Instance, RelayStation, Shipment, Truck
 from relayroute.network import Network, Profile, TravelTable, build_network
+from relayroute.solve.legs import Way
+from relayroute.solve.legs import expand as expand_ways
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,20 @@ class Problem:
     unserved: dict[str, Reason] = field(default_factory=dict)
     duty: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     solo: dict[str, float] = field(default_factory=dict)  # earliest delivery end, alone
+    # Shipments of the instance as given; ``inst`` adds the leg shipments of other ways.
+    original: Instance | None = None
+    ways: dict[str, list[Way]] = field(default_factory=dict)  # servable ways, road first
+    parent: dict[str, str] = field(default_factory=dict)  # leg shipment -> shipment
+    way_of: dict[str, Way] = field(default_factory=dict)  # leg shipment -> its way
+
+    @property
+    def given(self) -> Instance:
+        """The instance as the user gave it (no leg shipments)."""
+        return self.original or self.inst
+
+    def owner(self, sid: str) -> str:
+        """The shipment a leg shipment belongs to (itself for a shipment)."""
+        return self.parent.get(sid, sid)
 
     def table(self, truck: str) -> TravelTable:
         return self.tables[self.profiles[truck]]
@@ -83,9 +99,9 @@ class Problem:
         st = self.station(station)
         out = []
         for p in self.inst.driver_pools:
-            if p.kind == "loop" and p.zone == st.zone and p.count > 0:
+            if p.kind == "loop" and p.zone is not None and p.zone == st.zone and p.count > 0:
                 if p.station == station or (
-                    p.station is None and len(self.swap_stations[st.zone]) == 1
+                    p.station is None and len(self.swap_stations[p.zone]) == 1
                 ):
                     out.append((p.id, p.count, (p.shift[0], p.shift[1]), p.max_duty))
         return out
@@ -142,6 +158,9 @@ def build_problem(
         stands inside a closed-loop zone.
     """
     net = net or build_network(inst, base)
+    original = inst
+    expansion = expand_ways(inst)
+    inst = expansion.instance
     profiles = {t.id: Profile("outside", frozenset(t.permits)) for t in inst.trucks}
     place_zone: dict[str, str | None] = {}
     for p in inst.places:
@@ -158,7 +177,7 @@ def build_problem(
             )
     swap: dict[str, list[RelayStation]] = {}
     for s in inst.relay_stations:
-        if s.driver_swap:
+        if s.driver_swap and s.zone is not None:
             swap.setdefault(s.zone, []).append(s)
     for i, pool in enumerate(inst.driver_pools):
         if pool.kind == "loop" and pool.station is None and len(swap.get(pool.zone or "", [])) > 1:
@@ -169,6 +188,7 @@ def build_problem(
     station_places = {s.place for ss in swap.values() for s in ss}
     sites = sorted(
         {inst.depots_by_id[t.depot].place for t in inst.trucks}
+        | {s.place for s in inst.relay_stations if s.transload}
         | {inst.depots_by_id[t.end_depot].place for t in inst.trucks if t.end_depot}
         | {s.origin for s in inst.shipments}
         | {s.destination for s in inst.shipments}
@@ -199,7 +219,30 @@ def build_problem(
         reason = _classify(prob, sh)
         if reason is not None:
             prob.unserved[sh.id] = reason
+    _keep_ways(prob, original, expansion.ways, expansion.parent)
     return prob
+
+
+def _keep_ways(
+    prob: Problem, original: Instance, ways: dict[str, list[Way]], parent: dict[str, str]
+) -> None:
+    """Keep the ways whose every leg can be served; a shipment with one is servable."""
+    prob.original = original if parent else None
+    prob.parent = parent
+    for sid, options in ways.items():
+        kept = [w for w in options if all(leg not in prob.unserved for leg in w.legs)]
+        if kept:
+            prob.ways[sid] = kept
+            for way in kept[1:] if kept[0].kind == "road" else kept:
+                for leg in way.legs:
+                    prob.way_of[leg] = way
+            if sid in prob.unserved:
+                del prob.unserved[sid]
+            # The earliest any way delivers it alone: its last leg's earliest delivery.
+            prob.solo[sid] = min(prob.solo[w.legs[-1]] for w in kept)
+    for leg in parent:
+        prob.unserved.pop(leg, None)
+        prob.solo.pop(leg, None)
 
 
 def _itinerary(prob: Problem, sh: Shipment) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -28,6 +28,10 @@ class RoutingResult:
     seconds: float
     solutions: int
     status: str
+    # Rail departures used: (service, departure) -> shipments riding it.
+    bookings: dict[tuple[str, float], list[str]] = field(default_factory=dict)
+    # Transload ways: first leg shipment -> start of its unloading at the station.
+    handoffs: dict[str, float] = field(default_factory=dict)
 
 
 def weights(inst: Instance, config: SolverConfig) -> dict[str, float]:
@@ -49,8 +53,7 @@ def _station_limits(
     prob: Problem,
     routing: pywrapcp.RoutingModel,
     tdim: pywrapcp.RoutingDimension,
-    keys: Sequence[object],
-    loop_cb: dict[object, int],
+    loop_transits: Sequence[int],
     inside: list[tuple[int, str, float]],
     horizon: int,
     utilisation: dict[str, float],
@@ -66,9 +69,7 @@ def _station_limits(
     if not any(prob.swap_stations.values()):
         return
     solver = routing.solver()
-    routing.AddDimensionWithVehicleTransits(
-        [loop_cb[k] for k in keys], 0, horizon * 4, True, "loop"
-    )
+    routing.AddDimensionWithVehicleTransits(list(loop_transits), 0, horizon * 4, True, "loop")
     ldim = routing.GetDimensionOrDie("loop")
     homed: dict[str, list[int]] = {}
     for v, veh in enumerate(prob.vehicles):
@@ -81,6 +82,7 @@ def _station_limits(
         st = prob.station(sid)
         if not st.hours:
             continue
+        assert st.zone is not None  # a swap station serves a zone
         loop = prob.loop_tables[st.zone]
         opens, closes = min(a for a, _ in st.hours), max(b for _, b in st.hours)
         s_idx = loop.index[st.place]
@@ -126,10 +128,20 @@ def solve_routing(
     w = weights(inst, config)
     vehicles = prob.vehicles
     trucks = inst.trucks_by_id
-    ships = [s for s in inst.shipments if s.id in prob.eligible]
+    by_id = inst.shipments_by_id
     places = inst.places_by_id
+    # Every leg of every servable way: the shipment itself for road, leg shipments else.
+    units = list(prob.ways.items())
+    ships = [by_id[leg] for _, ways in units for way in ways for leg in way.legs]
+    rail_stations = {r.id: r for r in inst.rail_stations}
+    services = {svc.id: svc for svc in inst.rail_services}
+    trains = sorted(
+        {(way.service, way.departure) for _, ways in units for way in ways if way.kind == "rail"},
+        key=lambda x: (str(x[0]), float(x[1] or 0)),
+    )
 
-    # Nodes: one per distinct depot place, then pickup and delivery of each shipment.
+    # Nodes: one per distinct depot place, then pickup and delivery of each leg, then
+    # each train's start and end, then each rail way's boarding and alighting.
     depot_places = sorted(
         {prob.depot_place(trucks[v.truck]) for v in vehicles}
         | {prob.depot_place(trucks[v.truck], True) for v in vehicles}
@@ -145,10 +157,31 @@ def solve_routing(
         drop[s.id] = len(node_place)
         node_place.append(s.destination)
         node_service.append(s.delivery_minutes)
+    train_ends: list[tuple[int, int]] = []
+    for svc_id, _ in trains:
+        svc = services[str(svc_id)]
+        a, b = rail_stations[svc.origin].place, rail_stations[svc.destination].place
+        train_ends.append((len(node_place), len(node_place) + 1))
+        node_place += [a, b]
+        node_service += [0.0, 0.0]
+    board: dict[tuple[str, int], tuple[int, int]] = {}
+    for sid, ways in units:
+        for k, way in enumerate(ways):
+            if way.kind == "rail":
+                svc = services[str(way.service)]
+                board[(sid, k)] = (len(node_place), len(node_place) + 1)
+                node_place += [
+                    rail_stations[svc.origin].place,
+                    rail_stations[svc.destination].place,
+                ]
+                node_service += [0.0, 0.0]
     n = len(node_place)
+    n_trucks = len(vehicles)
     starts = [depot_places.index(prob.depot_place(trucks[v.truck])) for v in vehicles]
     ends = [depot_places.index(prob.depot_place(trucks[v.truck], True)) for v in vehicles]
-    manager = pywrapcp.RoutingIndexManager(n, len(vehicles), starts, ends)
+    starts += [a for a, _ in train_ends]
+    ends += [b for _, b in train_ends]
+    manager = pywrapcp.RoutingIndexManager(n, n_trucks + len(trains), starts, ends)
     routing = pywrapcp.RoutingModel(manager)
     solver = routing.solver()
     solver.ReSeed(config.seed)
@@ -156,6 +189,8 @@ def solve_routing(
     horizon = int(math.ceil(max([inst.horizon] + [prob.duty[t][1] for t in trucks])))
     big = 10 * horizon
     service = np.array(node_service)
+    rail_nodes = np.zeros(n, dtype=bool)
+    rail_nodes[n - 2 * len(board) - 2 * len(trains) :] = True
     time_cb: dict[object, int] = {}
     cost_cb: dict[object, int] = {}
     loop_cb: dict[object, int] = {}
@@ -164,6 +199,13 @@ def solve_routing(
         if key in time_cb:
             continue
         minutes, km, loop = transit_matrices(prob, veh, node_place, service)
+        # Trucks never visit train nodes (their vehicles are fixed below).
+        minutes[rail_nodes, :] = 0.0
+        minutes[:, rail_nodes] = 0.0
+        km[rail_nodes, :] = 0.0
+        km[:, rail_nodes] = 0.0
+        loop[rail_nodes, :] = 0.0
+        loop[:, rail_nodes] = 0.0
         finite = np.isfinite(minutes)
         tm = np.where(finite, np.ceil(np.where(finite, minutes, 0) - 1e-9), big).astype(np.int64)
         # Loop-driver minutes are the scarce resource the routing model cannot see as such.
@@ -173,12 +215,20 @@ def solve_routing(
         cost_cb[key] = routing.RegisterTransitMatrix(cm.tolist())
         loop_cb[key] = routing.RegisterTransitMatrix(np.ceil(loop - 1e-9).astype(np.int64).tolist())
     keys = [(prob.profiles[veh.truck], veh.stations) for veh in vehicles]
-    for v in range(len(vehicles)):
+    # Trains carry goods at no routing cost and take no truck time: their times are
+    # fixed by the timetable through the legs' windows.
+    zero_cb = routing.RegisterTransitCallback(lambda i, j: 0)
+    for v in range(n_trucks):
         routing.SetArcCostEvaluatorOfVehicle(cost_cb[keys[v]], v)
         routing.SetFixedCostOfVehicle(int(round(w["truck"] * COST_SCALE)), v)
+    for k, (svc_id, _) in enumerate(trains):
+        v = n_trucks + k
+        routing.SetArcCostEvaluatorOfVehicle(zero_cb, v)
+        fixed = w["rail"] * services[str(svc_id)].cost
+        routing.SetFixedCostOfVehicle(int(round(fixed * COST_SCALE)), v)
 
     routing.AddDimensionWithVehicleTransits(
-        [time_cb[k] for k in keys], horizon, horizon, False, "time"
+        [time_cb[k] for k in keys] + [zero_cb] * len(trains), horizon, horizon, False, "time"
     )
     tdim = routing.GetDimensionOrDie("time")
     for v, veh in enumerate(vehicles):
@@ -203,45 +253,97 @@ def solve_routing(
             if b + 1 <= a - 1:
                 var.RemoveInterval(b + 1, a - 1)
 
-    dims = inst.capacity_dimensions()
+    dims = sorted(
+        set(inst.capacity_dimensions()) | {d for svc in services.values() for d in svc.capacity}
+    )
+    board_ship = {nodes: by_id[sid] for (sid, _), nodes in board.items()}
     for dim in dims:
         demand = [0] * n
         for s in ships:
             q = int(math.ceil(s.quantity.get(dim, 0.0) * QTY_SCALE - 1e-6))
             demand[pick[s.id]], demand[drop[s.id]] = q, -q
+        for (on, off), sh in board_ship.items():
+            q = int(math.ceil(sh.quantity.get(dim, 0.0) * QTY_SCALE - 1e-6))
+            demand[on], demand[off] = q, -q
         cb = routing.RegisterUnaryTransitVector(demand)
         caps = [
             int(math.floor(trucks[veh.truck].capacity.get(dim, 0.0) * QTY_SCALE + 1e-6))
             for veh in vehicles
+        ] + [
+            int(math.floor(services[str(svc_id)].capacity.get(dim, 0.0) * QTY_SCALE + 1e-6))
+            for svc_id, _ in trains
         ]
         routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"load:{dim}")
 
+    truck_vehicles = list(range(n_trucks))
     for s in ships:
         p, d = manager.NodeToIndex(pick[s.id]), manager.NodeToIndex(drop[s.id])
         routing.AddPickupAndDelivery(p, d)
         solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
         solver.Add(routing.ActiveVar(p) == routing.ActiveVar(d))
         solver.Add(tdim.CumulVar(p) + int(math.ceil(s.pickup_minutes)) <= tdim.CumulVar(d))
-        penalty = int(round(w["unserved"] * s.priority * COST_SCALE))
-        routing.AddDisjunction([p], penalty // 2 + penalty % 2)
-        routing.AddDisjunction([d], penalty // 2)
         allowed = sorted(prob.eligible[s.id])
-        if len(allowed) < len(vehicles):
+        if len(allowed) < len(truck_vehicles) or trains:
             routing.VehicleVar(p).SetValues([-1, *allowed])
             routing.VehicleVar(d).SetValues([-1, *allowed])
         set_hours(p, places[s.origin].hours, s.ready, horizon)
         hi = horizon if s.deadline is None else s.deadline - s.delivery_minutes
         set_hours(d, places[s.destination].hours, s.ready, hi)
         coeff = int(round(s.priority * w["delay"] * COST_SCALE))
-        if coeff > 0:
+        if coeff > 0 and s.due < 2 * horizon:
             tdim.SetCumulVarSoftUpperBound(d, int(math.floor(s.due - s.delivery_minutes)), coeff)
+    train_index = {t: n_trucks + k for k, t in enumerate(trains)}
+    stations = inst.relay_stations_by_id
+    for sid, ways in units:
+        sh = by_id[sid]
+        firsts: list[int] = []
+        lasts: list[int] = []
+        for k, way in enumerate(ways):
+            chain = [(pick[leg], drop[leg]) for leg in way.legs]
+            if way.kind == "rail":
+                on, off = board[(sid, k)]
+                at = 1 if way.legs[0].endswith("#1") else 0
+                chain.insert(at, (on, off))
+                ion, ioff = manager.NodeToIndex(on), manager.NodeToIndex(off)
+                routing.AddPickupAndDelivery(ion, ioff)
+                train = train_index[(way.service, way.departure)]
+                routing.VehicleVar(ion).SetValues([-1, train])
+                routing.VehicleVar(ioff).SetValues([-1, train])
+            idx = [(manager.NodeToIndex(a), manager.NodeToIndex(b)) for a, b in chain]
+            firsts.append(idx[0][0])
+            lasts.append(idx[-1][1])
+            inner = [x for pair in idx for x in pair][1:-1]
+            for x in inner:
+                routing.AddDisjunction([x], 0)
+            # Each part only once the one before it is done: a way is taken whole or,
+            # for a moment of the search, in part at the price of half a shipment.
+            for (_, a_off), (b_on, _) in zip(idx, idx[1:]):
+                solver.Add(routing.ActiveVar(b_on) <= routing.ActiveVar(a_off))
+            if way.kind == "transload":
+                st = stations[str(way.station)]
+                first = by_id[way.legs[0]]
+                gap = int(math.ceil(first.delivery_minutes + st.transload_minutes))
+                solver.Add(tdim.CumulVar(idx[0][1]) + gap <= tdim.CumulVar(idx[1][0]))
+                set_hours(idx[0][1], st.hours, 0, horizon)
+                set_hours(idx[1][0], st.hours, 0, horizon)
+        penalty = int(round(w["unserved"] * sh.priority * COST_SCALE))
+        routing.AddDisjunction(firsts, penalty // 2 + penalty % 2, 1)
+        routing.AddDisjunction(lasts, penalty // 2, 1)
 
     inside = [
         (manager.NodeToIndex(node), node_place[node], node_service[node])
         for node in range(len(depot_places), n)
-        if prob.place_zone[node_place[node]] is not None
+        if not rail_nodes[node] and prob.place_zone.get(node_place[node]) is not None
     ]
-    _station_limits(prob, routing, tdim, keys, loop_cb, inside, horizon, utilisation or {})
+    _station_limits(
+        prob,
+        routing,
+        tdim,
+        [loop_cb[k] for k in keys] + [zero_cb] * len(trains),
+        inside,
+        horizon,
+        utilisation or {},
+    )
 
     # A truck works as at most one of its vehicles (one home station a day).
     by_truck: dict[str, list[int]] = {}
@@ -300,21 +402,38 @@ def solve_routing(
         return RoutingResult(sequences, {}, None, seconds, found[0], status_name)
     by_node = {pick[s.id]: Visit("pickup", s.id) for s in ships}
     by_node.update({drop[s.id]: Visit("delivery", s.id) for s in ships})
+    riding = {on: sid for (sid, _), (on, _) in board.items()}
     start_times: dict[int, float] = {}
-    for v in range(len(vehicles)):
-        start_times[v] = float(solution.Value(tdim.CumulVar(routing.Start(v))))
+    bookings: dict[tuple[str, float], list[str]] = {}
+    for v in range(n_trucks + len(trains)):
         index = solution.Value(routing.NextVar(routing.Start(v)))
         seq = []
         while not routing.IsEnd(index):
-            seq.append(by_node[manager.IndexToNode(index)])
+            node = manager.IndexToNode(index)
+            if v >= n_trucks:
+                if node in riding:
+                    svc_id, dep = trains[v - n_trucks]
+                    bookings.setdefault((str(svc_id), float(dep or 0)), []).append(riding[node])
+            else:
+                seq.append(by_node[node])
             index = solution.Value(routing.NextVar(index))
         if seq:
             sequences[v] = seq
+            start_times[v] = float(solution.Value(tdim.CumulVar(routing.Start(v))))
+    handoffs = {}
+    for _, ways in units:
+        for way in ways:
+            if way.kind == "transload":
+                index = manager.NodeToIndex(drop[way.legs[0]])
+                if solution.Value(routing.ActiveVar(index)):
+                    handoffs[way.legs[0]] = float(solution.Value(tdim.CumulVar(index)))
     return RoutingResult(
         sequences,
-        {v: t for v, t in start_times.items() if v in sequences},
+        start_times,
         solution.ObjectiveValue() / COST_SCALE,
         seconds,
         found[0],
         status_name,
+        bookings,
+        handoffs,
     )

@@ -23,6 +23,8 @@ REASONS = {
     "throughput) would deliver it after its deadline",
     "truck_hours": "its truck could not finish the day within its hours and duty",
     "no_route": "no way to drive its trip on the chosen truck",
+    "way_broken": "another part of its way (a truck leg to or from a rail or transload "
+    "station) could not be timed, so the whole way was given up",
 }
 
 
@@ -143,10 +145,44 @@ def time_routes(
                     faults[v] = fault
             if not faults:
                 return timed, dropped
-        for v, (code, sid) in faults.items():
+        gone: set[str] = set()
+        for code, sid in faults.values():
             if not code:
                 continue
             dropped[sid] = reason(code)
-            routes[v] = [x for x in routes[v] if x.shipment != sid]
+            # A leg goes with the rest of its way: goods never half-way.
+            way = prob.way_of.get(sid)
+            gone |= set(way.legs) if way is not None else {sid}
+        for v in list(routes):
+            routes[v] = [x for x in routes[v] if x.shipment not in gone]
             if not routes[v]:
                 del routes[v]
+
+
+def complete_ways(
+    prob: Problem, timed: list[Timed], dropped: dict[str, Reason]
+) -> tuple[list[Timed], dict[str, Reason]]:
+    """Take out the legs of ways that are not delivered whole, and time the rest again."""
+    delivered = {s for tt in timed for s in tt.times.delivered}
+    orphans = {
+        leg
+        for leg, way in prob.way_of.items()
+        if leg in delivered and not all(x in delivered for x in way.legs)
+    }
+    if not orphans:
+        return timed, dropped
+    index = {veh: v for v, veh in enumerate(prob.vehicles)}
+    routes: dict[int, list[Visit]] = {}
+    departs: dict[int, float] = {}
+    for tt in timed:
+        v = index[tt.trip.vehicle]
+        visits = [
+            Visit("pickup" if s.kind == "pickup" else "delivery", s.shipment)
+            for s in tt.trip.stops
+            if s.visit is not None and s.shipment is not None and s.shipment not in orphans
+        ]
+        if visits:
+            routes[v], departs[v] = visits, tt.times.start[0]
+    again, more = time_routes(prob, routes, departs)
+    lost = {leg: dropped.get(leg, reason("way_broken")) for leg in orphans}
+    return again, {**dropped, **lost, **more}

@@ -1,0 +1,513 @@
+"""Pickup and delivery with transfers: the transload model as one OR-Tools RoutingModel.
+
+Each request is carried either on one truck (pickup, then delivery), or on two trucks
+that meet at a transfer station: the first truck picks up and drops the goods at the
+station, the second collects them there and delivers. Each way is a set of optional
+nodes; a request's pickup nodes form one disjunction and its delivery nodes another
+(at most one of each performed), and linking constraints make the performed nodes
+belong to the same way. The drop at a station must end no later than the collection
+begins (plus the station's transfer time): a constraint between the time cumuls of two
+routes, which OR-Tools' local search keeps while it moves requests between routes.
+
+The problem is given as plain matrices so the same model serves relayroute's
+instances (transload stations) and the literature's PDPT benchmark (transfer points).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+
+@dataclass(frozen=True)
+class TRequest:
+    pickup: int  # location index
+    delivery: int
+    quantity: float
+    pickup_window: tuple[float, float] = (0.0, math.inf)  # service start at the pickup
+    delivery_window: tuple[float, float] = (0.0, math.inf)
+    pickup_service: float = 0.0
+    delivery_service: float = 0.0
+
+
+@dataclass(frozen=True)
+class TVehicle:
+    start: int
+    end: int
+    capacity: float
+    window: tuple[float, float] = (0.0, math.inf)  # leave start, reach end
+
+
+@dataclass(frozen=True)
+class TStation:
+    location: int
+    window: tuple[float, float] = (0.0, math.inf)
+    transfer_minutes: float = 0.0
+
+
+@dataclass
+class TransferProblem:
+    """Locations with travel time and cost matrices; requests, vehicles, stations."""
+
+    time: np.ndarray
+    cost: np.ndarray
+    requests: list[TRequest]
+    vehicles: list[TVehicle]
+    stations: list[TStation]
+    pay_empty_routes: bool = True  # an unused vehicle still drives start → end
+
+
+@dataclass(frozen=True)
+class Event:
+    """One stop of a route: ``pickup``, ``delivery``, ``drop`` or ``collect``."""
+
+    kind: str
+    request: int
+    location: int
+    station: int | None = None
+    time: float = 0.0
+
+
+@dataclass
+class TransferSolution:
+    routes: list[list[Event]]  # per vehicle
+    cost: float
+    unserved: list[int]
+    seconds: float
+    status: str
+    transfers: dict[int, int] = field(default_factory=dict)  # request -> station
+
+
+TIME_SCALE = 1000
+COST_SCALE = 10_000
+
+
+def solve_transfers(
+    tp: TransferProblem,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    allow_transfers: bool = True,
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION",
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH",
+    initial: Sequence[Sequence[Event]] | None = None,
+    unserved_penalty: float = 1e6,
+    operators: dict[str, bool] | None = None,
+) -> TransferSolution:
+    """Route the requests, each directly or through one transfer station.
+
+    Parameters
+    ----------
+    tp
+        The problem.
+    time_limit
+        Seconds of search.
+    allow_transfers
+        False: every request rides one vehicle (the model without transfer nodes).
+    initial
+        Routes (as returned in a solution) to start the search from.
+    unserved_penalty
+        Cost of leaving a request unserved.
+
+    Returns
+    -------
+    TransferSolution
+        Routes with service start times, total cost (empty routes included when
+        ``pay_empty_routes``), unserved requests and the station of each transfer.
+    """
+    k = len(tp.vehicles)
+    # Node table: vehicle starts, vehicle ends, then option nodes.
+    loc: list[int] = [v.start for v in tp.vehicles] + [v.end for v in tp.vehicles]
+    info: list[tuple[str, int, int | None]] = [("depot", -1, None)] * (2 * k)
+    direct: list[tuple[int, int]] = []
+    via: list[dict[int, tuple[int, int, int, int]]] = []
+    stations = tp.stations if allow_transfers else []
+
+    def add(location: int, kind: str, r: int, s: int | None = None) -> int:
+        loc.append(location)
+        info.append((kind, r, s))
+        return len(loc) - 1
+
+    for r, req in enumerate(tp.requests):
+        direct.append((add(req.pickup, "pickup", r), add(req.delivery, "delivery", r)))
+        opts = {}
+        for s, st in enumerate(stations):
+            if st.location in (req.pickup, req.delivery):
+                continue
+            opts[s] = (
+                add(req.pickup, "pickup", r),
+                add(st.location, "drop", r, s),
+                add(st.location, "collect", r, s),
+                add(req.delivery, "delivery", r),
+            )
+        via.append(opts)
+    n = len(loc)
+    manager = pywrapcp.RoutingIndexManager(n, k, list(range(k)), list(range(k, 2 * k)))
+    routing = pywrapcp.RoutingModel(manager)
+    solver = routing.solver()
+    solver.ReSeed(seed)
+
+    service = np.zeros(n)
+    for node, (kind, r, _) in enumerate(info):
+        if kind == "pickup":
+            service[node] = tp.requests[r].pickup_service
+        elif kind == "delivery":
+            service[node] = tp.requests[r].delivery_service
+        elif kind == "drop":
+            service[node] = 0.0
+    idx = np.array(loc)
+    travel = tp.time[np.ix_(idx, idx)] + service[:, None]
+    finite_t = np.where(np.isfinite(travel), travel, 0.0)
+    horizon_f = max(
+        [w for v in tp.vehicles for w in v.window if math.isfinite(w)]
+        + [float(finite_t.sum(axis=1).max() + 1.0)]
+    )
+    horizon = int(math.ceil(horizon_f * TIME_SCALE))
+    tm = np.where(np.isfinite(travel), np.ceil(finite_t * TIME_SCALE - 1e-6), horizon + 1)
+    cost = tp.cost[np.ix_(idx, idx)]
+    cm = np.where(
+        np.isfinite(cost), np.round(np.where(np.isfinite(cost), cost, 0) * COST_SCALE), 10**12
+    )
+    time_cb = routing.RegisterTransitMatrix(tm.astype(np.int64).tolist())
+    cost_cb = routing.RegisterTransitMatrix(cm.astype(np.int64).tolist())
+    routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
+    routing.AddDimension(time_cb, horizon, horizon, False, "time")
+    tdim = routing.GetDimensionOrDie("time")
+
+    def window(index: int, w: tuple[float, float]) -> None:
+        lo = int(math.ceil(w[0] * TIME_SCALE - 1e-6))
+        hi = horizon if not math.isfinite(w[1]) else int(math.floor(w[1] * TIME_SCALE + 1e-6))
+        tdim.CumulVar(index).SetRange(max(lo, 0), min(hi, horizon))
+
+    for v, veh in enumerate(tp.vehicles):
+        window(routing.Start(v), veh.window)
+        window(routing.End(v), veh.window)
+        if tp.pay_empty_routes:
+            routing.SetVehicleUsedWhenEmpty(True, v)
+        routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(v)))
+
+    q_scale = 1000
+    demand = [0] * n
+    for node, (kind, r, _) in enumerate(info):
+        q = int(round(tp.requests[r].quantity * q_scale)) if r >= 0 else 0
+        demand[node] = (
+            q if kind in ("pickup", "collect") else -q if kind in ("delivery", "drop") else 0
+        )
+    load_cb = routing.RegisterUnaryTransitVector(demand)
+    routing.AddDimensionWithVehicleCapacity(
+        load_cb,
+        0,
+        [int(math.floor(v.capacity * q_scale + 1e-6)) for v in tp.vehicles],
+        True,
+        "load",
+    )
+
+    penalty = int(round(unserved_penalty * COST_SCALE))
+    for r, req in enumerate(tp.requests):
+        p, d = (manager.NodeToIndex(x) for x in direct[r])
+        pickups, deliveries = [p], [d]
+        routing.AddPickupAndDelivery(p, d)
+        solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
+        window(p, req.pickup_window)
+        window(d, req.delivery_window)
+        drops, collects = [], []
+        for s, (a, b, c, e) in via[r].items():
+            ia, ib, ic, ie = (manager.NodeToIndex(x) for x in (a, b, c, e))
+            st = tp.stations[s]
+            routing.AddPickupAndDelivery(ia, ib)
+            routing.AddPickupAndDelivery(ic, ie)
+            solver.Add(routing.VehicleVar(ia) == routing.VehicleVar(ib))
+            solver.Add(routing.VehicleVar(ic) == routing.VehicleVar(ie))
+            # Collected only where it was dropped. One-sided, so that a move may drop
+            # the goods first and a later move collect them: the half-served state
+            # pays the delivery disjunction's penalty instead of being forbidden.
+            solver.Add(routing.ActiveVar(ic) <= routing.ActiveVar(ib))
+            # The collection starts once the goods are down and moved across.
+            gap = int(math.ceil(st.transfer_minutes * TIME_SCALE - 1e-6))
+            solver.Add(tdim.CumulVar(ib) + gap <= tdim.CumulVar(ic))
+            window(ia, req.pickup_window)
+            window(ie, req.delivery_window)
+            window(ib, st.window)
+            window(ic, st.window)
+            pickups.append(ia)
+            deliveries.append(ie)
+            drops.append(ib)
+            collects.append(ic)
+        routing.AddDisjunction(pickups, penalty, 1)
+        routing.AddDisjunction(deliveries, penalty, 1)
+        if drops:
+            routing.AddDisjunction(drops, 0, 1)
+            routing.AddDisjunction(collects, 0, 1)
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = getattr(
+        routing_enums_pb2.FirstSolutionStrategy, first_solution
+    )
+    params.local_search_metaheuristic = getattr(
+        routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic
+    )
+    params.time_limit.FromMilliseconds(int(time_limit * 1000))
+    for name, on in (operators or {}).items():
+        setattr(params.local_search_operators, name, 3 if on else 2)  # BOOL_TRUE / BOOL_FALSE
+
+    t0 = time.perf_counter()
+    if initial is not None:
+        node_of: dict[tuple[str, int, int | None], int] = {}
+        for r in range(len(tp.requests)):
+            node_of[("pickup", r, None)], node_of[("delivery", r, None)] = direct[r]
+            for s, (a, b, c, e) in via[r].items():
+                node_of[("pickup", r, s)], node_of[("drop", r, s)] = a, b
+                node_of[("collect", r, s)], node_of[("delivery", r, s)] = c, e
+        moved = {ev.request: ev.station for route in initial for ev in route if ev.kind == "drop"}
+        seqs = []
+        for given in initial:
+            seq = []
+            for ev in given:
+                at = ev.station if ev.kind in ("drop", "collect") else moved.get(ev.request)
+                seq.append(manager.NodeToIndex(node_of[(ev.kind, ev.request, at)]))
+            seqs.append(seq)
+        routing.CloseModelWithParameters(params)
+        start = routing.ReadAssignmentFromRoutes(seqs, True)
+        solution = routing.SolveFromAssignmentWithParameters(start, params)
+    else:
+        solution = routing.SolveWithParameters(params)
+    seconds = time.perf_counter() - t0
+    status = str(routing.status())
+    if solution is None:
+        return TransferSolution(
+            [[] for _ in tp.vehicles], math.inf, list(range(len(tp.requests))), seconds, status
+        )
+    routes: list[list[Event]] = []
+    served: set[int] = set()
+    moved_at: dict[int, int] = {}
+    total = 0.0
+    for v in range(k):
+        index = routing.Start(v)
+        prev = manager.IndexToNode(index)
+        events: list[Event] = []
+        index = solution.Value(routing.NextVar(index))
+        while True:
+            node = manager.IndexToNode(index)
+            total += float(tp.cost[loc[prev], loc[node]])
+            if routing.IsEnd(index):
+                break
+            kind, r, s = info[node]
+            t = solution.Value(tdim.CumulVar(index)) / TIME_SCALE
+            events.append(Event(kind, r, loc[node], s, t))
+            if kind == "delivery":
+                served.add(r)
+            if kind == "drop" and s is not None:
+                moved_at[r] = s
+            prev = node
+            index = solution.Value(routing.NextVar(index))
+        if not events and not tp.pay_empty_routes:
+            total -= float(tp.cost[tp.vehicles[v].start, tp.vehicles[v].end])
+        routes.append(events)
+    unserved = [r for r in range(len(tp.requests)) if r not in served]
+    return TransferSolution(routes, total, unserved, seconds, status, moved_at)
+
+
+def route_times(tp: TransferProblem, routes: Sequence[Sequence[Event]]) -> list[list[float]] | None:
+    """Earliest service start of every event, or None when a window, a capacity or a
+    drop-before-collect rule cannot be kept.
+
+    Collections wait for the drop (plus the station's transfer time) on another route:
+    times are raised to a fixed point, and a cycle of waits fails.
+    """
+    drop_at: dict[int, tuple[int, int]] = {}
+    for v, route in enumerate(routes):
+        load = 0.0
+        for i, ev in enumerate(route):
+            q = tp.requests[ev.request].quantity
+            load += q if ev.kind in ("pickup", "collect") else -q
+            if load > tp.vehicles[v].capacity + 1e-9:
+                return None
+            if ev.kind == "drop":
+                drop_at[ev.request] = (v, i)
+    times = [[0.0] * len(route) for route in routes]
+    for _ in range(len(drop_at) + 2):
+        changed = False
+        for v, route in enumerate(routes):
+            veh = tp.vehicles[v]
+            t, at, prev_service = veh.window[0], veh.start, 0.0
+            for i, ev in enumerate(route):
+                req = tp.requests[ev.request]
+                if ev.kind in ("pickup", "delivery"):
+                    w = req.pickup_window if ev.kind == "pickup" else req.delivery_window
+                else:
+                    w = tp.stations[ev.station or 0].window
+                start = max(t + prev_service + tp.time[at, ev.location], w[0])
+                if ev.kind == "collect":
+                    ov, oi = drop_at[ev.request]
+                    gap = tp.stations[ev.station or 0].transfer_minutes
+                    start = max(start, times[ov][oi] + gap)
+                if start > w[1] + 1e-6:
+                    return None
+                if start != times[v][i]:
+                    changed = True
+                times[v][i] = start
+                prev_service = (
+                    req.pickup_service
+                    if ev.kind == "pickup"
+                    else req.delivery_service
+                    if ev.kind == "delivery"
+                    else 0.0
+                )
+                t, at = start, ev.location
+            if t + prev_service + tp.time[at, veh.end] > veh.window[1] + 1e-6:
+                return None
+        if not changed:
+            return times
+    return None
+
+
+def routes_cost(tp: TransferProblem, routes: Sequence[Sequence[Event]]) -> float:
+    total = 0.0
+    for v, route in enumerate(routes):
+        veh = tp.vehicles[v]
+        if not route and not tp.pay_empty_routes:
+            continue
+        path = [veh.start, *(ev.location for ev in route), veh.end]
+        total += float(sum(tp.cost[a, b] for a, b in zip(path, path[1:])))
+    return total
+
+
+def _best_pair_insertion(
+    tp: TransferProblem, route: Sequence[Event], v: int, first: Event, second: Event, q: float
+) -> tuple[float, int, int]:
+    """Cheapest (cost delta, i, j) putting ``first`` before position i and ``second``
+    before position j (j ≥ i) of ``route`` with the load kept under capacity."""
+    veh = tp.vehicles[v]
+    locs = [veh.start, *(ev.location for ev in route), veh.end]
+    loads = [0.0]
+    for ev in route:
+        eq = tp.requests[ev.request].quantity
+        loads.append(loads[-1] + (eq if ev.kind in ("pickup", "collect") else -eq))
+    c = tp.cost
+    a, b = first.location, second.location
+    best = (math.inf, -1, -1)
+    for i in range(len(locs) - 1):
+        # Load on the arcs the goods ride: after position i through j.
+        if loads[i] + q > veh.capacity + 1e-9:
+            continue
+        add_i = c[locs[i], a] + c[a, locs[i + 1]] - c[locs[i], locs[i + 1]]
+        # j == i: both between locs[i] and locs[i+1]
+        d = c[locs[i], a] + c[a, b] + c[b, locs[i + 1]] - c[locs[i], locs[i + 1]]
+        if d < best[0]:
+            best = (float(d), i, i)
+        for j in range(i + 1, len(locs) - 1):
+            if loads[j] + q > veh.capacity + 1e-9:
+                break
+            d = add_i + c[locs[j], b] + c[b, locs[j + 1]] - c[locs[j], locs[j + 1]]
+            if d < best[0]:
+                best = (float(d), i, j)
+    return best
+
+
+def _insert(route: Sequence[Event], first: Event, second: Event, i: int, j: int) -> list[Event]:
+    out = list(route)
+    out.insert(j, second)
+    out.insert(i, first)
+    return out
+
+
+def transfer_moves(
+    tp: TransferProblem, routes: Sequence[Sequence[Event]]
+) -> list[tuple[float, list[list[Event]]]]:
+    """Routes with one more request moved through a station, cheapest first.
+
+    Each request carried by one vehicle is taken out and put back as two halves: picked
+    up and dropped at a station on one vehicle, collected and delivered on another, each
+    half at its cheapest place under capacity (times are checked by the caller).
+    """
+    base = routes_cost(tp, routes)
+    out: list[tuple[float, list[list[Event]]]] = []
+    moved = {ev.request for route in routes for ev in route if ev.kind == "drop"}
+    for v0, route in enumerate(routes):
+        for ev in route:
+            if ev.kind != "pickup" or ev.request in moved:
+                continue
+            r = ev.request
+            req = tp.requests[r]
+            removed = [e for e in route if e.request != r]
+            reduced = [list(x) for x in routes]
+            reduced[v0] = removed
+            saving = base - routes_cost(tp, reduced)
+            for s, st in enumerate(tp.stations):
+                if st.location in (req.pickup, req.delivery):
+                    continue
+                pick = Event("pickup", r, req.pickup)
+                drop = Event("drop", r, st.location, s)
+                coll = Event("collect", r, st.location, s)
+                deliv = Event("delivery", r, req.delivery)
+                firsts = [
+                    _best_pair_insertion(tp, reduced[v], v, pick, drop, req.quantity)
+                    for v in range(len(routes))
+                ]
+                seconds = [
+                    _best_pair_insertion(tp, reduced[v], v, coll, deliv, req.quantity)
+                    for v in range(len(routes))
+                ]
+                for v1, (d1, i1, j1) in enumerate(firsts):
+                    for v2, (d2, i2, j2) in enumerate(seconds):
+                        if v1 == v2 or not math.isfinite(d1 + d2):
+                            continue
+                        delta = d1 + d2 - saving
+                        new = [list(x) for x in reduced]
+                        new[v1] = _insert(new[v1], pick, drop, i1, j1)
+                        new[v2] = _insert(new[v2], coll, deliv, i2, j2)
+                        out.append((delta, new))
+    out.sort(key=lambda x: x[0])
+    return out
+
+
+def solve_with_transfers(
+    tp: TransferProblem,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    direct_share: float = 0.3,
+    candidates: int = 20,
+    polish_seconds: float = 1.0,
+) -> TransferSolution:
+    """Search in three steps: routes without transfers; then, while it pays, move one
+    request at a time through a station (the cheapest few moves whose times hold, each
+    polished by the routing search); then the routing search over the whole model from
+    the best routes found, for the time left.
+    """
+    t0 = time.perf_counter()
+    best = solve_transfers(tp, time_limit * direct_share, seed, allow_transfers=False)
+    if not tp.stations or best.unserved:
+        full = solve_transfers(tp, max(0.5, time_limit - (time.perf_counter() - t0)), seed)
+        return (
+            full
+            if full.cost + len(full.unserved) * 1e6 < best.cost + len(best.unserved) * 1e6
+            else best
+        )
+    while time_limit - (time.perf_counter() - t0) > polish_seconds:
+        improved = False
+        tried = 0
+        for delta, routes in transfer_moves(tp, best.routes):
+            if tried >= candidates or time_limit - (time.perf_counter() - t0) <= polish_seconds:
+                break
+            if route_times(tp, routes) is None:
+                continue
+            tried += 1
+            if delta > 0.02 * best.cost:
+                break
+            sol = solve_transfers(tp, polish_seconds, seed, initial=routes)
+            if not sol.unserved and sol.cost < best.cost - 1e-6:
+                best, improved = sol, True
+                break
+        if not improved:
+            break
+    left = time_limit - (time.perf_counter() - t0)
+    if left > 0.2:
+        sol = solve_transfers(tp, left, seed, initial=best.routes)
+        if not sol.unserved and sol.cost < best.cost - 1e-6:
+            best = sol
+    best.seconds = time.perf_counter() - t0
+    return best
