@@ -225,8 +225,10 @@ def check_routes(inst: PDPTInstance, routes: dict[str, list[tuple[str, str, str]
     nodes = inst.nodes
     reqs = {r.id: r for r in inst.requests}
     errors: list[str] = []
-    holder: dict[str, str | None] = {}  # request -> vehicle carrying it, None while at a node
-    where: dict[str, str] = {}
+    holder: dict[str, str] = {}  # request -> vehicle that picked it up
+    collected: dict[str, str] = {}  # request -> vehicle that collected it at a station
+    where: dict[str, str] = {}  # request -> transfer node it was dropped at
+    done: dict[str, int] = {}
     # Visits: consecutive stops at one node form one visit.
     visits: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {}
     for v in inst.vehicles:
@@ -243,6 +245,14 @@ def check_routes(inst: PDPTInstance, routes: dict[str, list[tuple[str, str, str]
                 if nid in seen_t:
                     errors.append(f"vehicle {v.id} visits transfer node {nid} twice")
                 seen_t.add(nid)
+    # Where each request was dropped, whichever vehicle drops it.
+    for v in inst.vehicles:
+        for nid, acts in visits[v.id]:
+            for action, rid in acts:
+                if action == "drop":
+                    if rid in where:
+                        errors.append(f"request {rid} is dropped twice")
+                    where[rid] = nid
     # Loads and the order of actions per request, along each route.
     for v in inst.vehicles:
         load = 0.0
@@ -260,23 +270,27 @@ def check_routes(inst: PDPTInstance, routes: dict[str, list[tuple[str, str, str]
                 elif action == "drop":
                     if not nid.startswith("t") or holder.get(rid) != v.id:
                         errors.append(f"vehicle {v.id}: drops {rid} it does not carry at {nid}")
-                    holder[rid], where[rid] = None, nid
                     load -= r.quantity
                 elif action == "collect":
                     if where.get(rid) != nid:
                         errors.append(f"vehicle {v.id}: collects {rid} at {nid}, not dropped there")
-                    holder[rid] = v.id
+                    collected[rid] = v.id
                     load += r.quantity
                 elif action == "delivery":
-                    if nid != r.delivery.id or holder.get(rid) != v.id:
+                    carrier = collected.get(rid, holder.get(rid))
+                    if nid != r.delivery.id or carrier != v.id:
                         errors.append(f"vehicle {v.id}: delivers {rid} it does not carry")
-                    holder[rid] = "done"
+                    done[rid] = done.get(rid, 0) + 1
                     load -= r.quantity
                 if load > v.capacity + 1e-9:
                     errors.append(f"vehicle {v.id}: load {load:g} over capacity at {nid}")
+                if load < -1e-9:
+                    errors.append(f"vehicle {v.id}: unloads at {nid} what it does not carry")
     for rid in reqs:
-        if holder.get(rid) != "done":
-            errors.append(f"request {rid} is not delivered")
+        if done.get(rid, 0) != 1:
+            errors.append(f"request {rid} is delivered {done.get(rid, 0)} times, not once")
+        if (rid in where) != (rid in collected):
+            errors.append(f"request {rid} is dropped and collected unevenly")
     if errors:
         return errors
     # Times: earliest arrival and departure per visit, drops before collections; a

@@ -16,7 +16,7 @@ from relayroute.solve.problem import Problem, Reason, build_problem, delay_lower
 from relayroute.solve.resources import Timed
 from relayroute.solve.routing import LOOP_UTILISATION, RoutingResult, solve_routing, weights
 from relayroute.solve.schedule import improve
-from relayroute.solve.timing import initial_trips, time_routes
+from relayroute.solve.timing import complete_ways, initial_trips, time_routes
 from relayroute.solve.trips import Times, Visit
 
 __all__ = ["Problem", "SolverConfig", "build_problem", "read_config", "solve"]
@@ -200,6 +200,7 @@ def solve(
                 timed, dropped = _time_everything(
                     fixed, result, timed, dropped, w, partial(cpsat, fixed, share=0.1)
                 )
+            timed, dropped = complete_ways(fixed, timed, dropped)
             score = _score(fixed, timed, w)
             if best is None or score < best[0]:
                 best = (score, timed, dropped, fixed)

@@ -177,6 +177,18 @@ def solve_routing(
                 node_service += [0.0, 0.0]
     n = len(node_place)
     n_trucks = len(vehicles)
+    # The inner nodes of a way (between its first pickup and last delivery) carry a
+    # penalty when left out, so that every insertion along a chosen way pays (a train
+    # costs money before the last leg saves the shipment's penalty). Entering the way's
+    # first pickup costs the inner penalties back, so no way is favoured for its length.
+    inner_penalty: dict[str, int] = {}
+    entry_cost = np.zeros(n)
+    for sid, ways in units:
+        penalty = int(round(w["unserved"] * by_id[sid].priority * COST_SCALE))
+        inner_penalty[sid] = penalty // 8
+        for way in ways:
+            n_inner = 2 * len(way.legs) - 2 + (2 if way.kind == "rail" else 0)
+            entry_cost[pick[way.legs[0]]] = inner_penalty[sid] * n_inner
     starts = [depot_places.index(prob.depot_place(trucks[v.truck])) for v in vehicles]
     ends = [depot_places.index(prob.depot_place(trucks[v.truck], True)) for v in vehicles]
     starts += [a for a, _ in train_ends]
@@ -211,6 +223,7 @@ def solve_routing(
         # Loop-driver minutes are the scarce resource the routing model cannot see as such.
         arc_cost = np.where(finite, km, 0) * w["km"] + loop * config.loop_minute_cost
         cm = np.where(finite, np.round(arc_cost * COST_SCALE), big * COST_SCALE).astype(np.int64)
+        cm += entry_cost.astype(np.int64)[None, :]
         time_cb[key] = routing.RegisterTransitMatrix(tm.tolist())
         cost_cb[key] = routing.RegisterTransitMatrix(cm.tolist())
         loop_cb[key] = routing.RegisterTransitMatrix(np.ceil(loop - 1e-9).astype(np.int64).tolist())
@@ -314,9 +327,9 @@ def solve_routing(
             lasts.append(idx[-1][1])
             inner = [x for pair in idx for x in pair][1:-1]
             for x in inner:
-                routing.AddDisjunction([x], 0)
+                routing.AddDisjunction([x], inner_penalty[sid])
             # Each part only once the one before it is done: a way is taken whole or,
-            # for a moment of the search, in part at the price of half a shipment.
+            # for a moment of the search, in part at the price of its missing parts.
             for (_, a_off), (b_on, _) in zip(idx, idx[1:]):
                 solver.Add(routing.ActiveVar(b_on) <= routing.ActiveVar(a_off))
             if way.kind == "transload":

@@ -416,13 +416,15 @@ def _insert(route: Sequence[Event], first: Event, second: Event, i: int, j: int)
 
 
 def transfer_moves(
-    tp: TransferProblem, routes: Sequence[Sequence[Event]]
+    tp: TransferProblem, routes: Sequence[Sequence[Event]], stations_per_request: int = 2
 ) -> list[tuple[float, list[list[Event]]]]:
     """Routes with one more request moved through a station, cheapest first.
 
     Each request carried by one vehicle is taken out and put back as two halves: picked
     up and dropped at a station on one vehicle, collected and delivered on another, each
-    half at its cheapest place under capacity (times are checked by the caller).
+    half at its cheapest place under capacity (times are checked by the caller). Only
+    the ``stations_per_request`` stations with the smallest detour between the request's
+    ends are tried, and one of the two vehicles is the one that carried it.
     """
     base = routes_cost(tp, routes)
     out: list[tuple[float, list[list[Event]]]] = []
@@ -437,9 +439,13 @@ def transfer_moves(
             reduced = [list(x) for x in routes]
             reduced[v0] = removed
             saving = base - routes_cost(tp, reduced)
-            for s, st in enumerate(tp.stations):
-                if st.location in (req.pickup, req.delivery):
-                    continue
+            detour = sorted(
+                (tp.cost[req.pickup, st.location] + tp.cost[st.location, req.delivery], s)
+                for s, st in enumerate(tp.stations)
+                if st.location not in (req.pickup, req.delivery)
+            )
+            for _, s in detour[:stations_per_request]:
+                st = tp.stations[s]
                 pick = Event("pickup", r, req.pickup)
                 drop = Event("drop", r, st.location, s)
                 coll = Event("collect", r, st.location, s)
@@ -454,7 +460,7 @@ def transfer_moves(
                 ]
                 for v1, (d1, i1, j1) in enumerate(firsts):
                     for v2, (d2, i2, j2) in enumerate(seconds):
-                        if v1 == v2 or not math.isfinite(d1 + d2):
+                        if v1 == v2 or v0 not in (v1, v2) or not math.isfinite(d1 + d2):
                             continue
                         delta = d1 + d2 - saving
                         new = [list(x) for x in reduced]
@@ -469,44 +475,80 @@ def solve_with_transfers(
     tp: TransferProblem,
     time_limit: float = 10.0,
     seed: int = 0,
-    direct_share: float = 0.3,
-    candidates: int = 20,
-    polish_seconds: float = 1.0,
+    direct_share: float = 0.25,
+    final_share: float = 0.2,
+    beam: int = 3,
+    polish_seconds: float = 0.5,
 ) -> TransferSolution:
-    """Search in three steps: routes without transfers; then, while it pays, move one
-    request at a time through a station (the cheapest few moves whose times hold, each
-    polished by the routing search); then the routing search over the whole model from
-    the best routes found, for the time left.
+    """Search in three steps.
+
+    1. Routes without transfers (the routing search on the direct model).
+    2. A beam search over transfers: from each of the ``beam`` best solutions so far,
+       every request carried by one vehicle is in turn moved through a station
+       (:func:`transfer_moves`), each result whose times hold is polished by a greedy
+       descent of the routing search on the full model, and the best become the next
+       beam. Level by level solutions get one transfer more; it stops when two levels
+       in a row find nothing better, or time runs short.
+    3. Guided local search on the full model from the best routes found.
+
+    The routing search alone rarely changes how a request travels (that takes several
+    moves through worse solutions), which is why step 2 makes those changes itself.
     """
     t0 = time.perf_counter()
+
+    def left() -> float:
+        return time_limit - (time.perf_counter() - t0)
+
     best = solve_transfers(tp, time_limit * direct_share, seed, allow_transfers=False)
     if not tp.stations or best.unserved:
-        full = solve_transfers(tp, max(0.5, time_limit - (time.perf_counter() - t0)), seed)
-        return (
-            full
-            if full.cost + len(full.unserved) * 1e6 < best.cost + len(best.unserved) * 1e6
-            else best
+        full = solve_transfers(tp, max(0.5, left()), seed)
+        if len(full.unserved) < len(best.unserved) or (
+            len(full.unserved) == len(best.unserved) and full.cost < best.cost
+        ):
+            best = full
+        best.seconds = time.perf_counter() - t0
+        return best
+    frontier = [best]
+    stale = 0
+    reserve = time_limit * final_share
+    while stale < 2 and left() > reserve:
+        children: dict[float, TransferSolution] = {}
+        # A level may take half the search time left, so deeper levels get their turn.
+        level_end = time.perf_counter() + (left() - reserve) / 2
+        moves = sorted(
+            (
+                (delta, k, routes)
+                for k, p in enumerate(frontier)
+                for delta, routes in transfer_moves(tp, p.routes)
+            ),
+            key=lambda x: (x[0], x[1]),
         )
-    while time_limit - (time.perf_counter() - t0) > polish_seconds:
-        improved = False
-        tried = 0
-        for delta, routes in transfer_moves(tp, best.routes):
-            if tried >= candidates or time_limit - (time.perf_counter() - t0) <= polish_seconds:
+        for _, _, routes in moves:
+            if time.perf_counter() >= level_end and children:
+                break
+            if left() <= reserve:
                 break
             if route_times(tp, routes) is None:
                 continue
-            tried += 1
-            if delta > 0.02 * best.cost:
-                break
-            sol = solve_transfers(tp, polish_seconds, seed, initial=routes)
-            if not sol.unserved and sol.cost < best.cost - 1e-6:
-                best, improved = sol, True
-                break
-        if not improved:
+            sol = solve_transfers(
+                tp,
+                min(polish_seconds, max(0.05, left() - reserve)),
+                seed,
+                initial=routes,
+                metaheuristic="GREEDY_DESCENT",
+            )
+            if not sol.unserved:
+                children.setdefault(round(sol.cost, 6), sol)
+        if not children:
             break
-    left = time_limit - (time.perf_counter() - t0)
-    if left > 0.2:
-        sol = solve_transfers(tp, left, seed, initial=best.routes)
+        ranked = [children[c] for c in sorted(children)]
+        frontier = ranked[:beam]
+        if ranked[0].cost < best.cost - 1e-6:
+            best, stale = ranked[0], 0
+        else:
+            stale += 1
+    if left() > 0.2:
+        sol = solve_transfers(tp, left(), seed, initial=best.routes)
         if not sol.unserved and sol.cost < best.cost - 1e-6:
             best = sol
     best.seconds = time.perf_counter() - t0

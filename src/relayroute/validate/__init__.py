@@ -77,6 +77,10 @@ class _Seen:
     entries: list[tuple[str, str, str, float, float]]  # truck, checkpoint, zone, arrive, depart
     handovers: list[tuple[str, str, float, str, str]]  # station, truck, start, from, to
     open: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
+    # Shipment -> its unload and load stops: (kind, truck, stop index, start, depart, station).
+    moves: dict[str, list[tuple[str, str, int, float, float, str | None]]] = field(
+        default_factory=dict
+    )
 
 
 def _within(hours: list[tuple[float, float]], t: float) -> bool:
@@ -278,10 +282,16 @@ def validate(inst: Instance, plan: Plan, base: Path | None = None) -> Report:
             )
             continue
         (pt, pi, pstart), (dt, di, dstart) = p[0], d[0]
-        if pt != dt:
+        moves = seen.moves.get(sh.id, [])
+        if moves:
+            _check_change(inst, plan, sh.id, p[0], d[0], moves, out)
+        elif pt != dt:
             out.append(
                 Violation(
-                    "R2", f"shipment {sh.id}", None, f"picked up by {pt} but delivered by {dt}"
+                    "R10",
+                    f"shipment {sh.id}",
+                    None,
+                    f"picked up by {pt} but delivered by {dt} with no transload or rail leg",
                 )
             )
         elif di < pi:
@@ -307,16 +317,23 @@ def validate(inst: Instance, plan: Plan, base: Path | None = None) -> Report:
         o = outcomes.get(sh.id)
         if o is None:
             out.append(Violation("PLAN", f"shipment {sh.id}", None, "delivered but has no outcome"))
-        elif abs(o.delivered - delivered) > TOL or abs(o.delay - delay) > TOL or o.truck != dt:
+        elif abs(o.delivered - delivered) > TOL or abs(o.delay - delay) > TOL or o.truck != pt:
             out.append(
                 Violation(
                     "PLAN",
                     f"shipment {sh.id}",
                     delivered,
-                    f"outcome says delivered {o.delivered:g} delay {o.delay:g} by {o.truck}; "
-                    f"stops say {delivered:g}, {delay:g} by {dt}",
+                    f"outcome says delivered {o.delivered:g} delay {o.delay:g}, picked up by "
+                    f"{o.truck}; stops say {delivered:g}, {delay:g}, picked up by {pt}",
                 )
             )
+    for sid in seen.moves:
+        if sid in ships and not (picks.get(sid) and drops.get(sid)):
+            out.append(
+                Violation("R1", f"shipment {sid}", None, "unloaded or loaded but never delivered")
+            )
+    _check_rail_bookings(inst, plan, seen, out)
+    _check_transload_list(inst, plan, seen, out)
     k = plan.kpis
     checks = [
         ("weighted_delay", k.weighted_delay, weighted),
@@ -333,6 +350,229 @@ def validate(inst: Instance, plan: Plan, base: Path | None = None) -> Report:
                 )
             )
     return Report(out)
+
+
+def _check_change(
+    inst: Instance,
+    plan: Plan,
+    sid: str,
+    pick: tuple[str, int, float],
+    drop: tuple[str, int, float],
+    moves: list[tuple[str, str, int, float, float, str | None]],
+    out: list[Violation],
+) -> None:
+    """R10/R11 for one shipment that changes truck or mode on its way."""
+    name = f"shipment {sid}"
+    unloads = [m for m in moves if m[0] == "unload"]
+    loads = [m for m in moves if m[0] == "load"]
+    if len(unloads) != 1 or len(loads) != 1:
+        out.append(
+            Violation(
+                "R10",
+                name,
+                None,
+                f"unloaded {len(unloads)} and loaded {len(loads)} times on its way; one "
+                "change of truck or mode is planned per shipment",
+            )
+        )
+        return
+    (_, ut, ui, ustart, udepart, ust), (_, lt, li, lstart, _, lst) = unloads[0], loads[0]
+    (pt, pi, _), (dt, di, _) = pick, drop
+    if ut != pt or ui < pi:
+        out.append(
+            Violation("R2", name, ustart, f"unloaded by {ut} before or without its pickup by {pt}")
+        )
+    if lt != dt or li > di:
+        out.append(
+            Violation("R2", name, lstart, f"loaded by {lt} after or without delivery by {dt}")
+        )
+    stations = inst.relay_stations_by_id
+    rail = {r.id: r for r in inst.rail_stations}
+    if ust in stations:
+        st = stations[ust]
+        if not st.transload:
+            out.append(
+                Violation(
+                    "R10", name, udepart, f"goods change trucks at {ust}, which has no transload"
+                )
+            )
+            return
+        if lst != ust:
+            out.append(Violation("R10", name, lstart, f"unloaded at {ust} but loaded at {lst}"))
+            return
+        if lstart < udepart + st.transload_minutes - TOL:
+            out.append(
+                Violation(
+                    "R10",
+                    name,
+                    lstart,
+                    f"loaded at {lstart:g}, before unloading ends plus the transload time "
+                    f"({udepart:g} + {st.transload_minutes:g})",
+                )
+            )
+        if st.hours and not (_within(st.hours, ustart) and _within(st.hours, lstart)):
+            out.append(Violation("R10", name, ustart, f"transload outside the hours of {ust}"))
+        return
+    if ust in rail:
+        rides = [b for b in plan.rail_bookings if sid in b.shipments]
+        if len(rides) != 1:
+            out.append(
+                Violation("R11", name, udepart, f"rides {len(rides)} listed rail bookings, not one")
+            )
+            return
+        b = rides[0]
+        svc = next((x for x in inst.rail_services if x.id == b.service), None)
+        if svc is None:
+            out.append(Violation("R11", name, None, f"booked on unknown service {b.service}"))
+            return
+        if svc.origin != ust or svc.destination != lst:
+            out.append(
+                Violation(
+                    "R11",
+                    name,
+                    udepart,
+                    f"service {svc.id} runs {svc.origin}->{svc.destination}, "
+                    f"but the goods go {ust}->{lst}",
+                )
+            )
+            return
+        if not any(abs(b.departure - d) <= TOL for d in svc.departures):
+            out.append(
+                Violation(
+                    "R11",
+                    name,
+                    b.departure,
+                    f"departure {b.departure:g} is not in {svc.id}'s timetable",
+                )
+            )
+        if udepart > b.departure - svc.cutoff_minutes + TOL:
+            out.append(
+                Violation(
+                    "R11",
+                    name,
+                    udepart,
+                    f"at the station at {udepart:g}, after the cut-off "
+                    f"{b.departure - svc.cutoff_minutes:g} of the {b.departure:g} departure",
+                )
+            )
+        ready = b.departure + svc.duration + rail[lst].handling_minutes
+        if lstart < ready - TOL:
+            out.append(
+                Violation(
+                    "R11",
+                    name,
+                    lstart,
+                    f"collected at {lstart:g}, before arrival plus handling ({ready:g})",
+                )
+            )
+        return
+    out.append(
+        Violation(
+            "R10",
+            name,
+            udepart,
+            f"goods change trucks at {ust!r}, which is no transload or rail station",
+        )
+    )
+
+
+def _check_rail_bookings(inst: Instance, plan: Plan, seen: _Seen, out: list[Violation]) -> None:
+    """R11: each departure within its capacity; bookings name shipments that ride."""
+    services = {x.id: x for x in inst.rail_services}
+    ships = inst.shipments_by_id
+    used: dict[tuple[str, float], dict[str, float]] = {}
+    for b in plan.rail_bookings:
+        name = f"rail booking {b.service}@{b.departure:g}"
+        svc = services.get(b.service)
+        if svc is None:
+            out.append(Violation("R11", name, None, "unknown rail service"))
+            continue
+        if abs(b.arrival - (b.departure + svc.duration)) > TOL:
+            out.append(
+                Violation(
+                    "PLAN", name, None, f"arrival {b.arrival:g} does not follow the timetable"
+                )
+            )
+        load: dict[str, float] = {}
+        for sid in b.shipments:
+            if sid not in ships:
+                out.append(Violation("PLAN", name, None, f"unknown shipment {sid}"))
+                continue
+            if not any(m[0] == "unload" for m in seen.moves.get(sid, [])):
+                out.append(
+                    Violation(
+                        "PLAN", name, None, f"lists {sid}, which no truck brings to the train"
+                    )
+                )
+            for dim, q in ships[sid].quantity.items():
+                load[dim] = load.get(dim, 0.0) + q
+        for dim in set(load) | set(b.load):
+            if abs(load.get(dim, 0.0) - b.load.get(dim, 0.0)) > TOL:
+                out.append(
+                    Violation(
+                        "PLAN",
+                        name,
+                        None,
+                        f"states load {b.load.get(dim, 0.0):g} {dim}, shipments give {load.get(dim, 0.0):g}",
+                    )
+                )
+        key = (b.service, b.departure)
+        total = used.setdefault(key, {})
+        for dim, q in load.items():
+            total[dim] = total.get(dim, 0.0) + q
+    for (sid, dep), total in used.items():
+        cap = services[sid].capacity
+        for dim, q in total.items():
+            if q > cap.get(dim, 0.0) + TOL:
+                out.append(
+                    Violation(
+                        "R11",
+                        f"rail departure {sid}@{dep:g}",
+                        dep,
+                        f"carries {q:g} {dim}, capacity {cap.get(dim, 0.0):g}",
+                    )
+                )
+
+
+def _check_transload_list(inst: Instance, plan: Plan, seen: _Seen, out: list[Violation]) -> None:
+    """R10: every change of truck at a transload station is listed, and only those."""
+    stations = inst.relay_stations_by_id
+    actual: dict[tuple[str, str, str, str], float] = {}
+    for sid, moves in seen.moves.items():
+        un = [m for m in moves if m[0] == "unload"]
+        lo = [m for m in moves if m[0] == "load"]
+        if len(un) == 1 and len(lo) == 1 and un[0][5] in stations:
+            actual[(str(un[0][5]), sid, un[0][1], lo[0][1])] = un[0][4]
+    listed = {(t.station, t.shipment, t.from_truck, t.to_truck): t for t in plan.transloads}
+    for station, sid, a, b in sorted(set(actual) - set(listed)):
+        out.append(
+            Violation(
+                "R10", f"shipment {sid}", None, f"transload at {station} from {a} to {b} not listed"
+            )
+        )
+    for key, t in sorted(listed.items()):
+        station, sid, a, b = key
+        if key not in actual:
+            out.append(
+                Violation(
+                    "R10",
+                    f"shipment {sid}",
+                    t.time,
+                    f"listed transload at {station} from {a} to {b} does not happen",
+                )
+            )
+        elif (
+            abs(t.time - actual[key]) > TOL
+            or abs(t.ready - (t.time + stations[station].transload_minutes)) > TOL
+        ):
+            out.append(
+                Violation(
+                    "PLAN",
+                    f"transload of {sid}",
+                    t.time,
+                    "time is not the end of unloading, or ready is not time + transload minutes",
+                )
+            )
 
 
 def _check_route(
@@ -430,6 +670,40 @@ def _check_route(
                 Violation("PLAN", where, s.depart, f"names driver {s.driver}, the next leg {goes}")
             )
         _check_stop_drivers(world, r, i, z, came, goes, where, out, seen)
+        if s.kind in ("unload", "load"):
+            if len(s.shipments) != 1 or s.shipments[0] not in ships:
+                out.append(
+                    Violation("PLAN", where, None, "a load or unload stop names one known shipment")
+                )
+                continue
+            sh = ships[s.shipments[0]]
+            relay = inst.relay_stations_by_id
+            rail_at = {x.id: x.place for x in inst.rail_stations}
+            at = relay[s.station].place if s.station in relay else rail_at.get(s.station or "")
+            if at is None or at != s.place:
+                rule = "R11" if s.station in rail_at else "R10"
+                out.append(
+                    Violation(
+                        rule,
+                        where,
+                        s.start,
+                        f"goods of {sh.id} are {s.kind}ed here, which is not the place of a "
+                        f"transload or rail station (stop names {s.station!r})",
+                    )
+                )
+            service = sh.delivery_minutes if s.kind == "unload" else sh.pickup_minutes
+            if s.depart < s.start + service - TOL:
+                out.append(
+                    Violation(
+                        "R2", where, s.start, f"leaves before its {service:g} min of service end"
+                    )
+                )
+            seen.moves.setdefault(sh.id, []).append(
+                (s.kind, r.truck, i, s.start, s.depart, s.station)
+            )
+            sign = 1.0 if s.kind == "load" else -1.0
+            for dim, q in sh.quantity.items():
+                load[dim] = load.get(dim, 0.0) + sign * q
         if s.kind in ("pickup", "delivery"):
             if len(s.shipments) != 1 or s.shipments[0] not in ships:
                 out.append(
