@@ -214,13 +214,67 @@ def build_problem(
     prob.swap_stations = {z: [s for s in ss if prob.loop_pools(s.id)] for z, ss in swap.items()}
     prob.duty = {t.id: truck_duty(inst, t) for t in inst.trucks}
     prob.vehicles = _vehicles(prob, station_choices)
+    second = {w.legs[1] for ws in expansion.ways.values() for w in ws if w.kind == "transload"}
     for sh in inst.shipments:
-        prob.itinerary[sh.id] = _itinerary(prob, sh)
-        reason = _classify(prob, sh)
-        if reason is not None:
-            prob.unserved[sh.id] = reason
+        if sh.id not in second:
+            _classify_one(prob, sh)
+    if second:
+        # A transload's second leg cannot start before the first leg's goods can be down
+        # and moved across: its ready time, for the routes and the lower bound alike.
+        stations = inst.relay_stations_by_id
+        update: dict[str, Shipment] = {}
+        for ws in expansion.ways.values():
+            for w in ws:
+                if w.kind == "transload" and w.legs[0] in prob.solo:
+                    leg2 = inst.shipments_by_id[w.legs[1]]
+                    ready = prob.solo[w.legs[0]] + stations[str(w.station)].transload_minutes
+                    update[leg2.id] = leg2.model_copy(update={"ready": max(leg2.ready, ready)})
+        inst = inst.model_copy(update={"shipments": [update.get(s.id, s) for s in inst.shipments]})
+        prob.inst = inst
+        for sid in sorted(second):
+            _classify_one(prob, inst.shipments_by_id[sid])
     _keep_ways(prob, original, expansion.ways, expansion.parent)
     return prob
+
+
+def _classify_one(prob: Problem, sh: Shipment) -> None:
+    prob.itinerary[sh.id] = _itinerary(prob, sh)
+    reason = _classify(prob, sh)
+    if reason is not None:
+        prob.unserved[sh.id] = reason
+
+
+# A transload way is only offered if going through the station adds at most this share
+# to the fastest drive (or the shipment has no road way at all).
+TRANSLOAD_DETOUR = 0.25
+
+
+def _detour(prob: Problem, a: str, via: str, b: str) -> float:
+    """Extra share of driving a → via → b over a → b, on the fastest outside table."""
+    best = math.inf
+    for table in prob.tables.values():
+        if all(p in table.index for p in (a, via, b)):
+            i, j, k = (table.index[p] for p in (a, via, b))
+            direct = float(table.minutes[i, k])
+            if 0 < direct < math.inf:
+                best = min(best, float(table.minutes[i, j] + table.minutes[j, k]) / direct - 1)
+    return best
+
+
+def _useful(prob: Problem, sid: str, way: Way) -> bool:
+    """A way other than road is kept when the road way cannot serve the shipment, or it
+    could deliver it no later than its due time or than the road way alone (so a
+    shortage of trucks or drivers may make it the better choice), through a station
+    not far off the way."""
+    if way.kind == "road" or sid in prob.unserved:
+        return True
+    sh = prob.inst.shipments_by_id[sid]
+    if prob.solo[way.legs[-1]] > max(sh.due, prob.solo[sid]) + 1e-9:
+        return False
+    if way.kind == "transload":
+        station = prob.inst.relay_stations_by_id[str(way.station)].place
+        return _detour(prob, sh.origin, station, sh.destination) <= TRANSLOAD_DETOUR
+    return True
 
 
 def _keep_ways(
@@ -230,7 +284,11 @@ def _keep_ways(
     prob.original = original if parent else None
     prob.parent = parent
     for sid, options in ways.items():
-        kept = [w for w in options if all(leg not in prob.unserved for leg in w.legs)]
+        kept = [
+            w
+            for w in options
+            if all(leg not in prob.unserved for leg in w.legs) and _useful(prob, sid, w)
+        ]
         if kept:
             prob.ways[sid] = kept
             for way in kept[1:] if kept[0].kind == "road" else kept:
