@@ -37,6 +37,7 @@ def write_region(
     nodes: dict[str, tuple[float, float, str]],
     roads: list[tuple[str, str, str]],
     note: str,
+    closed: frozenset[tuple[str, str]] = frozenset(),
 ) -> None:
     folder = ROOT / "data" / name
     folder.mkdir(parents=True, exist_ok=True)
@@ -63,7 +64,7 @@ def write_region(
                     "km": km,
                     "minutes": minutes,
                     "road_class": cls,
-                    "closed": False,
+                    "closed": (u, v) in closed,
                     "oneway": False,
                 },
             }
@@ -195,27 +196,43 @@ LILING_ROADS = [
 FUQUAN_NODES = {
     "fuquan": (107.5090, 26.7039, "Fuquan city (lower confidence)"),
     "fuquan_chem": (107.5300, 26.6900, "phosphate chemicals plant (approx.)"),
+    "fuquan_mine": (107.4800, 26.7300, "phosphate rock mine near Fuquan (approx.)"),
     "kaili": (107.9810, 26.5660, "Kaili city"),
     "kaili_rail": (107.9700, 26.5900, "Kaili railway station (approx.)"),
     "guiyang": (106.6300, 26.6470, "Guiyang"),
     "duyun": (107.5170, 26.2600, "Duyun"),
     "j_fuquan": (107.5600, 26.6600, "expressway junction near Fuquan (approx.)"),
+    "zunyi": (106.9270, 27.7250, "Zunyi"),
+    "chongqing": (106.5500, 29.5630, "Chongqing"),
+    "chongqing_rail": (106.4600, 29.6100, "Chongqing freight station (approx.)"),
+    "guangzhou_rail": (113.2300, 23.2000, "Guangzhou freight station (approx.)"),
+    "foshan": (113.1200, 23.0200, "Foshan"),
 }
 FUQUAN_ROADS = [
     ("fuquan", "fuquan_chem", "urban"),
+    ("fuquan_mine", "fuquan", "access"),
     ("fuquan_chem", "j_fuquan", "access"),
     ("j_fuquan", "kaili", "expressway"),
     ("kaili", "kaili_rail", "urban"),
     ("j_fuquan", "guiyang", "expressway"),
     ("j_fuquan", "duyun", "expressway"),
     ("fuquan", "guiyang", "national"),
+    ("guiyang", "zunyi", "expressway"),
+    ("zunyi", "chongqing", "expressway"),
+    ("chongqing", "chongqing_rail", "urban"),
+    ("duyun", "guangzhou_rail", "expressway"),
+    ("guangzhou_rail", "foshan", "expressway"),
 ]
+# The lockdown day's closures (our choice, after the report that checkpoints turned
+# trucks back): the expressway south towards Guangdong at Duyun, and north towards
+# Chongqing at Zunyi. Road freight out of the plant cannot leave the province.
+FUQUAN_CLOSED = frozenset({("j_fuquan", "duyun"), ("guiyang", "zunyi")})
 
 
 def main() -> None:
     write_region("yiwu", YIWU_NODES, YIWU_ROADS, NOTE)
     write_region("liling", LILING_NODES, LILING_ROADS, NOTE)
-    write_region("fuquan-kaili", FUQUAN_NODES, FUQUAN_ROADS, NOTE)
+    write_region("fuquan-kaili", FUQUAN_NODES, FUQUAN_ROADS, NOTE, FUQUAN_CLOSED)
 
 
 if __name__ == "__main__":

@@ -208,7 +208,8 @@ def to_transfer_problem(inst: PDPTInstance) -> tuple[TransferProblem, list[Node]
         for v in inst.vehicles
     ]
     stations = [TStation(at[t.id], (t.a, t.b)) for t in inst.transfers]
-    return TransferProblem(dist, dist, requests, vehicles, stations), locs
+    # Lyu & Yu: a vehicle visits each transfer station at most once.
+    return TransferProblem(dist, dist, requests, vehicles, stations, True, True), locs
 
 
 def check_routes(inst: PDPTInstance, routes: dict[str, list[tuple[str, str, str]]]) -> list[str]:

@@ -275,18 +275,26 @@ def solve_routing(
         for s in ships:
             q = int(math.ceil(s.quantity.get(dim, 0.0) * QTY_SCALE - 1e-6))
             demand[pick[s.id]], demand[drop[s.id]] = q, -q
-        for (on, off), sh in board_ship.items():
-            q = int(math.ceil(sh.quantity.get(dim, 0.0) * QTY_SCALE - 1e-6))
-            demand[on], demand[off] = q, -q
         cb = routing.RegisterUnaryTransitVector(demand)
         caps = [
             int(math.floor(trucks[veh.truck].capacity.get(dim, 0.0) * QTY_SCALE + 1e-6))
             for veh in vehicles
-        ] + [
+        ] + [0] * len(trains)
+        routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"load:{dim}")
+        if not trains:
+            continue
+        # A departure's capacity: everything boarding it, whatever order the train's
+        # route visits its boarding and alighting nodes in (they are all at once).
+        boarding = [0] * n
+        for (on, _), sh in board_ship.items():
+            boarding[on] = int(math.ceil(sh.quantity.get(dim, 0.0) * QTY_SCALE - 1e-6))
+        rail_caps = [0] * len(vehicles) + [
             int(math.floor(services[str(svc_id)].capacity.get(dim, 0.0) * QTY_SCALE + 1e-6))
             for svc_id, _ in trains
         ]
-        routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"load:{dim}")
+        routing.AddDimensionWithVehicleCapacity(
+            routing.RegisterUnaryTransitVector(boarding), 0, rail_caps, True, f"rail:{dim}"
+        )
 
     truck_vehicles = list(range(n_trucks))
     for s in ships:

@@ -60,6 +60,7 @@ class TransferProblem:
     vehicles: list[TVehicle]
     stations: list[TStation]
     pay_empty_routes: bool = True  # an unused vehicle still drives start → end
+    one_visit_per_station: bool = False  # a vehicle calls at each station at most once
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,14 @@ def solve_transfers(
         "load",
     )
 
+    if tp.one_visit_per_station:
+        # Calls at a station counted as arrivals from elsewhere, at most one per vehicle.
+        for st in stations:
+            at = idx == st.location
+            entry = (at[None, :] & ~at[:, None]).astype(np.int64)
+            cb = routing.RegisterTransitMatrix(entry.tolist())
+            routing.AddDimension(cb, 0, 1, True, f"calls:{st.location}")
+
     penalty = int(round(unserved_penalty * COST_SCALE))
     for r, req in enumerate(tp.requests):
         p, d = (manager.NodeToIndex(x) for x in direct[r])
@@ -318,6 +327,8 @@ def route_times(tp: TransferProblem, routes: Sequence[Sequence[Event]]) -> list[
     Collections wait for the drop (plus the station's transfer time) on another route:
     times are raised to a fixed point, and a cycle of waits fails.
     """
+    if tp.one_visit_per_station and stations_called_twice(tp, routes):
+        return None
     drop_at: dict[int, tuple[int, int]] = {}
     for v, route in enumerate(routes):
         load = 0.0
@@ -363,6 +374,21 @@ def route_times(tp: TransferProblem, routes: Sequence[Sequence[Event]]) -> list[
         if not changed:
             return times
     return None
+
+
+def stations_called_twice(tp: TransferProblem, routes: Sequence[Sequence[Event]]) -> bool:
+    """Whether some vehicle calls at a station, leaves and comes back."""
+    where = {st.location for st in tp.stations}
+    for route in routes:
+        calls = [
+            ev.location
+            for k, ev in enumerate(route)
+            if k == 0 or route[k - 1].location != ev.location
+        ]
+        here = [x for x in calls if x in where]
+        if len(here) != len(set(here)):
+            return True
+    return False
 
 
 def routes_cost(tp: TransferProblem, routes: Sequence[Sequence[Event]]) -> float:
