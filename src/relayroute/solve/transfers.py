@@ -98,6 +98,7 @@ def solve_transfers(
     initial: Sequence[Sequence[Event]] | None = None,
     unserved_penalty: float = 1e6,
     operators: dict[str, bool] | None = None,
+    gls_lambda: float | None = None,
 ) -> TransferSolution:
     """Route the requests, each directly or through one transfer station.
 
@@ -260,6 +261,8 @@ def solve_transfers(
         routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic
     )
     params.time_limit.FromMilliseconds(int(time_limit * 1000))
+    if gls_lambda is not None:
+        params.guided_local_search_lambda_coefficient = gls_lambda
     for name, on in (operators or {}).items():
         setattr(params.local_search_operators, name, 3 if on else 2)  # BOOL_TRUE / BOOL_FALSE
 
@@ -501,10 +504,11 @@ def solve_with_transfers(
     tp: TransferProblem,
     time_limit: float = 10.0,
     seed: int = 0,
-    direct_share: float = 0.25,
+    direct_share: float = 0.4,
     final_share: float = 0.2,
     beam: int = 3,
     polish_seconds: float = 0.5,
+    metaheuristics: tuple[str, ...] = ("GUIDED_LOCAL_SEARCH", "TABU_SEARCH"),
 ) -> TransferSolution:
     """Search in three steps.
 
@@ -525,7 +529,18 @@ def solve_with_transfers(
     def left() -> float:
         return time_limit - (time.perf_counter() - t0)
 
-    best = solve_transfers(tp, time_limit * direct_share, seed, allow_transfers=False)
+    # Each metaheuristic in turn on the direct model: they get stuck in different places.
+    runs = [
+        solve_transfers(
+            tp,
+            time_limit * direct_share / len(metaheuristics),
+            seed,
+            allow_transfers=False,
+            metaheuristic=m,
+        )
+        for m in metaheuristics
+    ]
+    best = min(runs, key=lambda r: (len(r.unserved), r.cost))
     if not tp.stations or best.unserved:
         full = solve_transfers(tp, max(0.5, left()), seed)
         if len(full.unserved) < len(best.unserved) or (
@@ -574,7 +589,9 @@ def solve_with_transfers(
         else:
             stale += 1
     if left() > 0.2:
-        sol = solve_transfers(tp, left(), seed, initial=best.routes)
+        sol = solve_transfers(
+            tp, left(), seed, initial=best.routes, metaheuristic=metaheuristics[0]
+        )
         if not sol.unserved and sol.cost < best.cost - 1e-6:
             best = sol
     best.seconds = time.perf_counter() - t0
