@@ -276,9 +276,7 @@ def _solo_times(inst: dict, base: Path, road_only: bool) -> dict[str, float]:
     return build_problem(model, base).solo
 
 
-def _set_dues(
-    inst: dict, rng: random.Random, slacks: list[float], road_only: bool = True
-) -> None:
+def _set_dues(inst: dict, rng: random.Random, slacks: list[float], road_only: bool = True) -> None:
     """Due = earliest possible delivery alone + a slack: due times that bite."""
     solo = _solo_times(inst, ROOT / "instances", road_only)
     kept = []
@@ -526,6 +524,36 @@ def liling_day(shipments: int = 500, trucks: int = 130) -> dict:
     return inst
 
 
+def yiwu_day_transload(scarce: dict) -> dict:
+    """The scarce Yiwu day (20 loop drivers) with goods allowed to change trucks at the Yiwu
+    port station: a 30-minute transload there, and six 10 t shuttle trucks based at the
+    station. A truck from far away may unload at the port and leave, and a shuttle takes
+    the goods of several trucks into the city in one loop-driver excursion, instead of
+    each truck waiting for its own swap. Same shipments and due times as the scarce day.
+    """
+    day = json.loads(json.dumps(scarce))
+    day["name"] = "yiwu-day-transload"
+    for st in day["relay_stations"]:
+        if st["id"] == "rs_yiwu_port":
+            st["transload_minutes"] = 30
+    day["depots"].append({"id": "depot_yiwu_port", "place": "yiwu_port"})
+    day["driver_pools"].append(
+        {"id": "shuttle", "kind": "outside", "count": 6, "shift": [300.0, 1380.0], "max_duty": 720}
+    )
+    day["trucks"] += [
+        {
+            "id": f"Y{k + 1}",
+            "depot": "depot_yiwu_port",
+            "capacity": {"t": 10.0, "pallets": 12.0},
+            "available": [300.0, 1380.0],
+            "permits": [],
+            "driver_pool": "shuttle",
+        }
+        for k in range(6)
+    ]
+    return day
+
+
 def fuquan_kaili() -> dict:
     """Fuquan, Guizhou: a phosphate-chemicals plant whose freight could not cross the
     province by road (checkpoints turned trucks back, few drivers would run) and went by
@@ -676,6 +704,9 @@ def main() -> None:
         if pool["kind"] == "loop":
             pool["count"] = max(1, pool["count"] // 2)
     (out / "yiwu-day-scarce.json").write_text(json.dumps(scarce, indent=1) + "\n")
+    (out / "yiwu-day-transload.json").write_text(
+        json.dumps(yiwu_day_transload(scarce), indent=1) + "\n"
+    )
     # The same day with the Yiwu port station closing at noon (data only: no re-planning yet).
     closed = json.loads(json.dumps(day))
     closed["name"] = "yiwu-day-station-closed"

@@ -100,6 +100,40 @@ FAULTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         ),
         "$.driver_pools[1].station",
     ),
+    ("swap station without a zone", _delete("relay_stations.0.zone"), "name it"),
+    (
+        "rail service to an unknown station",
+        lambda d: d.update(
+            rail_stations=[{"id": "RA", "place": "sup1"}],
+            rail_services=[
+                {
+                    "id": "K",
+                    "origin": "RA",
+                    "destination": "RB",
+                    "departures": [600],
+                    "duration": 60,
+                    "capacity": {"t": 10},
+                }
+            ],
+        ),
+        "$.rail_services[0].destination",
+    ),
+    (
+        "rail departure with no capacity field",
+        lambda d: d.update(
+            rail_stations=[{"id": "RA", "place": "sup1"}, {"id": "RB", "place": "cust1"}],
+            rail_services=[
+                {
+                    "id": "K",
+                    "origin": "RA",
+                    "destination": "RB",
+                    "departures": [600],
+                    "duration": 60,
+                }
+            ],
+        ),
+        "$.rail_services[0].capacity",
+    ),
     (
         "place enclosed in a zone without checkpoints",
         lambda d: d.update(checkpoints=[c for c in d["checkpoints"] if c["zone"] != "park"]),

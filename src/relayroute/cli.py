@@ -40,6 +40,8 @@ def _kpi_table(plan: object) -> Table:
         ("loop drivers called in", str(k.loop_drivers_used)),
         ("relay handovers", str(k.handovers)),
         ("passes to issue", str(k.passes)),
+        ("transloads", str(k.transloads)),
+        ("rail departures booked", str(k.rail_bookings)),
         ("objective", f"{k.objective:,.2f}"),
         ("solve seconds", f"{k.solve_seconds:.2f}"),
     ]
