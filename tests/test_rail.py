@@ -223,3 +223,60 @@ def test_transload_only_station_needs_no_zone(tmp_path: Path) -> None:
     data["relay_stations"][0]["driver_swap"] = True
     with pytest.raises(Exception, match="closed_loop zone"):
         instance_from_data(data)
+
+
+def test_rail_leg_into_a_closed_zone_by_relay(small: LoadedInstance) -> None:
+    """Goods from a far plant ride a train to the relay station, and the last leg goes
+    into the closed city the relay way: a loop driver takes the truck in."""
+    import json
+
+    from .conftest import DATA
+
+    data = json.loads((DATA / "small-straight.json").read_text())
+    data["places"] += [
+        {"id": "far_plant", "kind": "factory", "lon": 122.0, "lat": 29.35},
+        {"id": "far_rail", "kind": "station", "lon": 122.01, "lat": 29.35},
+    ]
+    data["depots"].append({"id": "FAR", "place": "far_plant"})
+    data["trucks"].append(
+        {"id": "TF", "depot": "FAR", "capacity": {"t": 10}, "available": [360, 1320]}
+    )
+    data["rail_stations"] = [
+        {"id": "R_FAR", "place": "far_rail", "handling_minutes": 20},
+        {"id": "R_WEST", "place": "depot", "handling_minutes": 20},
+    ]
+    data["rail_services"] = [
+        {
+            "id": "EXPRESS",
+            "origin": "R_FAR",
+            "destination": "R_WEST",
+            "departures": [480, 600],
+            "duration": 60,
+            "cutoff_minutes": 20,
+            "capacity": {"t": 20},
+        }
+    ]
+    # Alone, rail delivers at 657.7 and road well after 800: due at 660.
+    data["shipments"] = [
+        {
+            "id": "F1",
+            "origin": "far_plant",
+            "destination": "city_factory",
+            "quantity": {"t": 3},
+            "ready": 400,
+            "due": 660,
+            "priority": 5,
+        }
+    ]
+    loaded = LoadedInstance(instance_from_data(data), small.base, "test")
+    plan = _solved(loaded)
+    out = plan.shipments[0]
+    assert out.itinerary == "rail"
+    assert out.delay == 0
+    last = out.segments[-1]
+    assert last.mode == "road" and last.origin == "depot"
+    truck = next(r for r in plan.routes if r.truck == last.truck)
+    kinds = [s.kind for s in truck.stops]
+    # Loaded at the rail station, then handed to a loop driver to go in.
+    assert kinds.index("load") < kinds.index("handover") < kinds.index("delivery")
+    assert any(h.truck == last.truck for h in plan.handovers)

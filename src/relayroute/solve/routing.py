@@ -13,6 +13,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from relayroute.model.instance import Instance
 from relayroute.solve.config import SolverConfig
+from relayroute.solve.legs import Way
 from relayroute.solve.problem import Problem
 from relayroute.solve.trips import Visit, transit_matrices
 
@@ -157,6 +158,23 @@ def solve_routing(
         drop[s.id] = len(node_place)
         node_place.append(s.destination)
         node_service.append(s.delivery_minutes)
+
+    # All ways of a shipment get the same number of parts: shorter ones are padded with
+    # empty pairs at the destination (no load, no time, no distance after the delivery).
+    # Insertion heuristics add a way part by part; equal lengths let them compare ways
+    # on their merits (cost, delay) from the first part on, not on how many parts remain.
+    def parts(way: Way) -> int:
+        return len(way.legs) + (1 if way.kind == "rail" else 0)
+
+    pads: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    for sid, ways in units:
+        most = max(parts(way) for way in ways)
+        for k, way in enumerate(ways):
+            pads[(sid, k)] = []
+            for _ in range(most - parts(way)):
+                pads[(sid, k)].append((len(node_place), len(node_place) + 1))
+                node_place += [by_id[sid].destination] * 2
+                node_service += [0.0, 0.0]
     train_ends: list[tuple[int, int]] = []
     for svc_id, _ in trains:
         svc = services[str(svc_id)]
@@ -179,16 +197,10 @@ def solve_routing(
     n_trucks = len(vehicles)
     # The inner nodes of a way (between its first pickup and last delivery) carry a
     # penalty when left out, so that every insertion along a chosen way pays (a train
-    # costs money before the last leg saves the shipment's penalty). Entering the way's
-    # first pickup costs the inner penalties back, so no way is favoured for its length.
-    inner_penalty: dict[str, int] = {}
-    entry_cost = np.zeros(n)
-    for sid, ways in units:
-        penalty = int(round(w["unserved"] * by_id[sid].priority * COST_SCALE))
-        inner_penalty[sid] = penalty // 8
-        for way in ways:
-            n_inner = 2 * len(way.legs) - 2 + (2 if way.kind == "rail" else 0)
-            entry_cost[pick[way.legs[0]]] = inner_penalty[sid] * n_inner
+    # costs money before the last leg saves the shipment's penalty).
+    inner_penalty = {
+        sid: int(round(w["unserved"] * by_id[sid].priority * COST_SCALE)) // 8 for sid, _ in units
+    }
     starts = [depot_places.index(prob.depot_place(trucks[v.truck])) for v in vehicles]
     ends = [depot_places.index(prob.depot_place(trucks[v.truck], True)) for v in vehicles]
     starts += [a for a, _ in train_ends]
@@ -223,7 +235,6 @@ def solve_routing(
         # Loop-driver minutes are the scarce resource the routing model cannot see as such.
         arc_cost = np.where(finite, km, 0) * w["km"] + loop * config.loop_minute_cost
         cm = np.where(finite, np.round(arc_cost * COST_SCALE), big * COST_SCALE).astype(np.int64)
-        cm += entry_cost.astype(np.int64)[None, :]
         time_cb[key] = routing.RegisterTransitMatrix(tm.tolist())
         cost_cb[key] = routing.RegisterTransitMatrix(cm.tolist())
         loop_cb[key] = routing.RegisterTransitMatrix(np.ceil(loop - 1e-9).astype(np.int64).tolist())
@@ -330,6 +341,13 @@ def solve_routing(
                 train = train_index[(way.service, way.departure)]
                 routing.VehicleVar(ion).SetValues([-1, train])
                 routing.VehicleVar(ioff).SetValues([-1, train])
+            last_leg = way.legs[-1]
+            for pad_on, pad_off in pads[(sid, k)]:
+                ia, ib = manager.NodeToIndex(pad_on), manager.NodeToIndex(pad_off)
+                routing.AddPickupAndDelivery(ia, ib)
+                solver.Add(routing.VehicleVar(ia) == routing.VehicleVar(ib))
+                routing.VehicleVar(ia).SetValues([-1, *sorted(prob.eligible[last_leg])])
+                chain.append((pad_on, pad_off))
             idx = [(manager.NodeToIndex(a), manager.NodeToIndex(b)) for a, b in chain]
             firsts.append(idx[0][0])
             lasts.append(idx[-1][1])
@@ -435,7 +453,7 @@ def solve_routing(
                 if node in riding:
                     svc_id, dep = trains[v - n_trucks]
                     bookings.setdefault((str(svc_id), float(dep or 0)), []).append(riding[node])
-            else:
+            elif node in by_node:  # padding pairs are no visits
                 seq.append(by_node[node])
             index = solution.Value(routing.NextVar(index))
         if seq:
