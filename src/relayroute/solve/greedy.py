@@ -6,9 +6,10 @@ appended to the end of that truck's day as one pickup and one delivery (no
 consolidation: one shipment per trip and per loop-driver excursion). A relay trip uses
 the nearest relay station still open when the truck gets there, and the first loop
 driver and bay free there; checkpoints with a throughput serve trucks first come, first
-served. If no truck can take a shipment within its
-deadline and the trucks' hours it is left unserved. It is the yardstick for what
-optimisation is worth.
+served. If no truck can take a shipment by road within its deadline and the trucks'
+hours, it goes by the earliest rail departure with room whose two truck legs find a
+truck, else it is left unserved; the dispatcher does not transload. It is the yardstick
+for what optimisation is worth.
 """
 
 from __future__ import annotations
