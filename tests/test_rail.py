@@ -166,7 +166,7 @@ def test_no_departure_left_means_unserved_with_a_reason(tmp_path: Path) -> None:
     data["shipments"].append(dict(data["shipments"][0], id="S2", priority=2))
     plan = _solved(_load(tmp_path, data, {("n", "c")}))
     assert [o.shipment for o in plan.shipments] == ["S2"]  # the higher priority rides
-    assert [u.shipment for u in plan.unserved] == ["S1"]
+    assert [(u.shipment, u.reason) for u in plan.unserved] == [("S1", "rail_full")]
 
 
 def test_greedy_falls_back_to_rail(tmp_path: Path) -> None:

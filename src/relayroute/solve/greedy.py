@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from relayroute.solve.legs import Way
+from relayroute.solve.plan import RAIL_FULL
 from relayroute.solve.problem import Problem, Reason, earliest_in
 from relayroute.solve.resources import (
     Booking,
@@ -176,8 +178,23 @@ def greedy(prob: Problem) -> tuple[list[Timed], dict[str, Reason]]:
         if sid in prob.eligible and _assign(prob, state, res, sid, left):
             continue
         if not _by_rail(prob, state, res, sid, left, seats):
-            dropped[sid] = NO_TRUCK
+            rail = [w for w in prob.ways[sid] if w.kind == "rail"]
+            full = (
+                rail and sid not in prob.eligible and all(_full(prob, sid, w, seats) for w in rail)
+            )
+            dropped[sid] = RAIL_FULL if full else NO_TRUCK
     return complete_ways(prob, _timed(state), dropped)
+
+
+def _full(
+    prob: Problem, sid: str, way: Way, seats: dict[tuple[str, float], dict[str, float]]
+) -> bool:
+    sh = prob.inst.shipments_by_id[sid]
+    svc = next(s for s in prob.inst.rail_services if s.id == way.service)
+    used = seats.get((str(way.service), float(way.departure or 0.0)), {})
+    return any(
+        used.get(d, 0.0) + q > svc.capacity.get(d, 0.0) + 1e-9 for d, q in sh.quantity.items()
+    )
 
 
 def _by_rail(

@@ -163,6 +163,28 @@ def _route(
     return route, handovers, excursions
 
 
+RAIL_FULL = Reason(
+    "rail_full",
+    "no road reaches it, and every rail departure it could still make is full",
+)
+
+
+def _rail_full(prob: Problem, sid: str, bookings: list[RailBooking]) -> bool:
+    """No road way, and each departure of its rail ways is too full to take it."""
+    rail = [w for w in prob.ways.get(sid, []) if w.kind == "rail"]
+    if not rail or sid in prob.eligible:
+        return False
+    sh = prob.given.shipments_by_id[sid]
+    cap = {svc.id: svc.capacity for svc in prob.inst.rail_services}
+    load = {(b.service, b.departure): b.load for b in bookings}
+    for way in rail:
+        used = load.get((str(way.service), float(way.departure or 0.0)), {})
+        room = cap[str(way.service)]
+        if all(used.get(d, 0.0) + q <= room.get(d, 0.0) + 1e-9 for d, q in sh.quantity.items()):
+            return False
+    return True
+
+
 def _leg_stop(prob: Problem, kind: str, sid: str, station: str | None) -> tuple[str, str | None]:
     """A leg shipment's pickup or delivery as a stop of its shipment: ``unload`` where
     the first leg ends (transload or rail station), ``load`` where the second starts."""
@@ -364,14 +386,12 @@ def build_plan(
         owner = prob.owner(sid)
         if owner not in served:
             why.setdefault(owner, reason)
+    for sh in given.shipments:
+        if sh.id not in served and sh.id not in why:
+            why[sh.id] = RAIL_FULL if _rail_full(prob, sh.id, bookings) else unrouted
     unserved = [
         Unserved(shipment=sid, reason=reason.code, detail=reason.detail)
         for sid, reason in why.items()
-    ]
-    unserved += [
-        Unserved(shipment=s.id, reason=unrouted.code, detail=unrouted.detail)
-        for s in given.shipments
-        if s.id not in served and s.id not in why
     ]
     order = {s.id: i for i, s in enumerate(given.shipments)}
     outcomes.sort(key=lambda o: order[o.shipment])
