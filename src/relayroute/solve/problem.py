@@ -244,6 +244,11 @@ def _classify_one(prob: Problem, sh: Shipment) -> None:
         prob.unserved[sh.id] = reason
 
 
+# Minutes a rail or transload way may deliver (alone) after the shipment's due time or the
+# road's earliest, and still be offered: when trucks or loop drivers are short the road
+# way will be late too.
+WAY_SLACK = 60.0
+
 # A transload way is only offered if going through the station adds at most this share
 # to the fastest drive (or the shipment has no road way at all).
 TRANSLOAD_DETOUR = 0.25
@@ -263,13 +268,13 @@ def _detour(prob: Problem, a: str, via: str, b: str) -> float:
 
 def _useful(prob: Problem, sid: str, way: Way) -> bool:
     """A way other than road is kept when the road way cannot serve the shipment, or it
-    could deliver it no later than its due time or than the road way alone (so a
-    shortage of trucks or drivers may make it the better choice), through a station
-    not far off the way."""
+    could deliver it no later than ``WAY_SLACK`` after its due time or the road way's
+    earliest (so a shortage of trucks or drivers may make it the better choice), through
+    a station not far off the way."""
     if way.kind == "road" or sid in prob.unserved:
         return True
     sh = prob.inst.shipments_by_id[sid]
-    if prob.solo[way.legs[-1]] > max(sh.due, prob.solo[sid]) + 1e-9:
+    if prob.solo[way.legs[-1]] > max(sh.due, prob.solo[sid]) + WAY_SLACK:
         return False
     if way.kind == "transload":
         station = prob.inst.relay_stations_by_id[str(way.station)].place
