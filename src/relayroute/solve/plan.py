@@ -163,6 +163,18 @@ def _route(
     return route, handovers, excursions
 
 
+def _road(truck: str, origin: str, first: Stop, last: Stop) -> Segment:
+    """A shipment on one truck from loading at ``first`` to unloading at ``last``."""
+    return Segment(
+        mode="road",
+        truck=truck,
+        origin=origin,
+        destination=last.place,
+        start=first.start,
+        end=last.depart,
+    )
+
+
 RAIL_FULL = Reason(
     "rail_full",
     "no road reaches it, and every rail departure it could still make is full",
@@ -288,16 +300,7 @@ def build_plan(
         segments: list[Segment] = []
         if unload and load:
             (u_truck, u_stop), (l_truck, l_stop) = unload[0], load[0]
-            segments.append(
-                Segment(
-                    mode="road",
-                    truck=u_truck,
-                    origin=sh.origin,
-                    destination=u_stop.place,
-                    start=p_stop.start,
-                    end=u_stop.depart,
-                )
-            )
+            segments.append(_road(u_truck, sh.origin, p_stop, u_stop))
             station = u_stop.station or ""
             if station in relay:
                 itinerary = "transload"
@@ -328,27 +331,9 @@ def build_plan(
                         end=_r(dep + svc.duration),
                     )
                 )
-            segments.append(
-                Segment(
-                    mode="road",
-                    truck=d_truck,
-                    origin=l_stop.place,
-                    destination=sh.destination,
-                    start=l_stop.start,
-                    end=d_stop.depart,
-                )
-            )
+            segments.append(_road(d_truck, l_stop.place, l_stop, d_stop))
         else:
-            segments.append(
-                Segment(
-                    mode="road",
-                    truck=d_truck,
-                    origin=sh.origin,
-                    destination=sh.destination,
-                    start=p_stop.start,
-                    end=d_stop.depart,
-                )
-            )
+            segments.append(_road(d_truck, sh.origin, p_stop, d_stop))
         delay = max(0.0, d_stop.depart - sh.due)
         outcomes.append(
             ShipmentOutcome(
