@@ -445,7 +445,7 @@ def _insert(route: Sequence[Event], first: Event, second: Event, i: int, j: int)
 
 
 def transfer_moves(
-    tp: TransferProblem, routes: Sequence[Sequence[Event]], stations_per_request: int = 2
+    tp: TransferProblem, routes: Sequence[Sequence[Event]], stations_per_request: int = 3
 ) -> list[tuple[float, list[list[Event]]]]:
     """Routes with one more request moved through a station, cheapest first.
 
@@ -455,8 +455,24 @@ def transfer_moves(
     the ``stations_per_request`` stations with the smallest detour between the request's
     ends are tried, and one of the two vehicles is the one that carried it.
     """
+    # A request not delivered (maybe dropped at a station and left there) is put in
+    # afresh, directly or through a station, ahead of every move.
+    delivered = {ev.request for route in routes for ev in route if ev.kind == "delivery"}
+    missing = [r for r in range(len(tp.requests)) if r not in delivered]
+    routes = [[ev for ev in route if ev.request not in missing] for route in routes]
     base = routes_cost(tp, routes)
     out: list[tuple[float, list[list[Event]]]] = []
+    for r in missing:
+        req = tp.requests[r]
+        pick = Event("pickup", r, req.pickup)
+        deliv = Event("delivery", r, req.delivery)
+        for v in range(len(routes)):
+            d, i, j = _best_pair_insertion(tp, routes[v], v, pick, deliv, req.quantity)
+            if math.isfinite(d):
+                new = [list(x) for x in routes]
+                new[v] = _insert(new[v], pick, deliv, i, j)
+                out.append((d - MISSING, new))
+        out += _through_stations(tp, routes, r, None, -MISSING, stations_per_request)
     moved = {ev.request for route in routes for ev in route if ev.kind == "drop"}
     for v0, route in enumerate(routes):
         for ev in route:
@@ -468,36 +484,61 @@ def transfer_moves(
             reduced = [list(x) for x in routes]
             reduced[v0] = removed
             saving = base - routes_cost(tp, reduced)
-            detour = sorted(
-                (tp.cost[req.pickup, st.location] + tp.cost[st.location, req.delivery], s)
-                for s, st in enumerate(tp.stations)
-                if st.location not in (req.pickup, req.delivery)
-            )
-            for _, s in detour[:stations_per_request]:
-                st = tp.stations[s]
-                pick = Event("pickup", r, req.pickup)
-                drop = Event("drop", r, st.location, s)
-                coll = Event("collect", r, st.location, s)
-                deliv = Event("delivery", r, req.delivery)
-                firsts = [
-                    _best_pair_insertion(tp, reduced[v], v, pick, drop, req.quantity)
-                    for v in range(len(routes))
-                ]
-                seconds = [
-                    _best_pair_insertion(tp, reduced[v], v, coll, deliv, req.quantity)
-                    for v in range(len(routes))
-                ]
-                for v1, (d1, i1, j1) in enumerate(firsts):
-                    for v2, (d2, i2, j2) in enumerate(seconds):
-                        if v1 == v2 or v0 not in (v1, v2) or not math.isfinite(d1 + d2):
-                            continue
-                        delta = d1 + d2 - saving
-                        new = [list(x) for x in reduced]
-                        new[v1] = _insert(new[v1], pick, drop, i1, j1)
-                        new[v2] = _insert(new[v2], coll, deliv, i2, j2)
-                        out.append((delta, new))
+            out += _through_stations(tp, reduced, r, v0, saving, stations_per_request)
     out.sort(key=lambda x: x[0])
     return out
+
+
+MISSING = 1e6  # what putting in a request not delivered is worth, in the moves' ranking
+
+
+def _through_stations(
+    tp: TransferProblem,
+    routes: Sequence[Sequence[Event]],
+    r: int,
+    v0: int | None,
+    saving: float,
+    stations_per_request: int,
+) -> list[tuple[float, list[list[Event]]]]:
+    """Request ``r`` (in no route) put in through each of its nearest stations: picked
+    up and dropped on one vehicle, collected and delivered on another (one of them
+    ``v0`` when given), each half at its cheapest place; cost change minus ``saving``."""
+    req = tp.requests[r]
+    out = []
+    detour = sorted(
+        (tp.cost[req.pickup, st.location] + tp.cost[st.location, req.delivery], s)
+        for s, st in enumerate(tp.stations)
+        if st.location not in (req.pickup, req.delivery)
+    )
+    for _, s in detour[:stations_per_request]:
+        st = tp.stations[s]
+        pick = Event("pickup", r, req.pickup)
+        drop = Event("drop", r, st.location, s)
+        coll = Event("collect", r, st.location, s)
+        deliv = Event("delivery", r, req.delivery)
+        firsts = [
+            _best_pair_insertion(tp, routes[v], v, pick, drop, req.quantity)
+            for v in range(len(routes))
+        ]
+        seconds = [
+            _best_pair_insertion(tp, routes[v], v, coll, deliv, req.quantity)
+            for v in range(len(routes))
+        ]
+        for v1, (d1, i1, j1) in enumerate(firsts):
+            for v2, (d2, i2, j2) in enumerate(seconds):
+                if v1 == v2 or not math.isfinite(d1 + d2):
+                    continue
+                if v0 is not None and v0 not in (v1, v2):
+                    continue
+                new = [list(x) for x in routes]
+                new[v1] = _insert(new[v1], pick, drop, i1, j1)
+                new[v2] = _insert(new[v2], coll, deliv, i2, j2)
+                out.append((d1 + d2 - saving, new))
+    return out
+
+
+def _rank(sol: TransferSolution) -> tuple[int, float]:
+    return len(sol.unserved), round(sol.cost, 6)
 
 
 def solve_with_transfers(
@@ -540,20 +581,15 @@ def solve_with_transfers(
         )
         for m in metaheuristics
     ]
-    best = min(runs, key=lambda r: (len(r.unserved), r.cost))
-    if not tp.stations or best.unserved:
-        full = solve_transfers(tp, max(0.5, left()), seed)
-        if len(full.unserved) < len(best.unserved) or (
-            len(full.unserved) == len(best.unserved) and full.cost < best.cost
-        ):
-            best = full
+    best = min(runs, key=_rank)
+    if not tp.stations:
         best.seconds = time.perf_counter() - t0
         return best
     frontier = [best]
     stale = 0
     reserve = time_limit * final_share
     while stale < 2 and left() > reserve:
-        children: dict[float, TransferSolution] = {}
+        children: dict[tuple[int, float], TransferSolution] = {}
         # A level may take half the search time left, so deeper levels get their turn.
         level_end = time.perf_counter() + (left() - reserve) / 2
         moves = sorted(
@@ -578,13 +614,12 @@ def solve_with_transfers(
                 initial=routes,
                 metaheuristic="GREEDY_DESCENT",
             )
-            if not sol.unserved:
-                children.setdefault(round(sol.cost, 6), sol)
+            children.setdefault((len(sol.unserved), round(sol.cost, 6)), sol)
         if not children:
             break
         ranked = [children[c] for c in sorted(children)]
         frontier = ranked[:beam]
-        if ranked[0].cost < best.cost - 1e-6:
+        if _rank(ranked[0]) < _rank(best):
             best, stale = ranked[0], 0
         else:
             stale += 1
@@ -592,7 +627,7 @@ def solve_with_transfers(
         sol = solve_transfers(
             tp, left(), seed, initial=best.routes, metaheuristic=metaheuristics[0]
         )
-        if not sol.unserved and sol.cost < best.cost - 1e-6:
+        if _rank(sol) < _rank(best):
             best = sol
     best.seconds = time.perf_counter() - t0
     return best
