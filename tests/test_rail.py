@@ -280,3 +280,18 @@ def test_rail_leg_into_a_closed_zone_by_relay(small: LoadedInstance) -> None:
     # Loaded at the rail station, then handed to a loop driver to go in.
     assert kinds.index("load") < kinds.index("handover") < kinds.index("delivery")
     assert any(h.truck == last.truck for h in plan.handovers)
+
+
+def test_full_departure_sends_the_other_shipment_by_road(tmp_path: Path) -> None:
+    """Roads open, a fast train with room for one 8 t load on its only useful departure:
+    one shipment rides it, the other goes by road."""
+    data = copy.deepcopy(BASE)
+    data["rail_services"][0].update(departures=[540], duration=30)
+    data["trucks"].append(dict(data["trucks"][0], id="TW2"))
+    # Due before the road can make it: rail is worth taking for both, but fits one.
+    data["shipments"][0]["due"] = 600
+    data["shipments"].append(dict(data["shipments"][0], id="S2"))
+    plan = _solved(_load(tmp_path, data, set()))
+    ways = sorted(o.itinerary for o in plan.shipments)
+    assert ways == ["direct", "rail"]
+    assert [b.load for b in plan.rail_bookings] == [{"t": 8}]

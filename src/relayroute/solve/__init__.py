@@ -64,6 +64,22 @@ def _score(prob: Problem, timed: list[Timed], w: dict[str, float]) -> float:
     )
 
 
+def _fill(
+    prob: Problem, timed: list[Timed], dropped: dict[str, Reason]
+) -> tuple[list[Timed], dict[str, Reason]]:
+    """What timing or routing left out, put in by road at the end of some truck's day
+    where it still fits (the routing search may leave a way half taken, when a train
+    turned out full, with no move back to the road)."""
+    done = served_ways(prob, timed)
+    missing = {
+        s: dropped.get(s, UNROUTED) for s in prob.ways if s not in done and s in prob.eligible
+    }
+    if not missing:
+        return timed, dropped
+    timed, more = insert_dropped(prob, timed, missing)
+    return timed, {**{k: v for k, v in dropped.items() if k not in missing}, **more}
+
+
 ROUNDS = 3  # routing rounds at most: the first, and re-routes where timing dropped work
 
 
@@ -201,6 +217,7 @@ def solve(
                     fixed, result, timed, dropped, w, partial(cpsat, fixed, share=0.1)
                 )
             timed, dropped = complete_ways(fixed, timed, dropped)
+            timed, dropped = _fill(fixed, timed, dropped)
             score = _score(fixed, timed, w)
             if best is None or score < best[0]:
                 best = (score, timed, dropped, fixed)
@@ -216,15 +233,7 @@ def solve(
             better = cpsat(prob, timed, 1.0)
             if better is not None and _score(prob, better, w) <= _score(prob, timed, w):
                 timed = better
-        # What timing or routing left out may still fit by road at the end of some
-        # truck's day.
-        done = served_ways(prob, timed)
-        missing = {
-            s: dropped.get(s, UNROUTED) for s in prob.ways if s not in done and s in prob.eligible
-        }
-        if missing:
-            timed, more = insert_dropped(prob, timed, missing)
-            dropped = {**{k: v for k, v in dropped.items() if k not in missing}, **more}
+        timed, dropped = _fill(prob, timed, dropped)
     return build_plan(
         prob,
         timed,
