@@ -168,10 +168,13 @@ def solve_routing(
 
     pads: dict[tuple[str, int], list[tuple[int, int]]] = {}
     for sid, ways in units:
-        most = max(parts(way) for way in ways)
+        # Only where a train is an option: a transload's first part looks cheap to an
+        # insertion heuristic (no delay yet), and measured on the demo, padding made the
+        # search start transloads it could not finish and run six times slower.
+        most = max(parts(way) for way in ways) if any(w.kind == "rail" for w in ways) else 0
         for k, way in enumerate(ways):
             pads[(sid, k)] = []
-            for _ in range(most - parts(way)):
+            for _ in range(max(0, most - parts(way))):
                 pads[(sid, k)].append((len(node_place), len(node_place) + 1))
                 node_place += [by_id[sid].destination] * 2
                 node_service += [0.0, 0.0]
