@@ -10,11 +10,15 @@ import pytest
 from relayroute.errors import InputError
 from relayroute.io.pdpt import (
     PDPTInstance,
+    check_routes,
     distance,
     read_lyu_yu,
     read_published_results,
+    solution_routes,
+    to_transfer_problem,
     total_distance,
 )
+from relayroute.solve.transfers import solve_with_transfers
 
 PDPT = Path(__file__).resolve().parent / "data" / "pdpt"
 
@@ -96,3 +100,102 @@ def test_bad_file_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         read_lyu_yu(bad)
     assert "line 6" in str(err.value.where) and "p1" in err.value.message
+
+
+RELAY_LINE = """nr\tnv\tnt\tcapacity
+1\t2\t1\t10
+
+node\tx\ty\ta\tb\tload
+p0\t1\t0\t0\t999\t4
+d0\t19\t0\t0\t999\t-4
+o0\t0\t0\t0\t999\t0
+o1\t10\t0\t0\t999\t0
+e0\t10\t0\t0\t999\t0
+e1\t20\t0\t0\t999\t0
+t0\t10\t1\t0\t999\t0
+"""
+
+
+def _relay_line(tmp_path: Path) -> PDPTInstance:
+    path = tmp_path / "relay-line.txt"
+    path.write_text(RELAY_LINE)
+    return read_lyu_yu(path)
+
+
+def test_transfer_model_finds_the_transfer(tmp_path: Path) -> None:
+    """West vehicle ends at the middle, east vehicle starts there: handing the goods over
+    at the station (22.1) beats either vehicle driving them all the way (38)."""
+    inst = _relay_line(tmp_path)
+    tp, locs = to_transfer_problem(inst)
+    sol = solve_with_transfers(tp, time_limit=1.0)
+    routes = solution_routes(inst, sol, locs)
+    assert check_routes(inst, routes) == []
+    assert sol.transfers == {0: 0}
+    assert total_distance(inst, {v: [n for _, _, n in r] for v, r in routes.items()}) == (
+        pytest.approx(2 * (1 + 2 * 0.5 + (81 + 1) ** 0.5), rel=1e-6)
+    )
+
+
+def test_transfer_model_reaches_a_published_optimum() -> None:
+    """PDPT-R5-K2-T1-Q100-0 within 0.01% of the published 512.7914791, checked routes."""
+    inst = read_lyu_yu(PDPT / "PDPT-R5-K2-T1-Q100-0.txt")
+    tp, locs = to_transfer_problem(inst)
+    sol = solve_with_transfers(tp, time_limit=2.0)
+    routes = solution_routes(inst, sol, locs)
+    assert check_routes(inst, routes) == []
+    got = total_distance(inst, {v: [n for _, _, n in r] for v, r in routes.items()})
+    assert got == pytest.approx(512.7914791, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("routes", "expected"),
+    [
+        (  # collected at a station it was never dropped at
+            {
+                "k0": [("pickup", "r0", "p0"), ("drop", "r0", "t0")],
+                "k1": [("collect", "r0", "t9"), ("delivery", "r0", "d0")],
+            },
+            "not dropped there",
+        ),
+        (  # the west vehicle calls at the station twice
+            {
+                "k0": [
+                    ("pickup", "r0", "p0"),
+                    ("drop", "r0", "t0"),
+                    ("pickup", "r0", "p0"),
+                    ("collect", "r0", "t0"),
+                    ("delivery", "r0", "d0"),
+                ]
+            },
+            "twice",
+        ),
+        (  # delivered by a vehicle that never had the goods
+            {"k0": [("pickup", "r0", "p0")], "k1": [("delivery", "r0", "d0")]},
+            "does not carry",
+        ),
+        ({"k0": []}, "not once"),
+    ],
+)
+def test_checker_rejects(tmp_path: Path, routes, expected: str) -> None:
+    """The independent checker names each broken rule."""
+    errors = check_routes(_relay_line(tmp_path), routes)
+    assert any(expected in e for e in errors), errors
+
+
+def test_checker_capacity_and_windows(tmp_path: Path) -> None:
+    """Too much load, and a station window closing before the collection can happen."""
+    text = RELAY_LINE.replace("p0\t1\t0\t0\t999\t4", "p0\t1\t0\t0\t999\t11").replace(
+        "d0\t19\t0\t0\t999\t-4", "d0\t19\t0\t0\t999\t-11"
+    )
+    path = tmp_path / "heavy.txt"
+    path.write_text(text)
+    heavy = read_lyu_yu(path)
+    one = {"k0": [("pickup", "r0", "p0"), ("delivery", "r0", "d0")]}
+    assert any("over capacity" in e for e in check_routes(heavy, one))
+    late = tmp_path / "late.txt"
+    late.write_text(RELAY_LINE.replace("t0\t10\t1\t0\t999\t0", "t0\t10\t1\t0\t5\t0"))
+    split = {
+        "k0": [("pickup", "r0", "p0"), ("drop", "r0", "t0")],
+        "k1": [("collect", "r0", "t0"), ("delivery", "r0", "d0")],
+    }
+    assert any("after 5" in e for e in check_routes(read_lyu_yu(late), split))
