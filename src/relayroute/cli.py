@@ -6,6 +6,8 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -13,6 +15,7 @@ from rich.table import Table
 
 from relayroute import __version__
 from relayroute.errors import InputError
+from relayroute.io.atomic import write_bytes_atomic, write_text_atomic
 
 console = Console()
 err_console = Console(stderr=True)
@@ -128,6 +131,59 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_VIOLATIONS
 
 
+def _instance_and_plan(args: argparse.Namespace) -> tuple[Any, Any]:
+    from relayroute.io.instance import read_instance
+    from relayroute.io.plan import read_plan
+
+    loaded = read_instance(args.instance)
+    plan = read_plan(args.plan)
+    if plan.instance.sha256 != loaded.sha256:
+        err_console.print(
+            f"note: the plan was made for another version of {plan.instance.name} (hash differs)"
+        )
+    return loaded, plan
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from relayroute.io.charts import chart_files
+    from relayroute.io.geojson import geojson_files
+    from relayroute.io.tables import table_files
+
+    if not (args.geojson or args.csv or args.charts):
+        raise InputError("export", "name at least one output: --geojson, --csv or --charts")
+    if args.split and not args.geojson:
+        raise InputError("--split", "splits the --geojson output; give --geojson too")
+    loaded, plan = _instance_and_plan(args)
+    inst = loaded.instance
+    # Everything is built before anything is written: bad input leaves no file.
+    texts: dict[Path, str] = {}
+    blobs: dict[Path, bytes] = {}
+    if args.geojson:
+        texts.update(geojson_files(inst, plan, args.geojson, split=args.split))
+    if args.csv:
+        texts.update(table_files(inst, plan, args.csv))
+    if args.charts:
+        blobs.update(chart_files(inst, plan, args.charts))
+    for p, text in texts.items():
+        write_text_atomic(p, text)
+    for p, data in blobs.items():
+        write_bytes_atomic(p, data)
+    if not args.quiet:
+        console.print(f"wrote {len(texts) + len(blobs)} file(s)")
+    return 0
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from relayroute.io.webmap import map_html
+
+    loaded, plan = _instance_and_plan(args)
+    page = map_html(loaded.instance, plan, tiles=args.tiles, charts=not args.no_charts)
+    write_text_atomic(args.output, page)
+    if not args.quiet:
+        console.print(f"wrote {args.output}")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from relayroute.model.instance import Instance
     from relayroute.model.plan import Plan
@@ -156,6 +212,36 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("instance")
     v.add_argument("plan")
     v.set_defaults(func=cmd_validate)
+    e = sub.add_parser(
+        "export", help="write a plan as GeoJSON route maps, CSV tables and PNG charts"
+    )
+    e.add_argument("instance")
+    e.add_argument("plan")
+    e.add_argument("--geojson", metavar="FILE", help="RFC 7946 FeatureCollection of the plan")
+    e.add_argument(
+        "--split",
+        action="store_true",
+        help="also one GeoJSON per truck and per loop driver beside --geojson",
+    )
+    e.add_argument("--csv", metavar="DIR", help="stops.csv and shipments.csv")
+    e.add_argument(
+        "--charts", metavar="DIR", help="trucks.png, stations.png (timelines), delays.png"
+    )
+    e.add_argument("-q", "--quiet", action="store_true")
+    e.set_defaults(func=cmd_export)
+    mp = sub.add_parser("map", help="write a self-contained HTML map of a plan")
+    mp.add_argument("instance")
+    mp.add_argument("plan")
+    mp.add_argument("-o", "--output", required=True, help="HTML file")
+    mp.add_argument(
+        "--tiles",
+        choices=["osm", "light", "none"],
+        default="osm",
+        help="background map (fetched when viewed); none: works offline",
+    )
+    mp.add_argument("--no-charts", action="store_true", help="leave out the report panel")
+    mp.add_argument("-q", "--quiet", action="store_true")
+    mp.set_defaults(func=cmd_map)
     sc = sub.add_parser("schema", help="print the JSON Schema of instances (or --plan of plans)")
     sc.add_argument("--plan", action="store_true")
     sc.set_defaults(func=cmd_schema)
