@@ -32,6 +32,21 @@ def _hours_axis(ax: plt.Axes, lo: float, hi: float) -> None:
     ax.grid(axis="x", alpha=0.3)
 
 
+def _frame(fig: Figure, title: str, handles: list[Patch]) -> None:
+    """Title and legend above the plot, in a band of fixed height whatever the figure's."""
+    h = fig.get_figheight()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.85 / h))
+    fig.suptitle(title, y=1 - 0.08 / h, va="top")
+    fig.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 1 - 0.36 / h),
+        ncol=3,
+        fontsize=8,
+        frameon=False,
+    )
+
+
 def _height(rows: int) -> float:
     return min(60.0, 2.0 + 0.24 * max(rows, 1))
 
@@ -59,22 +74,18 @@ def truck_timeline(inst: Instance, plan: Plan) -> Figure:
         lo, hi = min(lo, b.departure), max(hi, b.arrival)
     ax.set_yticks(range(len(routes)))
     ax.set_yticklabels([r.truck for r in routes], fontsize=7 if len(routes) > 40 else 9)
-    ax.invert_yaxis()
+    ax.set_ylim(len(routes) - 0.5, -0.5)
+    ax.tick_params(labeltop=len(routes) > 40)
     _hours_axis(ax, lo if hi > lo else 0.0, hi if hi > lo else float(inst.horizon))
-    ax.set_title(f"{plan.instance.name}: trucks through the day")
-    ax.legend(
-        handles=[
+    _frame(
+        fig,
+        f"{plan.instance.name}: trucks through the day",
+        [
             Patch(color=OUTSIDE, label="driving, outside driver"),
             Patch(color=LOOP, label="driving, loop driver"),
             Patch(color=SERVICE, label="at a stop"),
         ],
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.06 if len(ax.get_yticks()) < 40 else -0.01),
-        ncol=3,
-        fontsize=8,
-        frameon=False,
     )
-    fig.tight_layout()
     return fig
 
 
@@ -121,24 +132,21 @@ def station_timeline(inst: Instance, plan: Plan) -> Figure:
             lo, hi = min(lo, a), max(hi, b)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([r[0] for r in rows], fontsize=7 if len(rows) > 40 else 9)
-    ax.invert_yaxis()
+    ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
+    ax.tick_params(labeltop=len(rows) > 40)
     _hours_axis(ax, lo if hi > lo else 0.0, hi if hi > lo else float(inst.horizon))
-    ax.set_title(f"{plan.instance.name}: relay stations — bays and loop drivers")
-    ax.legend(
-        handles=[
+    if not rows:
+        ax.text(0.5, 0.5, "no relay station activity", ha="center", transform=ax.transAxes)
+        ax.set_yticks([])
+    _frame(
+        fig,
+        f"{plan.instance.name}: relay stations — bays and loop drivers",
+        [
             Patch(color=SERVICE, label="handover in a bay"),
             Patch(color=RAIL, label="transload"),
             Patch(color=LOOP, label="loop driver inside with a truck"),
         ],
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.06 if len(ax.get_yticks()) < 40 else -0.01),
-        ncol=3,
-        fontsize=8,
-        frameon=False,
     )
-    if not rows:
-        ax.text(0.5, 0.5, "no relay station activity", ha="center", transform=ax.transAxes)
-    fig.tight_layout()
     return fig
 
 
