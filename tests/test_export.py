@@ -182,6 +182,8 @@ def test_split_writes_one_file_per_truck_and_loop_driver(
     loop_drivers = {g.driver for r in demo_plan.routes for g in r.legs if g.driver_kind == "loop"}
     assert len(drivers) == len(loop_drivers)
     total = 0
+    for p in trucks + drivers:
+        FeatureCollection.model_validate(json.loads(p.read_text()))
     for p in trucks:
         gdf = gpd.read_file(p)
         assert set(gdf["truck"]) == {p.name[len("routes.truck-") : -len(".geojson")]}
