@@ -184,6 +184,21 @@ def cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_convert(args: argparse.Namespace) -> int:
+    from relayroute.io.literature import benchmark_instance, read_benchmark
+
+    bench = read_benchmark(args.file)
+    inst = benchmark_instance(bench, scale=args.scale, mode=args.mode)
+    text = json.dumps(inst.model_dump(mode="json", exclude_defaults=True), indent=1) + "\n"
+    write_text_atomic(args.output, text)
+    if not args.quiet:
+        console.print(
+            f"{args.output}: {bench.name} ({bench.kind}), {len(inst.shipments)} requests, "
+            f"{len(inst.trucks)} vehicles; times and distances × {args.scale:g}"
+        )
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from relayroute.model.instance import Instance
     from relayroute.model.plan import Plan
@@ -242,6 +257,25 @@ def parser() -> argparse.ArgumentParser:
     mp.add_argument("--no-charts", action="store_true", help="leave out the report panel")
     mp.add_argument("-q", "--quiet", action="store_true")
     mp.set_defaults(func=cmd_map)
+    cv = sub.add_parser(
+        "convert", help="a Solomon/Homberger or Li & Lim benchmark file as a relayroute instance"
+    )
+    cv.add_argument("file", help="benchmark file (format told apart by content)")
+    cv.add_argument("-o", "--output", required=True, help="instance JSON to write")
+    cv.add_argument(
+        "--scale",
+        type=float,
+        default=100.0,
+        help="multiplies coordinates and times so whole units keep the file's precision",
+    )
+    cv.add_argument(
+        "--mode",
+        choices=["distance", "hierarchical"],
+        default="distance",
+        help="distance only, or a fixed cost per vehicle first",
+    )
+    cv.add_argument("-q", "--quiet", action="store_true")
+    cv.set_defaults(func=cmd_convert)
     sc = sub.add_parser("schema", help="print the JSON Schema of instances (or --plan of plans)")
     sc.add_argument("--plan", action="store_true")
     sc.set_defaults(func=cmd_schema)
