@@ -19,6 +19,8 @@ from relayroute.io.atomic import write_bytes_atomic, write_text_atomic
 
 console = Console()
 err_console = Console(stderr=True)
+if not console.is_terminal:  # piped or logged: room for wide tables
+    console = Console(width=160)
 
 EXIT_VIOLATIONS = 1
 EXIT_BAD_INPUT = 2
@@ -199,6 +201,99 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_table(jobs: list[Any], args: argparse.Namespace, title: str) -> list[dict[str, Any]]:
+    from relayroute.bench.compare import run_jobs
+
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=args.quiet,
+    ) as progress:
+        task = progress.add_task(title, total=len(jobs))
+
+        def done(row: dict[str, Any]) -> None:
+            progress.advance(task)
+            progress.console.print(
+                f"{row['instance']} · {row['solver']}: "
+                + ("feasible" if row["feasible"] else f"[red]not feasible[/] {row['error']}"),
+                highlight=False,
+            )
+
+        return run_jobs(jobs, workers=args.workers, scheduler=args.scheduler, on_done=done)
+
+
+def _results_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title="results")
+    cols = ["instance", "solver", "feasible", "served", "vehicles", "objective", "distance",
+            "weighted_delay", "lower_bound", "gap_pct", "seconds"]  # fmt: skip
+    for c in cols:
+        table.add_column(c.replace("_", " "), justify="left" if c in cols[:2] else "right")
+    for r in rows:
+        table.add_row(*["" if r.get(c) is None else str(r[c]) for c in cols])
+    return table
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from relayroute.bench.compare import gap_chart, jobs_for, write_csv
+
+    for path in args.instances:
+        if not Path(path).is_file():
+            raise InputError(path, "no such instance file")
+    for s in args.solvers:
+        if not s.startswith("peer:") and not Path(s).is_file():
+            raise InputError(s, "no such solver configuration (a TOML file or peer:NAME)")
+    jobs = jobs_for(args.instances, args.solvers, args.time_limit, args.mode)
+    rows = _run_table(jobs, args, f"{len(jobs)} runs")
+    if not args.quiet:
+        console.print(_results_table(rows))
+    if args.output:
+        write_csv(rows, args.output)
+        chart = args.chart or str(Path(args.output).with_suffix(".png"))
+        gap_chart(rows, chart)
+    elif args.chart:
+        gap_chart(rows, args.chart)
+    return 0 if all(r["feasible"] for r in rows) else 1
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from relayroute.bench.compare import gap_chart, jobs_for, write_csv
+    from relayroute.bench.suites import suite_files, summarise
+
+    files = [str(f) for f in suite_files(args.suite, args.data)]
+    if args.limit:
+        files = files[: args.limit]
+    solvers = list(args.solver or ["solvers/default.toml"])
+    if args.peers:
+        if args.suite == "relay":
+            raise InputError("--peers", "the peers solve literature benchmarks only")
+        solvers += ["peer:ortools", "peer:pyvrp", "peer:vroom"]
+    modes = ["distance", "hierarchical"] if args.mode == "both" else [args.mode]
+    rows: list[dict[str, Any]] = []
+    for mode in modes:
+        jobs = jobs_for(files, solvers, args.time_limit, mode)
+        rows += _run_table(jobs, args, f"{args.suite} ({mode}): {len(jobs)} runs")
+    summary = summarise(rows)
+    if not args.quiet:
+        table = Table(title=f"{args.suite}: per family")
+        for c in summary.columns:
+            table.add_column(str(c).replace("_", " "))
+        for rec in summary.itertuples(index=False):
+            table.add_row(
+                *[f"{v:.3f}" if isinstance(v, float) else str(v) for v in rec]  # type: ignore[union-attr]
+            )
+        console.print(table)
+    if args.output:
+        write_csv(rows, args.output)
+        write_text_atomic(
+            Path(args.output).with_suffix(".summary.csv"), summary.to_csv(index=False)
+        )
+        gap_chart(rows, Path(args.output).with_suffix(".png"))
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from relayroute.model.instance import Instance
     from relayroute.model.plan import Plan
@@ -276,6 +371,41 @@ def parser() -> argparse.ArgumentParser:
     )
     cv.add_argument("-q", "--quiet", action="store_true")
     cv.set_defaults(func=cmd_convert)
+    cp = sub.add_parser(
+        "compare", help="every solver configuration on every instance, in parallel, as a table"
+    )
+    cp.add_argument("instances", nargs="+", help="instance JSON or benchmark files")
+    cp.add_argument(
+        "--solvers",
+        nargs="+",
+        required=True,
+        metavar="CONFIG",
+        help="solver TOML files, or peer:pyvrp, peer:vroom, peer:ortools",
+    )
+    cp.add_argument("--time-limit", type=float, help="seconds per run (benchmarks: 30)")
+    cp.add_argument("--mode", choices=["distance", "hierarchical"], default="distance")
+    cp.add_argument("-o", "--output", help="results CSV (and a gap chart PNG beside it)")
+    cp.add_argument("--chart", help="gap chart PNG (default: beside --output)")
+    cp.add_argument("--workers", type=int, default=2, help="local processes (default 2)")
+    cp.add_argument("--scheduler", help="Dask scheduler address: run on that cluster")
+    cp.add_argument("-q", "--quiet", action="store_true")
+    cp.set_defaults(func=cmd_compare)
+    bn = sub.add_parser("bench", help="a configuration (and peers) over a named suite")
+    bn.add_argument(
+        "suite",
+        choices=["solomon", "homberger-200", "lilim-100", "lilim-200", "relay", "sample"],
+    )
+    bn.add_argument("--solver", nargs="+", help="configuration TOML(s) (default: default.toml)")
+    bn.add_argument("--peers", action="store_true", help="also plain OR-Tools, PyVRP and VROOM")
+    bn.add_argument("--time-limit", type=float, default=30.0, help="seconds per run")
+    bn.add_argument("--mode", choices=["distance", "hierarchical", "both"], default="distance")
+    bn.add_argument("--data", help="benchmark folder (default ../shared/benchmarks)")
+    bn.add_argument("--limit", type=int, help="only the first N instances")
+    bn.add_argument("-o", "--output", help="results CSV (+ .summary.csv and .png)")
+    bn.add_argument("--workers", type=int, default=2)
+    bn.add_argument("--scheduler", help="Dask scheduler address")
+    bn.add_argument("-q", "--quiet", action="store_true")
+    bn.set_defaults(func=cmd_bench)
     sc = sub.add_parser("schema", help="print the JSON Schema of instances (or --plan of plans)")
     sc.add_argument("--plan", action="store_true")
     sc.set_defaults(func=cmd_schema)

@@ -1,0 +1,264 @@
+"""Peer solvers on the literature benchmarks, given the same integer data as relayroute.
+
+Every solver sees the benchmark through :func:`integer_data`: travel costs
+``round(SCALE · distance)``, travel times ``ceil(SCALE · distance)`` (so a plan feasible in
+whole units is feasible in the file's real numbers), windows and service times times
+``SCALE``. Each returns routes as node sequences of the file (depot left out), which the
+caller checks with :func:`relayroute.io.literature.check_routes` and measures with
+:func:`relayroute.io.literature.total_distance` — one independent check for all.
+
+PyVRP and VROOM are optional (``pip install -e '.[bench]'``); plain OR-Tools is the
+textbook model: path cheapest arc and guided local search, nothing relayroute adds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+
+from relayroute.io.literature import SCALE, Benchmark
+
+# Hierarchical mode: a fixed cost per vehicle above any saving in distance (scaled units).
+VEHICLE_COST = 10_000_000
+
+
+@dataclass(frozen=True)
+class IntegerData:
+    cost: np.ndarray  # round(SCALE · d)
+    time: np.ndarray  # ceil(SCALE · d)
+    ready: list[int]
+    due: list[int]
+    service: list[int]
+    demand: list[int]
+
+
+def integer_data(bench: Benchmark) -> IntegerData:
+    xy = np.array([(n.x, n.y) for n in bench.nodes])
+    d = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]) * SCALE
+    return IntegerData(
+        cost=np.round(d).astype(np.int64),
+        time=np.ceil(d - 1e-9).astype(np.int64),
+        ready=[int(round(n.ready * SCALE)) for n in bench.nodes],
+        due=[int(round(n.due * SCALE)) for n in bench.nodes],
+        service=[int(round(n.service * SCALE)) for n in bench.nodes],
+        demand=[int(round(n.demand)) for n in bench.nodes],
+    )
+
+
+def _pairs(bench: Benchmark) -> list[tuple[int, int]]:
+    return [(n.no, n.delivery) for n in bench.nodes[1:] if n.delivery]
+
+
+def solve_pyvrp(
+    bench: Benchmark, time_limit: float, hierarchical: bool = False, seed: int = 0
+) -> list[list[int]]:
+    """PyVRP's hybrid genetic search (clients, or shipments for PDPTW)."""
+    from pyvrp import Model
+    from pyvrp.stop import MaxRuntime
+
+    data = integer_data(bench)
+    m = Model()
+    locs = [m.add_location(n.x, n.y) for n in bench.nodes]
+    depot = m.add_depot(locs[0], tw_early=data.ready[0], tw_late=data.due[0])
+    m.add_vehicle_type(
+        num_available=bench.vehicles,
+        capacity=int(bench.capacity),
+        start_depot=depot,
+        end_depot=depot,
+        tw_early=data.ready[0],
+        tw_late=data.due[0],
+        fixed_cost=VEHICLE_COST if hierarchical else 0,
+    )
+    if bench.kind == "vrptw":
+        for n in bench.nodes[1:]:
+            m.add_client(
+                locs[n.no],
+                delivery=data.demand[n.no],
+                service_duration=data.service[n.no],
+                tw_early=data.ready[n.no],
+                tw_late=data.due[n.no],
+            )
+    else:
+        for p, q in _pairs(bench):
+            m.add_shipment(
+                locs[p],
+                locs[q],
+                pickup_tw_early=data.ready[p],
+                pickup_tw_late=data.due[p],
+                pickup_service_duration=data.service[p],
+                delivery_tw_early=data.ready[q],
+                delivery_tw_late=data.due[q],
+                delivery_service_duration=data.service[q],
+                amount=data.demand[p],
+            )
+    size = len(bench.nodes)
+    for i in range(size):
+        for j in range(size):
+            if i != j:
+                m.add_edge(locs[i], locs[j], int(data.cost[i, j]), int(data.time[i, j]))
+    res = m.solve(stop=MaxRuntime(time_limit), seed=seed, display=False)
+    sol = res.best
+    if not sol.is_feasible():
+        return []
+    # Activities name clients and shipments by their index in the order they were added.
+    pairs = _pairs(bench)
+    routes = []
+    for r in sol.routes():
+        seq = []
+        for act in r:
+            if act.is_client():
+                seq.append(bench.nodes[1 + act.idx].no)
+            elif act.is_shipment():
+                p, q = pairs[act.idx]
+                seq.append(p if act.is_pickup() else q)
+        routes.append(seq)
+    return routes
+
+
+def solve_vroom(
+    bench: Benchmark, time_limit: float, hierarchical: bool = False, seed: int = 0
+) -> list[list[int]]:
+    """VROOM (jobs, or shipments for PDPTW), one thread, exploration level 5."""
+    import vroom
+
+    data = integer_data(bench)
+    inp = vroom.Input()
+    inp.set_durations_matrix("car", data.time.tolist())
+    inp.set_costs_matrix("car", data.cost.tolist())
+    for k in range(bench.vehicles):
+        inp.add_vehicle(
+            vroom.Vehicle(
+                id=k + 1,
+                start=0,
+                end=0,
+                capacity=[int(bench.capacity)],
+                time_window=vroom.TimeWindow(data.ready[0], data.due[0]),
+                costs=vroom.VehicleCosts(fixed=VEHICLE_COST if hierarchical else 0),
+            )
+        )
+    if bench.kind == "vrptw":
+        for n in bench.nodes[1:]:
+            inp.add_job(
+                vroom.Job(
+                    id=n.no,
+                    location=n.no,
+                    default_service=data.service[n.no],
+                    delivery=vroom.Amount([data.demand[n.no]]),
+                    time_windows=[vroom.TimeWindow(data.ready[n.no], data.due[n.no])],
+                )
+            )
+    else:
+        for p, q in _pairs(bench):
+            inp.add_shipment(
+                vroom.ShipmentStep(
+                    id=p,
+                    location=p,
+                    default_service=data.service[p],
+                    time_windows=[vroom.TimeWindow(data.ready[p], data.due[p])],
+                ),
+                vroom.ShipmentStep(
+                    id=q,
+                    location=q,
+                    default_service=data.service[q],
+                    time_windows=[vroom.TimeWindow(data.ready[q], data.due[q])],
+                ),
+                amount=vroom.Amount([data.demand[p]]),
+            )
+    sol = inp.solve(exploration_level=5, nb_threads=1, timeout=timedelta(seconds=time_limit))
+    routes_df = sol.routes
+    routes: list[list[int]] = []
+    for _, g in routes_df.groupby("vehicle_id", sort=True):
+        seq = [int(i) for t, i in zip(g["type"], g["id"]) if t in ("job", "pickup", "delivery")]
+        if seq:
+            routes.append(seq)
+    return routes
+
+
+def solve_ortools_plain(
+    bench: Benchmark,
+    time_limit: float,
+    hierarchical: bool = False,
+    seed: int = 0,
+    first_solution: str = "PATH_CHEAPEST_ARC",
+) -> list[list[int]]:
+    """The textbook OR-Tools model: arc costs, a time dimension with the windows, a load
+    dimension, pickup-and-delivery pairs for PDPTW; ``first_solution`` then guided local
+    search."""
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+    data = integer_data(bench)
+    n = len(bench.nodes)
+    manager = pywrapcp.RoutingIndexManager(n, bench.vehicles, 0)
+    routing = pywrapcp.RoutingModel(manager)
+    cost = data.cost.tolist()
+    transit = (data.time + np.array(data.service)[:, None]).tolist()
+
+    def cost_cb(i: int, j: int) -> int:
+        return int(cost[manager.IndexToNode(i)][manager.IndexToNode(j)])
+
+    def time_cb(i: int, j: int) -> int:
+        return int(transit[manager.IndexToNode(i)][manager.IndexToNode(j)])
+
+    c = routing.RegisterTransitCallback(cost_cb)
+    routing.SetArcCostEvaluatorOfAllVehicles(c)
+    if hierarchical:
+        routing.SetFixedCostOfAllVehicles(VEHICLE_COST)
+    t = routing.RegisterTransitCallback(time_cb)
+    horizon = data.due[0]
+    routing.AddDimension(t, horizon, horizon, False, "time")
+    tdim = routing.GetDimensionOrDie("time")
+    for node in range(1, n):
+        tdim.CumulVar(manager.NodeToIndex(node)).SetRange(data.ready[node], data.due[node])
+    for v in range(bench.vehicles):
+        tdim.CumulVar(routing.Start(v)).SetRange(data.ready[0], data.due[0])
+        tdim.CumulVar(routing.End(v)).SetRange(data.ready[0], data.due[0])
+    demand = data.demand
+
+    def load_cb(i: int) -> int:
+        return int(demand[manager.IndexToNode(i)])
+
+    ld = routing.RegisterUnaryTransitCallback(load_cb)
+    routing.AddDimension(ld, 0, int(bench.capacity), True, "load")
+    if bench.kind == "pdptw":
+        solver = routing.solver()
+        for p, q in _pairs(bench):
+            ip, iq = manager.NodeToIndex(p), manager.NodeToIndex(q)
+            routing.AddPickupAndDelivery(ip, iq)
+            solver.Add(routing.VehicleVar(ip) == routing.VehicleVar(iq))
+            solver.Add(tdim.CumulVar(ip) <= tdim.CumulVar(iq))
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = getattr(
+        routing_enums_pb2.FirstSolutionStrategy, first_solution
+    )
+    params.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
+    params.time_limit.FromMilliseconds(int(time_limit * 1000))
+    routing.solver().ReSeed(seed)
+    sol = routing.SolveWithParameters(params)
+    if sol is None:
+        return []
+    routes = []
+    for v in range(bench.vehicles):
+        idx = sol.Value(routing.NextVar(routing.Start(v)))
+        seq = []
+        while not routing.IsEnd(idx):
+            seq.append(manager.IndexToNode(idx))
+            idx = sol.Value(routing.NextVar(idx))
+        if seq:
+            routes.append(seq)
+    return routes
+
+
+PEERS = {
+    "pyvrp": solve_pyvrp,
+    "vroom": solve_vroom,
+    "ortools": solve_ortools_plain,
+}
+
+
+def ceil_scaled(x: float) -> int:
+    return int(math.ceil(x * SCALE - 1e-9))
