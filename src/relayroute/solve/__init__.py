@@ -193,7 +193,10 @@ def solve(
         )
         # Route, time, and where a station could not cope, route again asking less of it.
         utilisation: dict[str, float] = {}
-        routing_budget = limit * (1 - config.schedule_share)
+        # CP-SAT re-times trips to cut delay: with no weight on delay the routing search
+        # gets the whole time limit.
+        schedule_share = config.schedule_share if w["delay"] > 0 else 0.0
+        routing_budget = limit * (1 - schedule_share)
         for round_ in range(ROUNDS):
             spent = time.perf_counter() - t0
             # Later rounds only use time a solution-limited first round left over.
@@ -232,7 +235,7 @@ def solve(
         assert best is not None
         _, timed, dropped, prob = best
         cfg["rounds"] = round_ + 1
-        if timed:
+        if timed and w["delay"] > 0:
             better = cpsat(prob, timed, 1.0)
             if better is not None and _score(prob, better, w) <= _score(prob, timed, w):
                 timed = better

@@ -102,6 +102,27 @@ def _station_limits(
             solver.Add(var <= hi + (horizon - hi) * (1 - homed_here))
 
 
+def _loaded_at_start(prob: Problem, units: list[tuple[str, list[Way]]]) -> bool:
+    """Every shipment goes by road from the one depot all trucks start at, loaded with no
+    service time before any truck can leave: then the pickups are the start of each route
+    and the model needs only the deliveries (a truck's load is what it has still to
+    deliver), half the nodes and no pairs — the classic VRPTW model."""
+    inst = prob.inst
+    starts = {prob.depot_place(t) for t in inst.trucks}
+    if len(starts) != 1 or inst.zones or inst.rail_services:
+        return False
+    depot = next(iter(starts))
+    earliest = min(prob.duty[t.id][0] for t in inst.trucks)
+    hours = inst.places_by_id[depot].hours
+    for sid, ways in units:
+        if len(ways) != 1 or ways[0].kind != "road":
+            return False
+        s = inst.shipments_by_id[sid]
+        if s.origin != depot or s.pickup_minutes > 0 or s.ready > earliest:
+            return False
+    return not hours or any(a <= earliest for a, _ in hours)
+
+
 def solve_routing(
     prob: Problem,
     config: SolverConfig,
@@ -147,14 +168,16 @@ def solve_routing(
         {prob.depot_place(trucks[v.truck]) for v in vehicles}
         | {prob.depot_place(trucks[v.truck], True) for v in vehicles}
     )
+    loaded = _loaded_at_start(prob, units)
     node_place: list[str] = list(depot_places)
     node_service: list[float] = [0.0] * len(depot_places)
     pick: dict[str, int] = {}
     drop: dict[str, int] = {}
     for s in ships:
-        pick[s.id] = len(node_place)
-        node_place.append(s.origin)
-        node_service.append(s.pickup_minutes)
+        if not loaded:
+            pick[s.id] = len(node_place)
+            node_place.append(s.origin)
+            node_service.append(s.pickup_minutes)
         drop[s.id] = len(node_place)
         node_place.append(s.destination)
         node_service.append(s.delivery_minutes)
@@ -288,7 +311,10 @@ def solve_routing(
         demand = [0] * n
         for s in ships:
             q = int(math.ceil(s.quantity.get(dim, 0.0) * QTY_SCALE - 1e-6))
-            demand[pick[s.id]], demand[drop[s.id]] = q, -q
+            if loaded:  # what is delivered so far: at most what the truck set out with
+                demand[drop[s.id]] = q
+            else:
+                demand[pick[s.id]], demand[drop[s.id]] = q, -q
         cb = routing.RegisterUnaryTransitVector(demand)
         caps = [
             int(math.floor(trucks[veh.truck].capacity.get(dim, 0.0) * QTY_SCALE + 1e-6))
@@ -312,16 +338,19 @@ def solve_routing(
 
     truck_vehicles = list(range(n_trucks))
     for s in ships:
-        p, d = manager.NodeToIndex(pick[s.id]), manager.NodeToIndex(drop[s.id])
-        routing.AddPickupAndDelivery(p, d)
-        solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
-        solver.Add(routing.ActiveVar(p) == routing.ActiveVar(d))
-        solver.Add(tdim.CumulVar(p) + int(math.ceil(s.pickup_minutes)) <= tdim.CumulVar(d))
+        d = manager.NodeToIndex(drop[s.id])
         allowed = sorted(prob.eligible[s.id])
         if len(allowed) < len(truck_vehicles) or trains:
-            routing.VehicleVar(p).SetValues([-1, *allowed])
             routing.VehicleVar(d).SetValues([-1, *allowed])
-        set_hours(p, places[s.origin].hours, s.ready, horizon)
+        if not loaded:
+            p = manager.NodeToIndex(pick[s.id])
+            routing.AddPickupAndDelivery(p, d)
+            solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
+            solver.Add(routing.ActiveVar(p) == routing.ActiveVar(d))
+            solver.Add(tdim.CumulVar(p) + int(math.ceil(s.pickup_minutes)) <= tdim.CumulVar(d))
+            if len(allowed) < len(truck_vehicles) or trains:
+                routing.VehicleVar(p).SetValues([-1, *allowed])
+            set_hours(p, places[s.origin].hours, s.ready, horizon)
         hi = horizon if s.deadline is None else s.deadline - s.delivery_minutes
         set_hours(d, places[s.destination].hours, s.ready, hi)
         coeff = int(round(s.priority * w["delay"] * COST_SCALE))
@@ -334,7 +363,7 @@ def solve_routing(
         firsts: list[int] = []
         lasts: list[int] = []
         for k, way in enumerate(ways):
-            chain = [(pick[leg], drop[leg]) for leg in way.legs]
+            chain = [(pick.get(leg, drop[leg]), drop[leg]) for leg in way.legs]
             if way.kind == "rail":
                 on, off = board[(sid, k)]
                 at = 1 if way.legs[0].endswith("#1") else 0
@@ -369,8 +398,11 @@ def solve_routing(
                 set_hours(idx[0][1], st.hours, 0, horizon)
                 set_hours(idx[1][0], st.hours, 0, horizon)
         penalty = int(round(w["unserved"] * sh.priority * COST_SCALE))
-        routing.AddDisjunction(firsts, penalty // 2 + penalty % 2, 1)
-        routing.AddDisjunction(lasts, penalty // 2, 1)
+        if firsts == lasts:  # a delivery loaded at the start: one node
+            routing.AddDisjunction(firsts, penalty, 1)
+        else:
+            routing.AddDisjunction(firsts, penalty // 2 + penalty % 2, 1)
+            routing.AddDisjunction(lasts, penalty // 2, 1)
 
     inside = [
         (manager.NodeToIndex(node), node_place[node], node_service[node])
@@ -442,7 +474,7 @@ def solve_routing(
     sequences: dict[int, list[Visit]] = {}
     if solution is None:
         return RoutingResult(sequences, {}, None, seconds, found[0], status_name)
-    by_node = {pick[s.id]: Visit("pickup", s.id) for s in ships}
+    by_node = {pick[s.id]: Visit("pickup", s.id) for s in ships if s.id in pick}
     by_node.update({drop[s.id]: Visit("delivery", s.id) for s in ships})
     riding = {on: sid for (sid, _), (on, _) in board.items()}
     start_times: dict[int, float] = {}
@@ -460,6 +492,8 @@ def solve_routing(
                 seq.append(by_node[node])
             index = solution.Value(routing.NextVar(index))
         if seq:
+            if loaded:  # everything it delivers was loaded at the depot before it left
+                seq = [Visit("pickup", x.shipment) for x in seq] + seq
             sequences[v] = seq
             start_times[v] = float(solution.Value(tdim.CumulVar(routing.Start(v))))
     handoffs = {}
