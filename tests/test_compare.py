@@ -27,7 +27,7 @@ def two(tmp_path: Path) -> list[str]:
 # Deterministic configurations: the greedy dispatcher, and the routing search stopped by
 # a solution count long before its time limit.
 GREEDY = str(ROOT / "solvers" / "greedy.toml")
-DEFAULT = str(ROOT / "solvers" / "default.toml")
+DEFAULT = str(ROOT / "solvers" / "repeatable.toml")
 
 
 def test_compare_locally_and_on_dask_gives_the_same_table(two: list[str]) -> None:
@@ -43,7 +43,9 @@ def test_compare_locally_and_on_dask_gives_the_same_table(two: list[str]) -> Non
     ) as c:
         on_dask = run_jobs(jobs, scheduler=c.scheduler_address)
     assert rows_equal_but_time(local, on_dask)
-    default_tiny = next(r for r in local if r["instance"] == "TINY3" and r["solver"] == "default")
+    default_tiny = next(
+        r for r in local if r["instance"] == "TINY3" and r["solver"] == "repeatable"
+    )
     assert default_tiny["distance"] == pytest.approx(TINY_TOUR, abs=1e-4)
 
 

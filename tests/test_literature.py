@@ -184,3 +184,32 @@ def test_bad_benchmark_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     unpaired.write_text(TINY_LILIM.replace("3\t0\t5\t0\t500\t5\t0\t4", "3\t0\t5\t0\t500\t5\t0\t2"))
     with pytest.raises(InputError, match="does not name it back"):
         read_benchmark(unpaired)
+
+
+def test_loaded_at_start_keeps_capacity(tiny: Path) -> None:
+    """When every delivery is loaded at the depot (the model keeps only the deliveries), a
+    truck still carries no more than its capacity: 3 × 10 with trucks of 25 needs two."""
+    b = read_benchmark(tiny)
+    small = Benchmark(b.name, b.kind, b.vehicles, 25, b.nodes)
+    inst = benchmark_instance(small)
+    plan = solve(LoadedInstance(inst, tiny.parent, ""), QUICK)
+    assert validate(inst, plan, tiny.parent).ok
+    routes = plan_routes(plan)
+    assert len(routes) == 2 and check_routes(small, routes) == []
+    for r in plan.routes:  # the plan shows the loading at the depot before the deliveries
+        kinds = [s.kind for s in r.stops if s.kind in ("pickup", "delivery")]
+        assert kinds == sorted(kinds, key=lambda k: k != "pickup")
+
+
+def test_config_lns_operators(tmp_path: Path) -> None:
+    """Large-neighbourhood operators are named in the configuration; an unknown one is an
+    error naming the key."""
+    from relayroute.solve import read_config
+
+    good = tmp_path / "lns.toml"
+    good.write_text('lns_operators = ["path_lns", "inactive_lns"]\nlns_time_limit = 0.2\n')
+    assert read_config(good).lns_operators == ["path_lns", "inactive_lns"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('lns_operators = ["magic"]\n')
+    with pytest.raises(InputError, match="lns_operators"):
+        read_config(bad)

@@ -27,6 +27,21 @@ METAHEURISTIC = Literal[
 ]
 
 
+LNS_OPERATOR = Literal[
+    "path_lns",
+    "full_path_lns",
+    "inactive_lns",
+    "tsp_lns",
+    "tsp_opt",
+    "or_opt",
+    "lin_kernighan",
+    "relocate_expensive_chain",
+    "cross_exchange",
+    "relocate_neighbors",
+    "extended_swap_active",
+]
+
+
 class SolverConfig(BaseModel):
     """How to search.
 
@@ -47,7 +62,7 @@ class SolverConfig(BaseModel):
     first_solution_strategy: FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: METAHEURISTIC = "GUIDED_LOCAL_SEARCH"
     time_limit: float = Field(60.0, gt=0, description="seconds")
-    solution_limit: int | None = Field(500, ge=0, description="0 or none: no limit")
+    solution_limit: int | None = Field(0, ge=0, description="0 or none: no limit")
     seed: int = Field(0, ge=0)
     log_search: bool = False
     station_choices: int = Field(
@@ -64,6 +79,16 @@ class SolverConfig(BaseModel):
         1, ge=1, description="CP-SAT workers; more search better but runs no longer repeat"
     )
     objective: dict[str, float] = Field(default_factory=dict)
+    lns_operators: list[LNS_OPERATOR] = Field(
+        default_factory=list,
+        description="OR-Tools large-neighbourhood operators to switch on (off by default)",
+    )
+    lns_time_limit: float = Field(
+        0.1, gt=0, description="seconds each large-neighbourhood sub-search may take"
+    )
+    gls_lambda: float | None = Field(
+        None, gt=0, description="guided local search penalty coefficient (OR-Tools: 0.1)"
+    )
 
 
 def read_config(path: str | Path) -> SolverConfig:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
 
 from relayroute.model.instance import Instance
 from relayroute.solve.config import SolverConfig
@@ -447,6 +448,11 @@ def solve_routing(
     params.time_limit.FromMilliseconds(int(limit * 1000))
     if config.solution_limit:
         params.solution_limit = config.solution_limit
+    for op in config.lns_operators:
+        setattr(params.local_search_operators, f"use_{op}", optional_boolean_pb2.BOOL_TRUE)
+    params.lns_time_limit.FromMilliseconds(int(config.lns_time_limit * 1000))
+    if config.gls_lambda is not None:
+        params.guided_local_search_lambda_coefficient = config.gls_lambda
     params.log_search = config.log_search
 
     t0 = time.perf_counter()
