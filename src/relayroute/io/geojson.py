@@ -444,10 +444,11 @@ def plan_geojson(inst: Instance, plan: Plan) -> dict[str, Any]:
         See :func:`plan_layers`.
     """
     layers = plan_layers(inst, plan)
-    return _collection(layers.features(), plan)
+    return feature_collection(layers.features(), plan)
 
 
-def _collection(features: list[dict[str, Any]], plan: Plan) -> dict[str, Any]:
+def feature_collection(features: list[dict[str, Any]], plan: Plan) -> dict[str, Any]:
+    """Features as a FeatureCollection named after the plan's instance, with its bbox."""
     geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in features]) if features else []
     coll: dict[str, Any] = {"type": "FeatureCollection"}
     if len(geoms):
@@ -472,7 +473,7 @@ def split_geojson(inst: Instance, plan: Plan) -> dict[str, dict[str, Any]]:
         groups[f"truck-{p['truck']}"].append(f)
         if p["driver_kind"] == "loop":
             groups[f"driver-{p['driver']}"].append(f)
-    return {key: _collection(sorted(fs, key=_leg_order), plan) for key, fs in groups.items()}
+    return {key: feature_collection(sorted(fs, key=_leg_order), plan) for key, fs in groups.items()}
 
 
 def _leg_order(f: dict[str, Any]) -> tuple[float, str, int]:

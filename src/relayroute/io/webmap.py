@@ -23,7 +23,7 @@ from relayroute.io.geojson import (
     MARKER,
     POLICY_FILL,
     RAIL_COLOUR,
-    plan_geojson,
+    feature_collection,
     plan_layers,
 )
 from relayroute.model.instance import Instance
@@ -216,7 +216,7 @@ def plan_map(inst: Instance, plan: Plan, tiles: str = "osm", charts: bool = True
     if tiles not in TILES:
         raise ValueError(f"tiles must be one of {', '.join(TILES)}")
     layers = plan_layers(inst, plan)
-    coll = plan_geojson(inst, plan)
+    coll = feature_collection(layers.features(), plan)
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
     m.default_js = [("leaflet", f"{_INLINE}leaflet.js")]
     m.default_css = [("leaflet_css", f"{_INLINE}leaflet.css")]
