@@ -281,10 +281,15 @@ def gap_chart(rows: list[dict[str, Any]], path: str | Path) -> None:
     relay = df["family"] == "relay"
     df["gap"] = num["gap_pct"].where(~relay, num["weighted_delay"] - num["lower_bound"])
     df["feasible"] = df["feasible"].astype(float)
-    table = df.pivot_table(index="family", columns="solver", values="gap", aggfunc="mean")
-    feas = df.pivot_table(index="family", columns="solver", values="feasible", aggfunc="mean")
+    # One group of bars per family, and per mode when a run has both.
+    df["group"] = df["family"] if df["mode"].nunique() <= 1 else df["family"] + " · " + df["mode"]
+    table = df.pivot_table(index="group", columns="solver", values="gap", aggfunc="mean")
+    feas = df.pivot_table(index="group", columns="solver", values="feasible", aggfunc="mean")
     fig, ax = plt.subplots(
-        figsize=(max(6, 1.6 * len(table.index) * max(1, len(table.columns))), 4.5)
+        figsize=(
+            min(16.0, max(6.0, 2.0 + 0.45 * len(table.index) * max(1, len(table.columns)))),
+            4.5,
+        )
     )
     if table.empty:
         ax.text(0.5, 0.5, "no feasible result to compare", ha="center", transform=ax.transAxes)
