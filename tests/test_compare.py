@@ -117,6 +117,19 @@ def test_summary_against_best_in_run_and_bks() -> None:
     assert s.loc["x", "bks_vehicles_met"] == 1 and s.loc["y", "bks_vehicles_met"] == 1
 
 
+def test_summary_of_relay_rows() -> None:
+    """Relay instances have no distance or BKS: the summary gives the delay above the lower
+    bound instead."""
+    rows = [
+        dict(instance="yiwu-day", family="relay", solver="default", feasible=True,
+             distance=None, vehicles=60, bks_vehicles=None, gap_pct=None,
+             weighted_delay=4900.0, lower_bound=100.0),
+    ]  # fmt: skip
+    s = summarise(rows).set_index("solver")
+    assert s.loc["default", "delay_above_lb"] == 4800.0
+    assert s.loc["default", "bks_vehicles_met"] == 0
+
+
 def test_checker_is_shared(two: list[str]) -> None:
     """The same checker measures a peer's routes: distance recomputed from the file."""
     b = read_benchmark(two[0])

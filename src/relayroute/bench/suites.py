@@ -116,6 +116,8 @@ def summarise(rows: list[dict[str, Any]]) -> pd.DataFrame:
     if df.empty:
         return df
     df["feasible"] = df["feasible"].astype(bool)
+    for c in ("distance", "vehicles", "bks_vehicles", "gap_pct", "weighted_delay", "lower_bound"):
+        df[c] = pd.to_numeric(df.get(c), errors="coerce")
     ok = df[df["feasible"] & df["distance"].notna()]
     best = ok.groupby("instance")["distance"].min()
     df["vs_best_pct"] = [
