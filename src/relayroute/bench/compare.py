@@ -187,7 +187,8 @@ def _run_benchmark(job: Job, row: dict[str, Any]) -> None:
         row["error"] = errors[0] + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
     bks_file = Path(job.bks) if job.bks else find_bks(job.instance)
     if bks_file is not None:
-        known = read_bks(bks_file).get((row["family"], bench.name)) or read_bks(bks_file).get(
+        table = read_bks(bks_file)
+        known = table.get((row["family"], bench.name)) or table.get(
             (row["family"], Path(job.instance).stem)
         )
         if known:

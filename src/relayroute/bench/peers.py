@@ -13,7 +13,6 @@ textbook model: path cheapest arc and guided local search, nothing relayroute ad
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -258,7 +257,3 @@ PEERS = {
     "vroom": solve_vroom,
     "ortools": solve_ortools_plain,
 }
-
-
-def ceil_scaled(x: float) -> int:
-    return int(math.ceil(x * SCALE - 1e-9))

@@ -255,12 +255,11 @@ def plan_layers(inst: Instance, plan: Plan) -> PlanLayers:
                 },
             )
         )
+    services = {s.id: s for s in inst.rail_services}
     bookings: Counter[str] = Counter()
     for booking in plan.rail_bookings:
-        for svc in inst.rail_services:
-            if svc.id == booking.service:
-                bookings[svc.origin] += 1
-                bookings[svc.destination] += 1
+        bookings[services[booking.service].origin] += 1
+        bookings[services[booking.service].destination] += 1
     for rs in inst.rail_stations:
         out.stations.append(
             _point(
@@ -353,7 +352,6 @@ def plan_layers(inst: Instance, plan: Plan) -> PlanLayers:
             }
             (out.loop_legs if loop else out.outside_legs).append(feature)
 
-    services = {s.id: s for s in inst.rail_services}
     rail_place = {r.id: r.place for r in inst.rail_stations}
     for b in plan.rail_bookings:
         svc = services[b.service]

@@ -329,12 +329,9 @@ def check_routes(bench: Benchmark, routes: list[list[int]], tol: float = 1e-6) -
             t = max(t + math.hypot(n.x - x, n.y - y), n.ready)
             if t > n.due + tol:
                 errors.append(f"route {k}: node {i} served at {t:.4f}, after its due {n.due:g}")
-            if bench.kind == "pdptw":
-                load += n.demand
-                if n.pickup and (seen.get(n.pickup) != k or pos[n.pickup] > pos[i]):
-                    errors.append(f"route {k}: delivery {i} not after its pickup {n.pickup}")
-            else:
-                load += n.demand
+            load += n.demand  # VRPTW: delivered so far, at most what the truck set out with
+            if n.pickup and (seen.get(n.pickup) != k or pos[n.pickup] > pos[i]):
+                errors.append(f"route {k}: delivery {i} not after its pickup {n.pickup}")
             if load > bench.capacity + tol or load < -tol:
                 errors.append(
                     f"route {k}: load {load:g} at node {i} outside [0, {bench.capacity:g}]"
