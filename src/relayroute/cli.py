@@ -108,16 +108,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from relayroute.io.instance import read_instance
-    from relayroute.io.plan import read_plan
     from relayroute.validate import validate
 
-    loaded = read_instance(args.instance)
-    plan = read_plan(args.plan)
-    if plan.instance.sha256 != loaded.sha256:
-        err_console.print(
-            f"note: the plan was made for another version of {plan.instance.name} (hash differs)"
-        )
+    loaded, plan = _instance_and_plan(args)
     report = validate(loaded.instance, plan, loaded.base)
     if report.ok:
         console.print(
