@@ -5,8 +5,11 @@ Run from the project root (not a CI test; about a minute per instance and varian
     .venv/bin/python benchmarks/ways.py [--time-limit 60] [--solver solvers/default.toml]
         [-o results.csv] [NAMES...]
 
-Each scenario is solved twice with the same solver and time limit: as given, and with
-its rail services and transload stations taken away (road only, driver swaps only).
+Each scenario is solved with the same solver and time limit: as given, and with its rail
+services and transload stations taken away (road only, driver swaps only); where it has a
+transload station, also as given with the way switch putting its groups back by road
+(``switch_to = "road"``: the same search with no transload chosen, a control showing what
+the transload itself brings). ``--seeds N`` repeats each variant with seeds 0..N-1.
 Both plans are checked by the independent validator. Printed per plan: shipments
 served, priority-weighted delay, loop drivers called in, driver swaps (handovers),
 transloads and rail departures booked, and the ratio of the weighted delay with the
@@ -28,7 +31,7 @@ from relayroute.solve import read_config, solve
 from relayroute.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ["yiwu-day-transload", "fuquan-kaili"]
+SCENARIOS = ["yiwu-day-port", "yiwu-day-transload", "fuquan-kaili"]
 
 
 def road_only(loaded: LoadedInstance) -> LoadedInstance:
@@ -60,29 +63,36 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("names", nargs="*", default=SCENARIOS)
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--solver", default=str(ROOT / "solvers" / "default.toml"))
+    ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("-o", "--output", default=None)
     args = ap.parse_args(argv)
-    config = read_config(args.solver)
+    base_config = read_config(args.solver)
     rows = []
-    for name in args.names:
+    for name, seed in ((n, s) for n in args.names for s in range(args.seeds)):
         loaded = read_instance(ROOT / "instances" / f"{name}.json")
-        plans = {}
-        for label, variant in (("with ways", loaded), ("road only", road_only(loaded))):
+        config = base_config.model_copy(update={"seed": seed})
+        variants = [("with ways", loaded, config), ("road only", road_only(loaded), config)]
+        if any(s.transload for s in loaded.instance.relay_stations):
+            control = config.model_copy(update={"switch_to": "road"})
+            variants.append(("switch by road", loaded, control))
+        for label, variant, cfg in variants:
             t0 = time.perf_counter()
-            plan = solve(variant, config, time_limit=args.time_limit)
+            plan = solve(variant, cfg, time_limit=args.time_limit)
             seconds = time.perf_counter() - t0
             report = validate(variant.instance, plan, variant.base)
-            plans[label] = plan
             k = plan.kpis
+            moved = sorted({t.shipment for t in plan.transloads})
             row = {
                 "instance": name,
                 "variant": label,
                 "solver": config.name,
+                "seed": seed,
                 "time_limit": args.time_limit,
                 "seconds": round(seconds, 1),
                 "valid": report.ok,
                 "served": k.served,
                 "unserved": k.unserved,
+                "objective": round(k.objective, 1),
                 "weighted_delay": k.weighted_delay,
                 "day_end_delay": round(day_end_delay(variant, plan), 1),
                 "loop_drivers": k.loop_drivers_used,
@@ -90,17 +100,19 @@ def main(argv: list[str] | None = None) -> int:
                 "transloads": k.transloads,
                 "rail_departures": k.rail_bookings,
                 "trucks": k.trucks_used,
+                "transloaded": " ".join(moved),
+                "switch": plan.solver.get("switch", ""),
             }
             rows.append(row)
             print(
-                f"{name:22s} {label:10s} valid={report.ok} served {k.served:3d} "
+                f"{name:22s} {label:14s} seed {seed} valid={report.ok} served {k.served:3d} "
                 f"unserved {k.unserved:3d} delay {k.weighted_delay:10.1f} "
                 f"(day-end {row['day_end_delay']:10.1f}) loop drivers {k.loop_drivers_used:3d} "
                 f"swaps {k.handovers:3d} transloads {k.transloads:3d} "
                 f"rail {k.rail_bookings:2d} {seconds:5.1f}s",
                 flush=True,
             )
-        a, b = rows[-2], rows[-1]
+        a, b = rows[-len(variants)], rows[-len(variants) + 1]
         if float(b["day_end_delay"]) > 0:
             print(
                 f"{'':22s} ratio with/without (day-end): "

@@ -554,6 +554,100 @@ def yiwu_day_transload(scarce: dict) -> dict:
     return day
 
 
+def yiwu_day_port(demo: dict) -> dict:
+    """A day at the Yiwu port station where transload beats the driver swap for one flow.
+
+    The demo day (40 shipments, 15 trucks) with, at the port: **10 container loads**
+    (3-6 t) from the port's freight yard to factories inside the city, and **12 import
+    containers** (6-8 t) arriving from Ningbo port for factories inside, each on its own
+    Ningbo haulier's truck whose driver works **at most 9 hours** (no time to wait for a
+    swap: Ningbo to Yiwu port is over three hours each way, an excursion into the city
+    about three more). The port has **16 loop drivers** (the demo's pool, enlarged as in
+    yiwu-day) and **three 10 t port trucks**. By road, the imports need trucks from the
+    Yiwu region to fetch them from Ningbo; with a 30-min transload at the port, the
+    Ningbo trucks drop their containers there and the port's and region's trucks take them
+    in. Due times of the new shipments: alone by road + {30, 60, 90} min.
+    """
+    rng = random.Random(20220814)
+    day = json.loads(json.dumps(demo))
+    day["name"] = "yiwu-day-port"
+    n = _nodes("yiwu")
+    known = {p["id"] for p in day["places"]}
+    for pid in YIWU_INSIDE:
+        if pid not in known:
+            day["places"].append(_place(n, pid, "factory", [[360.0, 1320.0]]))
+    for pool in day["driver_pools"]:
+        if pool["kind"] == "loop":
+            pool["count"] = 16
+    for st in day["relay_stations"]:
+        if st["id"] == "rs_yiwu_port":
+            st["transload_minutes"] = 30
+    day["depots"] += [
+        {"id": "depot_yiwu_port", "place": "yiwu_port"},
+        {"id": "depot_ningbo", "place": "ningbo"},
+    ]
+    day["driver_pools"] += [
+        {"id": "port", "kind": "outside", "count": 3, "shift": [360.0, 1320.0], "max_duty": 720},
+        {"id": "ningbo", "kind": "outside", "count": 12, "shift": [300.0, 1380.0], "max_duty": 540},
+    ]
+    day["trucks"] += [
+        {
+            "id": f"Y{k + 1}",
+            "depot": "depot_yiwu_port",
+            "capacity": {"t": 10.0, "pallets": 12.0},
+            "available": [360.0, 1320.0],
+            "permits": [],
+            "driver_pool": "port",
+        }
+        for k in range(3)
+    ]
+    day["trucks"] += [
+        {
+            "id": f"N{k + 1}",
+            "depot": "depot_ningbo",
+            "capacity": {"t": 10.0, "pallets": 12.0},
+            "available": [300.0, 1380.0],
+            "permits": [],
+            "driver_pool": "ningbo",
+        }
+        for k in range(12)
+    ]
+    ships = []
+    for k in range(10):
+        tonnes = float(rng.choice([3, 4, 5, 6]))
+        ships.append(
+            {
+                "id": f"C{k + 1:02d}",
+                "origin": "yiwu_port",
+                "destination": rng.choice(YIWU_INSIDE),
+                "quantity": {"t": tonnes, "pallets": float(math.ceil(tonnes * 1.2))},
+                "ready": float(rng.randrange(360, 780, 30)),
+                "due": 10_000.0,
+                "pickup_minutes": 20.0,
+                "delivery_minutes": 25.0,
+                "priority": 1.0,
+            }
+        )
+    for k in range(12):
+        ships.append(
+            {
+                "id": f"N{k + 1:02d}",
+                "origin": "ningbo",
+                "destination": rng.choice(YIWU_INSIDE),
+                "quantity": {"t": float(rng.choice([6, 7, 8])), "pallets": 10.0},
+                "ready": float(rng.randrange(300, 480, 30)),
+                "due": 10_000.0,
+                "pickup_minutes": 30.0,
+                "delivery_minutes": 30.0,
+                "priority": 1.0,
+            }
+        )
+    draft = {**day, "shipments": ships}
+    _set_dues(draft, rng, [30, 60, 90])
+    day["shipments"] += draft["shipments"]
+    return day
+
+
 def fuquan_kaili() -> dict:
     """Fuquan, Guizhou: a phosphate-chemicals plant whose freight could not cross the
     province by road (checkpoints turned trucks back, few drivers would run) and went by
@@ -694,7 +788,9 @@ def fuquan_kaili() -> dict:
 def main() -> None:
     out = ROOT / "instances"
     out.mkdir(exist_ok=True)
-    (out / "yiwu-demo.json").write_text(json.dumps(yiwu_demo(), indent=1) + "\n")
+    demo = yiwu_demo()
+    (out / "yiwu-demo.json").write_text(json.dumps(demo, indent=1) + "\n")
+    (out / "yiwu-day-port.json").write_text(json.dumps(yiwu_day_port(demo), indent=1) + "\n")
     day = yiwu_day()
     (out / "yiwu-day.json").write_text(json.dumps(day, indent=1) + "\n")
     # The same day with half the loop drivers (20 of 40).

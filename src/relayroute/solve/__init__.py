@@ -16,6 +16,7 @@ from relayroute.solve.problem import Problem, Reason, build_problem, delay_lower
 from relayroute.solve.resources import Timed
 from relayroute.solve.routing import LOOP_UTILISATION, RoutingResult, solve_routing, weights
 from relayroute.solve.schedule import improve
+from relayroute.solve.switch import Incumbent, switch_ways
 from relayroute.solve.timing import complete_ways, initial_trips, time_routes
 from relayroute.solve.trips import Times, Visit
 
@@ -191,16 +192,32 @@ def solve(
             g_dropped,
             prob,
         )
+
+        def evaluate(
+            p: Problem, result: RoutingResult, everything: bool = True
+        ) -> tuple[float, tuple[list[Timed], dict[str, Reason], Problem]]:
+            # Transload times as routed: the two trucks are then timed apart.
+            fixed = with_handoffs(p, result.handoffs)
+            timed, dropped = time_routes(fixed, result.sequences, result.start_times)
+            if dropped and everything:
+                timed, dropped = _time_everything(
+                    fixed, result, timed, dropped, w, partial(cpsat, fixed, share=0.1)
+                )
+            timed, dropped = complete_ways(fixed, timed, dropped)
+            return _score(fixed, timed, w), (timed, dropped, fixed)
+
         # Route, time, and where a station could not cope, route again asking less of it.
         utilisation: dict[str, float] = {}
         # CP-SAT re-times trips to cut delay: with no weight on delay the routing search
         # gets the whole time limit.
         schedule_share = config.schedule_share if w["delay"] > 0 else 0.0
         routing_budget = limit * (1 - schedule_share)
+        switch_budget = routing_budget * config.switch_share if prob.spare else 0.0
+        routed: Incumbent | None = None
         for round_ in range(ROUNDS):
             spent = time.perf_counter() - t0
             # Later rounds only use time a solution-limited first round left over.
-            share = (routing_budget - spent) * (1.0 if round_ == 0 else 0.6)
+            share = (routing_budget - switch_budget - spent) * (1.0 if round_ == 0 else 0.6)
             if round_ and share < 1.0:
                 break
             result = solve_routing(
@@ -212,29 +229,69 @@ def solve(
             )
             cfg["status"] = result.status
             cfg["solutions"] = cfg.get("solutions", 0) + result.solutions
-            # Transload times as routed: the two trucks are then timed apart.
-            fixed = with_handoffs(prob, result.handoffs)
-            timed, dropped = time_routes(fixed, result.sequences, result.start_times)
-            if dropped:
-                timed, dropped = _time_everything(
-                    fixed, result, timed, dropped, w, partial(cpsat, fixed, share=0.1)
-                )
-            timed, dropped = complete_ways(fixed, timed, dropped)
             # Compared as routed: putting what it left out in by road before comparing
             # (at the end of trucks' days) was measured much worse on yiwu-day-scarce
             # (52,865 against 6,311 weighted delay): it picks rounds whose gaps were
             # filled late instead of rounds CP-SAT can re-time well.
-            score = _score(fixed, timed, w)
+            score, (timed, dropped, fixed) = evaluate(prob, result)
             if best is None or score < best[0]:
                 best = (score, timed, dropped, fixed)
+            if result.sequences and (routed is None or score < routed.score):
+                routed = Incumbent(score, prob, result, (timed, dropped, fixed))
             stuck = _stations_of(prob, result.sequences, dropped)
             if not stuck:
                 break
             for sid in stuck:
                 utilisation[sid] = utilisation.get(sid, LOOP_UTILISATION) * 0.8
+        cfg["rounds"] = round_ + 1
+        left = routing_budget - (time.perf_counter() - t0)
+        if routed is not None and switch_budget > 0 and left > config.switch_trial_time:
+
+            def route(p: Problem, initial: dict, seconds: float) -> RoutingResult:
+                return solve_routing(
+                    p, config, time_limit=seconds, utilisation=utilisation, initial=initial
+                )
+
+            def on_road(inc: Incumbent) -> dict[str, float]:
+                # Served by road, or not at all: the shipments a switch may help, the
+                # unserved first, then the latest (priority-weighted).
+                timed_, _, fixed_ = inc.extra
+                served = served_ways(fixed_, timed_)
+                done = {s: t for tt in timed_ for s, t in tt.times.delivered.items()}
+                ships = fixed_.inst.shipments_by_id
+                return {
+                    s: ships[s].priority
+                    * (1e6 if s not in served else max(0.0, done[s] - ships[s].due))
+                    for s in fixed_.ways
+                    if served.get(s, [s]) == [s]
+                }
+
+            routed, stats = switch_ways(
+                routed,
+                route,
+                evaluate,
+                on_road,
+                left,
+                size=config.switch_group,
+                trial_seconds=config.switch_trial_time,
+                road=config.switch_to == "road",
+                trials=config.switch_trials,
+                patience=config.switch_patience,
+            )
+            cfg["switch"] = stats
+            # The routing time the switch left: the search goes on from the best routes.
+            left = routing_budget - (time.perf_counter() - t0)
+            if left > 1.0:
+                more = route(routed.prob, routed.result.routes, left)
+                if more.sequences:
+                    score, extra = evaluate(routed.prob, more)
+                    if score < routed.score:
+                        routed = Incumbent(score, routed.prob, more, extra)
+            timed, dropped, fixed = routed.extra
+            if best is None or routed.score < best[0]:
+                best = (routed.score, timed, dropped, fixed)
         assert best is not None
         _, timed, dropped, prob = best
-        cfg["rounds"] = round_ + 1
         if timed and w["delay"] > 0:
             better = cpsat(prob, timed, 1.0)
             if better is not None and _score(prob, better, w) <= _score(prob, timed, w):

@@ -89,6 +89,26 @@ class SolverConfig(BaseModel):
     gls_lambda: float | None = Field(
         None, gt=0, description="guided local search penalty coefficient (OR-Tools: 0.1)"
     )
+    switch_share: float = Field(
+        0.3,
+        ge=0,
+        lt=1,
+        description="share of the routing time for the way switch (road to transload), "
+        "where a transload station could take shipments the road serves; 0: no switch",
+    )
+    switch_group: int = Field(3, ge=1, description="shipments switched together at most")
+    switch_trials: int = Field(30, ge=0, description="groups the way switch tries at most")
+    switch_patience: int = Field(
+        4, ge=1, description="the switch stops after this many groups in a row that do not help"
+    )
+    switch_trial_time: float = Field(
+        3.0, gt=0, description="seconds of routing search per group tried"
+    )
+    switch_to: Literal["transload", "road"] = Field(
+        "transload",
+        description="road: put each group back by road instead (a control for measuring "
+        "what the switch itself brings)",
+    )
 
 
 def read_config(path: str | Path) -> SolverConfig:

@@ -74,6 +74,9 @@ class Problem:
     ways: dict[str, list[Way]] = field(default_factory=dict)  # servable ways, road first
     parent: dict[str, str] = field(default_factory=dict)  # leg shipment -> shipment
     way_of: dict[str, Way] = field(default_factory=dict)  # leg shipment -> its way
+    # Transload ways kept aside where the road way serves: the routing search cannot
+    # trade one way for another, so a way switch (``solve.switch``) tries them.
+    spare: dict[str, list[Way]] = field(default_factory=dict)
 
     @property
     def given(self) -> Instance:
@@ -275,11 +278,22 @@ def _keep_ways(
     prob.original = original if parent else None
     prob.parent = parent
     for sid, options in ways.items():
-        kept = [
-            w
-            for w in options
-            if all(leg not in prob.unserved for leg in w.legs) and _useful(prob, sid, w)
-        ]
+        servable = [w for w in options if all(leg not in prob.unserved for leg in w.legs)]
+        kept = [w for w in servable if _useful(prob, sid, w)]
+        if kept and kept[0].kind == "road":
+            # Tried by the way switch where alone it delivers sooner than the road: on
+            # the Yiwu days every other transload way is 67 min or more later alone, and
+            # trying those cost the main search time and found nothing (BENCHMARKS.md).
+            spare = [
+                w
+                for w in servable
+                if w.kind == "transload" and prob.solo[w.legs[-1]] < prob.solo[sid] - 1e-9
+            ]
+            if spare:
+                prob.spare[sid] = spare
+                for w in spare:
+                    for leg in w.legs:
+                        prob.way_of[leg] = w
         if kept:
             prob.ways[sid] = kept
             for way in kept[1:] if kept[0].kind == "road" else kept:
@@ -288,7 +302,7 @@ def _keep_ways(
             if sid in prob.unserved:
                 del prob.unserved[sid]
             # The earliest any way delivers it alone: its last leg's earliest delivery.
-            prob.solo[sid] = min(prob.solo[w.legs[-1]] for w in kept)
+            prob.solo[sid] = min(prob.solo[w.legs[-1]] for w in kept + prob.spare.get(sid, []))
     for leg in parent:
         prob.unserved.pop(leg, None)
         prob.solo.pop(leg, None)

@@ -34,6 +34,15 @@ class RoutingResult:
     bookings: dict[tuple[str, float], list[str]] = field(default_factory=dict)
     # Transload ways: first leg shipment -> start of its unloading at the station.
     handoffs: dict[str, float] = field(default_factory=dict)
+    # Every route as node keys (see ``NodeKey``), trucks by vehicle index and trains by
+    # (service, departure): what a later search may start from (``initial``).
+    routes: dict[int | tuple[str, float], list[NodeKey]] = field(default_factory=dict)
+
+
+# A routing node named by what it stands for, not by its index in one model: a leg's
+# pickup or delivery ("p"/"d", leg), a padding pair's ends ("pad", way's first leg, n,
+# 0/1) or a rail way's boarding and alighting ("on"/"off", way's first leg).
+NodeKey = tuple[str, ...]
 
 
 def weights(inst: Instance, config: SolverConfig) -> dict[str, float]:
@@ -130,6 +139,7 @@ def solve_routing(
     time_limit: float | None = None,
     on_solution: Callable[[float, float], None] | None = None,
     utilisation: dict[str, float] | None = None,
+    initial: dict[int | tuple[str, float], list[NodeKey]] | None = None,
 ) -> RoutingResult:
     """Build and solve the routing model.
 
@@ -146,6 +156,9 @@ def solve_routing(
     utilisation
         Share of each station's loop-driver minutes the routes may use (default
         ``LOOP_UTILISATION``); lowered when timing shows a station cannot cope.
+    initial
+        Routes to start the search from instead of a first-solution heuristic (node keys
+        of another model's ``routes``; nodes this model lacks are left out).
     """
     inst = prob.inst
     w = weights(inst, config)
@@ -174,12 +187,15 @@ def solve_routing(
     node_service: list[float] = [0.0] * len(depot_places)
     pick: dict[str, int] = {}
     drop: dict[str, int] = {}
+    node_key: dict[int, NodeKey] = {}
     for s in ships:
         if not loaded:
             pick[s.id] = len(node_place)
+            node_key[len(node_place)] = ("p", s.id)
             node_place.append(s.origin)
             node_service.append(s.pickup_minutes)
         drop[s.id] = len(node_place)
+        node_key[len(node_place)] = ("d", s.id)
         node_place.append(s.destination)
         node_service.append(s.delivery_minutes)
 
@@ -198,8 +214,10 @@ def solve_routing(
         most = max(parts(way) for way in ways) if any(w.kind == "rail" for w in ways) else 0
         for k, way in enumerate(ways):
             pads[(sid, k)] = []
-            for _ in range(max(0, most - parts(way))):
+            for j in range(max(0, most - parts(way))):
                 pads[(sid, k)].append((len(node_place), len(node_place) + 1))
+                node_key[len(node_place)] = ("pad", way.legs[0], str(j), "0")
+                node_key[len(node_place) + 1] = ("pad", way.legs[0], str(j), "1")
                 node_place += [by_id[sid].destination] * 2
                 node_service += [0.0, 0.0]
     train_ends: list[tuple[int, int]] = []
@@ -215,6 +233,8 @@ def solve_routing(
             if way.kind == "rail":
                 svc = services[str(way.service)]
                 board[(sid, k)] = (len(node_place), len(node_place) + 1)
+                node_key[len(node_place)] = ("on", way.legs[0])
+                node_key[len(node_place) + 1] = ("off", way.legs[0])
                 node_place += [
                     rail_stations[svc.origin].place,
                     rail_stations[svc.destination].place,
@@ -464,7 +484,25 @@ def solve_routing(
             on_solution(time.perf_counter() - t0, routing.CostVar().Value() / COST_SCALE)
 
     routing.AddAtSolutionCallback(at_solution)
-    solution = routing.SolveWithParameters(params)
+    start = None
+    if initial is not None:
+        routing.CloseModelWithParameters(params)
+        node_of = {k: node for node, k in node_key.items()}
+        vehicle_keys: list[int | tuple[str, float]] = [
+            *range(n_trucks),
+            *((str(svc), float(dep or 0)) for svc, dep in trains),
+        ]
+        start = routing.ReadAssignmentFromRoutes(
+            [
+                [manager.NodeToIndex(node_of[k]) for k in initial.get(vk, []) if k in node_of]
+                for vk in vehicle_keys
+            ],
+            True,
+        )
+    if start is not None:
+        solution = routing.SolveFromAssignmentWithParameters(start, params)
+    else:
+        solution = routing.SolveWithParameters(params)
     seconds = time.perf_counter() - t0
     status = routing.status()
     status_name = {
@@ -485,11 +523,14 @@ def solve_routing(
     riding = {on: sid for (sid, _), (on, _) in board.items()}
     start_times: dict[int, float] = {}
     bookings: dict[tuple[str, float], list[str]] = {}
+    routes: dict[int | tuple[str, float], list[NodeKey]] = {}
     for v in range(n_trucks + len(trains)):
         index = solution.Value(routing.NextVar(routing.Start(v)))
         seq = []
+        keys_v: list[NodeKey] = []
         while not routing.IsEnd(index):
             node = manager.IndexToNode(index)
+            keys_v.append(node_key[node])
             if v >= n_trucks:
                 if node in riding:
                     svc_id, dep = trains[v - n_trucks]
@@ -497,6 +538,12 @@ def solve_routing(
             elif node in by_node:  # padding pairs are no visits
                 seq.append(by_node[node])
             index = solution.Value(routing.NextVar(index))
+        if keys_v:
+            if v < n_trucks:
+                routes[v] = keys_v
+            else:
+                svc_id, dep = trains[v - n_trucks]
+                routes[(str(svc_id), float(dep or 0))] = keys_v
         if seq:
             if loaded:  # everything it delivers was loaded at the depot before it left
                 seq = [Visit("pickup", x.shipment) for x in seq] + seq
@@ -518,4 +565,5 @@ def solve_routing(
         status_name,
         bookings,
         handoffs,
+        routes,
     )

@@ -1,0 +1,176 @@
+"""Way switch: a large-neighbourhood search around the routing model that trades the
+road way of a few shipments for a transload way.
+
+OR-Tools' local search moves visits between routes; it has no move that takes a
+shipment off its truck and puts its goods on two trucks with a handoff between them.
+So transload ways offered beside the road are never taken (measured: BENCHMARKS.md,
+issue 4), and the problem keeps them aside (``Problem.spare``). The switch tries them a
+group at a time: the group's road visits are taken out of the best routes so far, the
+group may only go by transload, the routing search starts from the rest of the routes
+and puts the group back in, the result is timed, and it is kept only where the plan's
+score improves. Groups are shipments whose goods could reach the same transload
+station close in time, so one truck on from there can take several of them on one
+loop-driver excursion.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from relayroute.solve.legs import Way
+from relayroute.solve.problem import Problem
+from relayroute.solve.routing import NodeKey, RoutingResult
+
+# A candidate group: shipments whose goods could be at the station within this many
+# minutes of the group's first.
+GROUP_WINDOW = 90.0
+
+
+@dataclass
+class Incumbent:
+    """The best plan so far: its score, the problem it was routed on and its routes."""
+
+    score: float
+    prob: Problem
+    result: RoutingResult
+    extra: Any = None  # what the evaluation returned beside the score (timed trips, …)
+
+
+def groups(prob: Problem, on_road: dict[str, float], size: int) -> list[list[str]]:
+    """Groups of shipments to try on transload, at most ``size`` each, in trying order.
+
+    Per transload station, the shipments the incumbent carries by road (or not at all)
+    with a spare way through it, ordered by when their goods could be there; each group
+    starts at one of them and takes the next ones within ``GROUP_WINDOW`` minutes, and
+    each shipment is also tried alone. Groups whose shipments fare worst (``on_road``:
+    shipment -> how badly, unserved worst) are tried first.
+    """
+    ships = prob.inst.shipments_by_id
+    at: dict[str, list[tuple[float, str]]] = {}
+    for sid, ways in sorted(prob.spare.items()):
+        if sid not in on_road:
+            continue
+        for w in ways:
+            at.setdefault(str(w.station), []).append((ships[w.legs[1]].ready, sid))
+    out: list[list[str]] = []
+    for station in sorted(at):
+        timeline = sorted(at[station])
+        for i, (t0, _) in enumerate(timeline):
+            group = [s for t, s in timeline[i:] if t <= t0 + GROUP_WINDOW][:size]
+            if len(group) > 1 and group not in out:
+                out.append(group)
+    out += [[sid] for sid in sorted({s for ss in at.values() for _, s in ss})]
+    return sorted(out, key=lambda g: -sum(on_road[s] for s in g))
+
+
+def _spare_way(prob: Problem, sid: str) -> Way:
+    # Several transload stations: the one the goods reach first.
+    ships = prob.inst.shipments_by_id
+    return min(prob.spare[sid], key=lambda w: (ships[w.legs[1]].ready, str(w.station)))
+
+
+def with_transload(prob: Problem, group: list[str], road: bool = False) -> Problem:
+    """The problem where each shipment of ``group`` may only go by its transload way
+    (``road=True``: only by road, the same neighbourhood without the switch)."""
+    ways = dict(prob.ways)
+    spare = dict(prob.spare)
+    for sid in group:
+        if road:
+            ways[sid] = [w for w in prob.ways[sid] if w.kind == "road"]
+        else:
+            ways[sid] = [_spare_way(prob, sid)]
+            del spare[sid]
+    return dataclasses.replace(prob, ways=ways, spare=spare)
+
+
+def without(routes: dict[int | tuple[str, float], list[NodeKey]], group: list[str]) -> dict:
+    """The routes with every visit of the group's shipments (any of their ways) left out."""
+    gone = set(group)
+
+    def owner(k: NodeKey) -> str:
+        return k[1].split("~", 1)[0]
+
+    return {v: [k for k in ks if owner(k) not in gone] for v, ks in routes.items()}
+
+
+def switch_ways(
+    best: Incumbent,
+    route: Callable[[Problem, dict, float], RoutingResult],
+    evaluate: Callable[[Problem, RoutingResult], tuple[float, object]],
+    on_road: Callable[[Incumbent], dict[str, float]],
+    seconds: float,
+    size: int = 3,
+    trial_seconds: float = 3.0,
+    road: bool = False,
+    trials: int = 30,
+    patience: int = 4,
+) -> tuple[Incumbent, dict[str, float]]:
+    """Try groups on transload until ``seconds`` are spent; keep what improves the score.
+
+    Parameters
+    ----------
+    best
+        The plan to improve.
+    route
+        Routes a problem from initial routes within a time limit.
+    evaluate
+        Times a routing result on its problem: (score, what else the caller keeps).
+    on_road
+        The shipments an incumbent carries by road or leaves unserved, each with how
+        badly it fares (groups with the worst are tried first).
+    seconds
+        Time for the whole switch.
+    size
+        Shipments in a group at most.
+    trial_seconds
+        Time for each routing search.
+    road
+        Put the groups back by road instead (a control: the same neighbourhood with no
+        way switch).
+    trials
+        Groups tried at most.
+    patience
+        Stop after this many groups in a row that did not improve the plan.
+
+    Returns
+    -------
+    Incumbent, dict
+        The best plan and counts: ``tried``, ``kept`` groups, ``switched`` shipments,
+        and the ``seconds`` it took.
+    """
+    t0 = time.perf_counter()
+    stats: dict[str, float] = {"tried": 0, "kept": 0, "switched": 0}
+    tried: set[tuple[str, ...]] = set()
+    misses = 0
+    while (
+        stats["tried"] < trials
+        and misses < patience
+        and time.perf_counter() - t0 + trial_seconds <= seconds
+    ):
+        todo = [
+            g
+            for g in groups(best.prob, on_road(best), size)
+            if tuple(g) not in tried and all(s in best.prob.spare for s in g)
+        ]
+        if not todo:
+            break
+        group = todo[0]
+        tried.add(tuple(group))
+        stats["tried"] += 1
+        prob = with_transload(best.prob, group, road)
+        result = route(prob, without(best.result.routes, group), trial_seconds)
+        score, extra = evaluate(prob, result) if result.sequences else (best.score, None)
+        misses += 1
+        if score < best.score - 1e-6:
+            misses = 0
+            if road:  # the control keeps its spare ways: the groups stay to try
+                prob = dataclasses.replace(prob, ways=best.prob.ways)
+            best = Incumbent(score, prob, result, extra)
+            stats["kept"] += 1
+            stats["switched"] += 0 if road else len(group)
+    stats["seconds"] = round(time.perf_counter() - t0, 1)
+    return best, stats
