@@ -3,14 +3,16 @@
 Run from the project root (not a CI test; about a minute per instance and variant)::
 
     .venv/bin/python benchmarks/ways.py [--time-limit 60] [--solver solvers/default.toml]
-        [-o results.csv] [NAMES...]
+        [--seeds N] [-o results.csv] [NAMES...]
 
 Each scenario is solved with the same solver and time limit: as given, and with its rail
 services and transload stations taken away (road only, driver swaps only); where it has a
 transload station, also as given with the way switch putting its groups back by road
 (``switch_to = "road"``: the same search with no transload chosen, a control showing what
 the transload itself brings). ``--seeds N`` repeats each variant with seeds 0..N-1.
-Both plans are checked by the independent validator. Printed per plan: shipments
+Served and delay are also given apart for the shipments whose transload way alone is
+sooner than the road (the flows the way switch is for) and for the others.
+Every plan is checked by the independent validator. Printed per plan: shipments
 served, priority-weighted delay, loop drivers called in, driver swaps (handovers),
 transloads and rail departures booked, and the ratio of the weighted delay with the
 ways to the delay without them, with every unserved shipment counted late to the end of
@@ -27,7 +29,7 @@ from pathlib import Path
 
 from relayroute.io.instance import LoadedInstance, read_instance
 from relayroute.model.plan import Plan
-from relayroute.solve import read_config, solve
+from relayroute.solve import build_problem, read_config, solve
 from relayroute.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +60,18 @@ def day_end_delay(loaded: LoadedInstance, plan: Plan) -> float:
     return plan.kpis.weighted_delay + late
 
 
+def _split(loaded: LoadedInstance, plan: Plan, sooner: set[str]) -> dict[str, float]:
+    """Served and weighted delay of the shipments in ``sooner`` and of the others."""
+    out = {o.shipment: o.weighted_delay for o in plan.shipments}
+    rest = {s.id for s in loaded.instance.shipments} - sooner
+    return {
+        "sooner_served": sum(s in out for s in sooner),
+        "sooner_delay": round(sum(out.get(s, 0.0) for s in sooner), 1),
+        "others_served": sum(s in out for s in rest),
+        "others_delay": round(sum(out.get(s, 0.0) for s in rest), 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("names", nargs="*", default=SCENARIOS)
@@ -70,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name, seed in ((n, s) for n in args.names for s in range(args.seeds)):
         loaded = read_instance(ROOT / "instances" / f"{name}.json")
+        # The flows the switch is for: shipments with a transload way sooner alone.
+        sooner = set(build_problem(loaded.instance, loaded.base).spare)
         config = base_config.model_copy(update={"seed": seed})
         variants = [("with ways", loaded, config), ("road only", road_only(loaded), config)]
         if any(s.transload for s in loaded.instance.relay_stations):
@@ -102,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                 "trucks": k.trucks_used,
                 "transloaded": " ".join(moved),
                 "switch": plan.solver.get("switch", ""),
+                **_split(loaded, plan, sooner),
             }
             rows.append(row)
             print(
@@ -109,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"unserved {k.unserved:3d} delay {k.weighted_delay:10.1f} "
                 f"(day-end {row['day_end_delay']:10.1f}) loop drivers {k.loop_drivers_used:3d} "
                 f"swaps {k.handovers:3d} transloads {k.transloads:3d} "
-                f"rail {k.rail_bookings:2d} {seconds:5.1f}s",
+                f"rail {k.rail_bookings:2d} {seconds:5.1f}s | transload sooner: served "
+                f"{row['sooner_served']}/{len(sooner)} delay {row['sooner_delay']}; others: "
+                f"served {row['others_served']} delay {row['others_delay']}",
                 flush=True,
             )
         a, b = rows[-len(variants)], rows[-len(variants) + 1]

@@ -554,7 +554,7 @@ def yiwu_day_transload(scarce: dict) -> dict:
     return day
 
 
-def yiwu_day_port(demo: dict) -> dict:
+def yiwu_day_port(demo: dict, seed: int = 20220814) -> dict:
     """A day at the Yiwu port station where transload beats the driver swap for one flow.
 
     The demo day (40 shipments, 15 trucks) with, at the port: **10 container loads**
@@ -568,7 +568,7 @@ def yiwu_day_port(demo: dict) -> dict:
     Ningbo trucks drop their containers there and the port's and region's trucks take them
     in. Due times of the new shipments: alone by road + {30, 60, 90} min.
     """
-    rng = random.Random(20220814)
+    rng = random.Random(seed)
     day = json.loads(json.dumps(demo))
     day["name"] = "yiwu-day-port"
     n = _nodes("yiwu")

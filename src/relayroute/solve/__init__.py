@@ -194,12 +194,12 @@ def solve(
         )
 
         def evaluate(
-            p: Problem, result: RoutingResult, everything: bool = True
+            p: Problem, result: RoutingResult
         ) -> tuple[float, tuple[list[Timed], dict[str, Reason], Problem]]:
             # Transload times as routed: the two trucks are then timed apart.
             fixed = with_handoffs(p, result.handoffs)
             timed, dropped = time_routes(fixed, result.sequences, result.start_times)
-            if dropped and everything:
+            if dropped:
                 timed, dropped = _time_everything(
                     fixed, result, timed, dropped, w, partial(cpsat, fixed, share=0.1)
                 )
