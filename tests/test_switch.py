@@ -8,6 +8,7 @@ hub, where goods may change trucks, the shipment arrives 170 minutes sooner.
 from __future__ import annotations
 
 import copy
+import math
 from pathlib import Path
 from typing import Any
 
@@ -95,5 +96,5 @@ def test_groups_worst_first(tmp_path: Path) -> None:
     loaded = _load(tmp_path, data, set())
     prob = build_problem(loaded.instance, loaded.base)
     assert set(prob.spare) == {"S1", "S2"}
-    order = groups(prob, {"S1": 5.0, "S2": 1e6}, size=3)
+    order = groups(prob, {"S1": 5.0, "S2": math.inf}, size=3)
     assert order[0] == ["S1", "S2"] and order[1] == ["S2"] and ["S1"] in order

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from functools import partial
@@ -260,8 +261,9 @@ def solve(
                 done = {s: t for tt in timed_ for s, t in tt.times.delivered.items()}
                 ships = fixed_.inst.shipments_by_id
                 return {
-                    s: ships[s].priority
-                    * (1e6 if s not in served else max(0.0, done[s] - ships[s].due))
+                    s: math.inf
+                    if s not in served
+                    else ships[s].priority * max(0.0, done[s] - ships[s].due)
                     for s in fixed_.ways
                     if served.get(s, [s]) == [s]
                 }

@@ -16,6 +16,7 @@ loop-driver excursion.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -121,7 +122,7 @@ def switch_ways(
         Times a routing result on its problem: (score, what else the caller keeps).
     on_road
         The shipments an incumbent carries by road or leaves unserved, each with how
-        badly it fares (groups with the worst are tried first).
+        badly it fares (``math.inf``: unserved; groups with the worst are tried first).
     seconds
         Time for the whole switch.
     size
@@ -167,10 +168,18 @@ def switch_ways(
         misses += 1
         if score < best.score - 1e-6:
             misses = 0
-            if road:  # the control keeps its spare ways: the groups stay to try
-                prob = dataclasses.replace(prob, ways=best.prob.ways)
+            before = best.prob
             best = Incumbent(score, prob, result, extra)
+            # Shipments of the group the plan does not carry whole go back to their road
+            # way (and may be tried again): half a way is no way.
+            lost = [x for x in group if on_road(best).get(x) == math.inf]
+            if road:  # the control keeps its spare ways: the groups stay to try
+                lost = group
+            if lost:
+                ways = {**prob.ways, **{x: before.ways[x] for x in lost}}
+                spare = {**prob.spare, **{x: before.spare[x] for x in lost}}
+                best.prob = dataclasses.replace(prob, ways=ways, spare=spare)
             stats["kept"] += 1
-            stats["switched"] += 0 if road else len(group)
+            stats["switched"] += len(group) - len(lost)
     stats["seconds"] = round(time.perf_counter() - t0, 1)
     return best, stats
