@@ -12,9 +12,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from relayroute.solve import build_problem
-from relayroute.solve.routing import solve_routing
-from relayroute.solve.switch import groups, with_transload, without
+from relayroute.solve import Problem, build_problem
+from relayroute.solve.routing import RoutingResult, solve_routing
+from relayroute.solve.switch import Incumbent, groups, switch_ways, with_transload, without
 
 from .conftest import QUICK
 from .test_rail import TRANSLOAD, _load, _solved
@@ -98,3 +98,28 @@ def test_groups_worst_first(tmp_path: Path) -> None:
     assert set(prob.spare) == {"S1", "S2"}
     order = groups(prob, {"S1": 5.0, "S2": math.inf}, size=3)
     assert order[0] == ["S1", "S2"] and order[1] == ["S2"] and ["S1"] in order
+
+
+def test_half_way_goes_back_to_the_road(tmp_path: Path) -> None:
+    """A kept group whose shipment the plan does not carry whole (only one truck leg
+    routed) gives that shipment its road way back, to be tried again."""
+    loaded = _load(tmp_path, SOONER, set())
+    prob = build_problem(loaded.instance, loaded.base)
+    first = solve_routing(prob, QUICK)
+    start = Incumbent(100.0, prob, first)
+    scores = iter([50.0, 60.0])
+
+    def route(p: Problem, initial: dict, seconds: float) -> RoutingResult:
+        assert [w.kind for w in p.ways["S1"]] == ["transload"]
+        return first  # any routes: the score below decides
+
+    def evaluate(p: Problem, r: RoutingResult) -> tuple[float, object]:
+        return next(scores), None
+
+    best, stats = switch_ways(
+        start, route, evaluate, lambda inc: {"S1": math.inf}, seconds=60, trial_seconds=0
+    )
+    assert best.score == 50.0 and stats["kept"] == 1 and stats["switched"] == 0
+    assert [w.kind for w in best.prob.ways["S1"]] == ["road"]
+    assert "S1" in best.prob.spare
+    assert stats["tried"] == 1  # the same group is not tried twice
