@@ -524,6 +524,21 @@ def liling_day(shipments: int = 500, trucks: int = 130) -> dict:
     return inst
 
 
+def _fleet(prefix: str, count: int, depot: str, available: list[float], pool: str) -> list[dict]:
+    """``count`` 10 t trucks ``<prefix>1``, ``<prefix>2``, … at one depot, one driver pool."""
+    return [
+        {
+            "id": f"{prefix}{k + 1}",
+            "depot": depot,
+            "capacity": {"t": 10.0, "pallets": 12.0},
+            "available": available,
+            "permits": [],
+            "driver_pool": pool,
+        }
+        for k in range(count)
+    ]
+
+
 def yiwu_day_transload(scarce: dict) -> dict:
     """The scarce Yiwu day (20 loop drivers) with goods allowed to change trucks at the Yiwu
     port station: a 30-minute transload there, and six 10 t shuttle trucks based at the
@@ -540,17 +555,7 @@ def yiwu_day_transload(scarce: dict) -> dict:
     day["driver_pools"].append(
         {"id": "shuttle", "kind": "outside", "count": 6, "shift": [300.0, 1380.0], "max_duty": 720}
     )
-    day["trucks"] += [
-        {
-            "id": f"Y{k + 1}",
-            "depot": "depot_yiwu_port",
-            "capacity": {"t": 10.0, "pallets": 12.0},
-            "available": [300.0, 1380.0],
-            "permits": [],
-            "driver_pool": "shuttle",
-        }
-        for k in range(6)
-    ]
+    day["trucks"] += _fleet("Y", 6, "depot_yiwu_port", [300.0, 1380.0], "shuttle")
     return day
 
 
@@ -590,28 +595,8 @@ def yiwu_day_port(demo: dict, seed: int = 20220814) -> dict:
         {"id": "port", "kind": "outside", "count": 3, "shift": [360.0, 1320.0], "max_duty": 720},
         {"id": "ningbo", "kind": "outside", "count": 12, "shift": [300.0, 1380.0], "max_duty": 540},
     ]
-    day["trucks"] += [
-        {
-            "id": f"Y{k + 1}",
-            "depot": "depot_yiwu_port",
-            "capacity": {"t": 10.0, "pallets": 12.0},
-            "available": [360.0, 1320.0],
-            "permits": [],
-            "driver_pool": "port",
-        }
-        for k in range(3)
-    ]
-    day["trucks"] += [
-        {
-            "id": f"N{k + 1}",
-            "depot": "depot_ningbo",
-            "capacity": {"t": 10.0, "pallets": 12.0},
-            "available": [300.0, 1380.0],
-            "permits": [],
-            "driver_pool": "ningbo",
-        }
-        for k in range(12)
-    ]
+    day["trucks"] += _fleet("Y", 3, "depot_yiwu_port", [360.0, 1320.0], "port")
+    day["trucks"] += _fleet("N", 12, "depot_ningbo", [300.0, 1380.0], "ningbo")
     ships = []
     for k in range(10):
         tonnes = float(rng.choice([3, 4, 5, 6]))
