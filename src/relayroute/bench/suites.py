@@ -18,6 +18,7 @@ RELAY_SCENARIOS = [
     "liling-day",
     "fuquan-kaili",
     "yiwu-day-transload",
+    "yiwu-day-port",
 ]
 SUITES = ["solomon", "homberger-200", "lilim-100", "lilim-200", "relay", "sample"]
 
