@@ -90,14 +90,17 @@ def test_warm_start_keeps_the_routes(tmp_path: Path) -> None:
 
 
 def test_groups_worst_first(tmp_path: Path) -> None:
-    """Groups are tried worst first: an unserved shipment before a late one."""
+    """Groups are tried worst first, and only those with a shipment unserved or an hour
+    late."""
     data = copy.deepcopy(SOONER)
     data["shipments"].append({**data["shipments"][0], "id": "S2", "ready": 380})
     loaded = _load(tmp_path, data, set())
     prob = build_problem(loaded.instance, loaded.base)
     assert set(prob.spare) == {"S1", "S2"}
     order = groups(prob, {"S1": 5.0, "S2": math.inf}, size=3)
-    assert order[0] == ["S1", "S2"] and order[1] == ["S2"] and ["S1"] in order
+    assert order == [["S1", "S2"], ["S2"]]
+    assert groups(prob, {"S1": 5.0, "S2": 7.0}, size=3) == []
+    assert groups(prob, {"S1": 75.0, "S2": 7.0}, size=3) == [["S1", "S2"], ["S1"]]
 
 
 def test_half_way_goes_back_to_the_road(tmp_path: Path) -> None:

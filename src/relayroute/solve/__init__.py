@@ -279,6 +279,7 @@ def solve(
                 road=config.switch_to == "road",
                 trials=config.switch_trials,
                 patience=config.switch_patience,
+                late=config.switch_late,
             )
             cfg["switch"] = stats
             # The routing time the switch left: the search goes on from the best routes.

@@ -98,6 +98,12 @@ class SolverConfig(BaseModel):
     )
     switch_group: int = Field(3, ge=1, description="shipments switched together at most")
     switch_trials: int = Field(30, ge=0, description="groups the way switch tries at most")
+    switch_late: float = Field(
+        60.0,
+        ge=0,
+        description="a group is tried only with a shipment unserved or this many "
+        "priority-weighted minutes late",
+    )
     switch_patience: int = Field(
         4, ge=1, description="the switch stops after this many groups in a row that do not help"
     )
