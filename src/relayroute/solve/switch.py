@@ -47,7 +47,7 @@ def groups(
     """Groups of shipments to try on transload, at most ``size`` each, in trying order.
 
     Per transload station, the shipments the incumbent carries by road (or not at all)
-    with a spare way through it, ordered by when their goods could be there; each group
+    whose sooner way goes through it, ordered by when their goods could be there; each group
     starts at one of them and takes the next ones within ``GROUP_WINDOW`` minutes, and
     each shipment is also tried alone. Only groups with a shipment the incumbent leaves
     unserved or delivers at least ``late`` priority-weighted minutes late (``on_road``:
@@ -55,11 +55,11 @@ def groups(
     """
     ships = prob.inst.shipments_by_id
     at: dict[str, list[tuple[float, str]]] = {}
-    for sid, ways in sorted(prob.spare.items()):
+    for sid in sorted(prob.spare):
         if sid not in on_road:
             continue
-        for w in ways:
-            at.setdefault(str(w.station), []).append((ships[w.legs[1]].ready, sid))
+        w = _spare_way(prob, sid)
+        at.setdefault(str(w.station), []).append((ships[w.legs[1]].ready, sid))
     out: list[list[str]] = []
     for station in sorted(at):
         timeline = sorted(at[station])
