@@ -280,6 +280,9 @@ def solve(
                 trials=config.switch_trials,
                 patience=config.switch_patience,
                 late=config.switch_late,
+                # While groups keep being kept, the switch may go on into half of the
+                # CP-SAT timing's share: a shipment served outweighs minutes of delay.
+                more_seconds=limit * schedule_share / 2,
             )
             cfg["switch"] = stats
             # The routing time the switch left: the search goes on from the best routes.

@@ -117,6 +117,7 @@ def switch_ways(
     trials: int = 30,
     patience: int = 4,
     late: float = 60.0,
+    more_seconds: float = 0.0,
 ) -> tuple[Incumbent, dict[str, float]]:
     """Try groups on transload until ``seconds`` are spent; keep what improves the score.
 
@@ -146,6 +147,9 @@ def switch_ways(
         Stop after this many groups in a row that did not improve the plan.
     late
         A group is tried only with a shipment unserved or this late (see ``groups``).
+    more_seconds
+        Time beyond ``seconds`` the switch may go on using while its last group was kept
+        (while it pays).
 
     Returns
     -------
@@ -160,7 +164,8 @@ def switch_ways(
     while (
         stats["tried"] < trials
         and misses < patience
-        and time.perf_counter() - t0 + trial_seconds <= seconds
+        and time.perf_counter() - t0 + trial_seconds
+        <= seconds + (more_seconds if stats["tried"] and not misses else 0.0)
     ):
         todo = [
             g
