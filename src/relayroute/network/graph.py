@@ -25,6 +25,7 @@ from relayroute.errors import InputError
 from relayroute.io.network import read_graphml, read_nodes_edges, read_osm_xml
 from relayroute.model.checks import CHECKPOINT_TOLERANCE_KM
 from relayroute.model.instance import Instance
+from relayroute.network.zones import classify_roads, metric_transformer
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = 111.0
@@ -60,7 +61,10 @@ class Network:
     place_node
         Network node of each place.
     uncontrolled
-        Edges that cross a zone boundary away from any checkpoint (closed by the cordon).
+        Edges that cross a zone boundary away from any checkpoint (closed by the cordon),
+        judged on the road's geometry (:mod:`relayroute.network.zones`).
+    edge_zone
+        Restricted zone each edge's geometry lies in (gate stretch aside), or None.
     """
 
     mode: str
@@ -72,6 +76,7 @@ class Network:
     checkpoint_zone: dict[str, str] = field(default_factory=dict)
     euclid_speed: float = 1.0
     uncontrolled: list[tuple[str, str]] = field(default_factory=list)
+    edge_zone: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     def gate_node(self, checkpoint: str) -> str:
         return next(n for n, c in self.gates.items() if c == checkpoint)
@@ -120,12 +125,10 @@ def build_network(inst: Instance, base: Path | None = None) -> Network:
     net = Network(
         spec.mode, g, node_zone, gates, place_node, policy, {c.id: c.zone for c in inst.checkpoints}
     )
+    if spec.mode == "road":
+        _check_nodes(inst, net)
+    _road_zones(inst, net)
     _check_gates(inst, net)
-    net.uncontrolled = [
-        (u, v)
-        for u, v in g.edges
-        if u not in gates and v not in gates and node_zone[u] != node_zone[v]
-    ]
     _check_reachable(inst, net)
     return net
 
@@ -280,12 +283,71 @@ def _node_zones(inst: Instance, g: nx.DiGraph) -> dict[str, str | None]:
     return dict(zip(ids, _points_zone(inst, coords)))
 
 
+def _road_zones(inst: Instance, net: Network) -> None:
+    """Each road's zone from its geometry; roads crossing a boundary off a gate are closed."""
+    g, gates, zone_of = net.graph, net.gates, net.node_zone
+    edges = [(u, v) for u, v in g.edges if not (u in gates and v in gates)]
+    restricted = {
+        z.id: shapely.Polygon(z.polygon[0], z.polygon[1:]) for z in inst.zones if z.policy != "open"
+    }
+    if not restricted:
+        net.edge_zone = {e: None for e in edges}
+        return
+    lines = shapely.linestrings([g.edges[e]["coords"] for e in edges]) if edges else np.array([])
+    lon = np.array([d["lon"] for _, d in g.nodes(data=True)])
+    lat = np.array([d["lat"] for _, d in g.nodes(data=True)])
+    gate_zone = {n: net.checkpoint_zone[c] for n, c in gates.items()}
+    res = classify_roads(
+        np.asarray(lines),
+        restricted,
+        [(zone_of[u], zone_of[v]) for u, v in edges],
+        [(gate_zone.get(u), gate_zone.get(v)) for u, v in edges],
+        metric_transformer(lon, lat),
+    )
+    net.edge_zone = dict(zip(edges, res.zone))
+    net.uncontrolled = [e for e, bad in zip(edges, res.uncontrolled) if bad]
+
+
+def _check_nodes(inst: Instance, net: Network) -> None:
+    """A place or checkpoint that names its node must stand near it and in the same zone."""
+    g = net.graph
+    for attr in ("places", "checkpoints"):
+        objs = getattr(inst, attr)
+        named = [(i, o) for i, o in enumerate(objs) if o.node is not None]
+        if not named:
+            continue
+        nodes = [g.nodes[o.node] for _, o in named]
+        km = haversine_km(
+            np.array([o.lon for _, o in named]),
+            np.array([o.lat for _, o in named]),
+            np.array([d["lon"] for d in nodes]),
+            np.array([d["lat"] for d in nodes]),
+        )
+        own = _points_zone(inst, np.array([(o.lon, o.lat) for _, o in named]))
+        for k, (i, o) in enumerate(named):
+            if km[k] > inst.network.snap_km:
+                raise InputError(
+                    f"$.{attr}[{i}].node",
+                    f"{o.id!r} lies {km[k]:.2f} km from its node {o.node!r} "
+                    f"(more than snap_km {inst.network.snap_km:g}); check lon/lat or node",
+                )
+            if attr == "places" and own[k] != net.node_zone[o.node]:
+                where = lambda z: f"zone {z!r}" if z else "no restricted zone"  # noqa: E731
+                raise InputError(
+                    f"$.{attr}[{i}].node",
+                    f"{o.id!r} lies in {where(own[k])} but its node {o.node!r} in "
+                    f"{where(net.node_zone[o.node])} ({km[k] * 1000:.0f} m apart)",
+                )
+
+
 def _check_gates(inst: Instance, net: Network) -> None:
     """Each checkpoint's gate needs a road to both sides of its zone's boundary."""
+    closed = set(net.uncontrolled)
     for i, c in enumerate(inst.checkpoints):
         node = net.gate_node(c.id)
-        nbrs = set(net.graph.successors(node)) | set(net.graph.predecessors(node))
-        sides = {net.node_zone[m] == c.zone for m in nbrs if m not in net.gates}
+        roads = [(node, m) for m in net.graph.successors(node) if m not in net.gates]
+        roads += [(m, node) for m in net.graph.predecessors(node) if m not in net.gates]
+        sides = {net.edge_zone[e] == c.zone for e in roads if e not in closed}
         if sides != {True, False}:
             missing = "inside" if True not in sides else "outside"
             raise InputError(

@@ -75,24 +75,25 @@ def profile_graph(
     """
     zone_of, gates, policy = net.node_zone, net.gates, net.zone_policy
     gate_zone = {n: _gate_zone(net, c) for n, c in gates.items()}
+    cordon = set(net.uncontrolled)
     h = nx.DiGraph()
 
-    def side(n: str, other: str) -> str | tuple[str, str]:
+    def side(n: str, road_zone: str | None) -> str | tuple[str, str]:
         if n in gates:
-            return (n, INSIDE if zone_of.get(other) == gate_zone[n] else OUTSIDE)
+            return (n, INSIDE if road_zone == gate_zone[n] else OUTSIDE)
         return n
 
     for u, v, d in net.graph.edges(data=True):
-        if d["closed"]:
-            continue
-        if u not in gates and v not in gates and zone_of[u] != zone_of[v]:
-            continue  # uncontrolled crossing: closed by the cordon
+        if d["closed"] or (u, v) in cordon:
+            continue  # closed, or an uncontrolled crossing: closed by the cordon
         if u in gates and v in gates:
             continue
-        ends = [n for n in (u, v) if n not in gates]
-        if not all(profile.allows(zone_of[n], policy) for n in ends):
+        # The road's own zone (by geometry) as well as its ends' decide who may drive it.
+        road_zone = net.edge_zone.get((u, v), zone_of.get(u if v in gates else v))
+        ends = [zone_of[n] for n in (u, v) if n not in gates]
+        if not all(profile.allows(z, policy) for z in [*ends, road_zone]):
             continue
-        h.add_edge(side(u, v), side(v, u), km=d["km"], minutes=d["minutes"])
+        h.add_edge(side(u, road_zone), side(v, road_zone), km=d["km"], minutes=d["minutes"])
     for n, c in gates.items():
         z = gate_zone[n]
         if c in closed or not profile.allows(z, policy):

@@ -20,51 +20,14 @@ import shapely
 from relayroute.io.network import read_graphml, read_nodes_edges, read_osm_xml
 from relayroute.model.instance import DriverPool, Instance
 from relayroute.model.plan import Leg, Plan, TruckRoute
+from relayroute.validate.geometry import check_geometry
+from relayroute.validate.report import RULES, Report, Violation
+
+__all__ = ["RULES", "Report", "Violation", "validate"]
 
 TOL = 1e-3  # minutes, km and quantities: the plan rounds to 4 decimals
 # Kept in step with the instance rule "a checkpoint stands on its zone's boundary within 0.2 km".
 GATE_TOLERANCE_DEG = 0.2 / 111.0
-
-RULES = {
-    "R1": "coverage",
-    "R2": "precedence and timing",
-    "R3": "capacity",
-    "R4": "time windows",
-    "R5": "outside drivers outside closed zones",
-    "R6": "loop drivers inside their zone",
-    "R7": "driver swaps at relay stations",
-    "R8": "loop drivers on shift",
-    "R9": "checkpoints and passes",
-    "R10": "transloads",
-    "R11": "rail",
-    "R12": "availability and open roads",
-    "PLAN": "plan consistency",
-}
-
-
-@dataclass(frozen=True)
-class Violation:
-    rule: str
-    obj: str
-    time: float | None
-    message: str
-
-    def __str__(self) -> str:
-        at = f" at {self.time:g}" if self.time is not None else ""
-        return f"{self.rule} {RULES.get(self.rule, '')}: {self.obj}{at}: {self.message}"
-
-
-@dataclass
-class Report:
-    violations: list[Violation]
-
-    @property
-    def ok(self) -> bool:
-        return not self.violations
-
-    def rules(self) -> set[str]:
-        return {v.rule for v in self.violations}
-
 
 @dataclass
 class _Seen:
@@ -111,6 +74,7 @@ class _World:
         self.graph: nx.DiGraph | None = None
         self.place_node: dict[str, str] = {}
         self.gate_of: dict[str, str] = {}  # node -> checkpoint id
+        self.fixed_xy: dict[str, tuple[float, float]] = {}  # straight-line: node -> lon/lat
         if self.mode == "road":
             spec = inst.network
             if spec.osm:
@@ -133,8 +97,10 @@ class _World:
         else:
             for p in inst.places:
                 self.place_node[p.id] = p.id
+                self.fixed_xy[p.id] = (p.lon, p.lat)
             for c in inst.checkpoints:
                 self.gate_of[f"checkpoint:{c.id}"] = c.id
+                self.fixed_xy[f"checkpoint:{c.id}"] = (c.lon, c.lat)
 
     def zone_at(self, lon: float, lat: float) -> str | None:
         for zid, poly in self.zones.items():
@@ -224,6 +190,7 @@ def validate(inst: Instance, plan: Plan, base: Path | None = None) -> Report:
             out.append(Violation("PLAN", f"route of {r.truck}", None, "unknown truck"))
             continue
         km_total += _check_route(world, r, out, picks, drops, seen)
+    out.extend(check_geometry(world, plan, seen.loop))
     _check_relay(inst, plan, seen, out)
     for t, n in seen_trucks.items():
         if n > 1:

@@ -1,0 +1,45 @@
+"""What the validator reports: violations, each naming its rule (DESIGN.md R1-R12)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RULES = {
+    "R1": "coverage",
+    "R2": "precedence and timing",
+    "R3": "capacity",
+    "R4": "time windows",
+    "R5": "outside drivers outside closed zones",
+    "R6": "loop drivers inside their zone",
+    "R7": "driver swaps at relay stations",
+    "R8": "loop drivers on shift",
+    "R9": "checkpoints and passes",
+    "R10": "transloads",
+    "R11": "rail",
+    "R12": "availability and open roads",
+    "PLAN": "plan consistency",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    obj: str
+    time: float | None
+    message: str
+
+    def __str__(self) -> str:
+        at = f" at {self.time:g}" if self.time is not None else ""
+        return f"{self.rule} {RULES.get(self.rule, '')}: {self.obj}{at}: {self.message}"
+
+
+@dataclass
+class Report:
+    violations: list[Violation]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def rules(self) -> set[str]:
+        return {v.rule for v in self.violations}
