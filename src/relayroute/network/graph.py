@@ -293,7 +293,11 @@ def _road_zones(inst: Instance, net: Network) -> None:
     if not restricted:
         net.edge_zone = {e: None for e in edges}
         return
-    lines = shapely.linestrings([g.edges[e]["coords"] for e in edges]) if edges else np.array([])
+    shapes = [g.edges[e]["coords"] for e in edges]
+    lines = shapely.linestrings(
+        np.array([xy for shape in shapes for xy in shape], dtype=float).reshape(-1, 2),
+        indices=np.repeat(np.arange(len(shapes)), [len(shape) for shape in shapes]),
+    )
     lon = np.array([d["lon"] for _, d in g.nodes(data=True)])
     lat = np.array([d["lat"] for _, d in g.nodes(data=True)])
     gate_zone = {n: net.checkpoint_zone[c] for n, c in gates.items()}

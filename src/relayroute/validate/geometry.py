@@ -205,7 +205,9 @@ def _measure(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Metres of each road inside each zone, and whether it crosses the boundary off a gate."""
     zone_ids = list(world.zones)
-    geo = gpd.GeoSeries(shapely.linestrings(lines), crs="EPSG:4326")
+    flat = np.array([xy for line in lines for xy in line], dtype=float)
+    index = np.repeat(np.arange(len(lines)), [len(line) for line in lines])
+    geo = gpd.GeoSeries(shapely.linestrings(flat, indices=index), crs="EPSG:4326")
     utm = geo.estimate_utm_crs()
     m_lines = np.asarray(geo.to_crs(utm).values)
     polys = np.asarray(
