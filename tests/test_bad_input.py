@@ -9,8 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shapely
 
 from relayroute.cli import main
+from relayroute.errors import InputError
+from relayroute.io.instance import read_instance
+from relayroute.model.plan import Plan
+from relayroute.validate import validate
 
 DATA = Path(__file__).resolve().parent / "data"
 BASE: dict[str, Any] = json.loads((DATA / "small-straight.json").read_text())
@@ -203,6 +208,67 @@ def test_place_far_from_roads(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     inst.write_text(json.dumps(demo))
     assert main(["solve", str(inst), "-q"]) == 2
     assert "km from the nearest road node" in " ".join(capsys.readouterr().err.split())
+
+
+def _demo_with(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    root = DATA.parents[1]
+    demo = json.loads((root / "instances" / "yiwu-demo.json").read_text())
+    demo["network"]["nodes"] = str(root / "data" / "yiwu" / "nodes.geojson")
+    demo["network"]["edges"] = str(root / "data" / "yiwu" / "edges.geojson")
+    change(demo)
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(demo))
+    return inst
+
+
+def _place(demo: dict[str, Any], pid: str) -> dict[str, Any]:
+    return next(p for p in demo["places"] if p["id"] == pid)
+
+
+def _moved_factory(demo: dict[str, Any]) -> None:
+    _place(demo, "yiwu_futian")["lon"] += 6 / 97.0  # about 6 km east
+
+
+def test_place_far_from_its_node(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A factory moved 6 km from the road node it names is refused, with the distance."""
+    inst = _demo_with(tmp_path, _moved_factory)
+    assert main(["solve", str(inst), "-q", "-o", str(tmp_path / "out.json")]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "$.places[" in err and "'yiwu_futian' lies 6.00 km" in err and "km from its node" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_validator_refuses_place_far_from_its_node(tmp_path: Path, demo_plan: Plan) -> None:
+    """The validator refuses the same instance instead of judging zones its own way."""
+    loaded = read_instance(_demo_with(tmp_path, _moved_factory))
+    with pytest.raises(InputError, match="'yiwu_futian' lies 6.00 km from its node"):
+        validate(loaded.instance, demo_plan, loaded.base)
+
+
+def test_place_across_a_boundary_from_its_node(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A place outside the closed zone whose named node is inside it: refused, zones named."""
+
+    def move(demo: dict[str, Any]) -> None:
+        jinhua, inside = _place(demo, "jinhua"), _place(demo, "yiwu_futian")
+        zone = shapely.Polygon(next(z for z in demo["zones"] if z["id"] == "yiwu")["polygon"][0])
+        node = shapely.Point(inside["lon"], inside["lat"])
+        edge = zone.exterior.interpolate(zone.exterior.project(node))
+        # 300 m beyond the boundary point nearest the factory's node, outside the zone.
+        away = shapely.Point(edge.x + (edge.x - node.x), edge.y + (edge.y - node.y))
+        step = 0.003 / max(edge.distance(away), 1e-9)
+        out = shapely.Point(edge.x + (away.x - edge.x) * step, edge.y + (away.y - edge.y) * step)
+        assert not zone.contains(out)
+        jinhua["node"] = inside["node"]
+        jinhua["lon"], jinhua["lat"] = out.x, out.y
+        demo["network"]["snap_km"] = 10.0  # near enough: only the zones disagree
+
+    inst = _demo_with(tmp_path, move)
+    assert main(["solve", str(inst), "-q"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "'jinhua' lies in no restricted zone but its node 'yiwu_futian' in zone 'yiwu'" in err
 
 
 def test_invalid_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -214,3 +214,61 @@ def _zones(inst: Instance) -> None:
                 f"checkpoint {c.id!r} is {km[i]:.2f} km from the boundary of zone {c.zone!r}; "
                 f"it must stand on it (within {CHECKPOINT_TOLERANCE_KM} km)",
             )
+
+
+def _km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    h = (
+        np.sin((p2 - p1) / 2) ** 2
+        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    )
+    return float(2 * 6371.0088 * np.arcsin(np.sqrt(min(1.0, h))))
+
+
+def check_named_nodes(inst: Instance, node_lonlat: dict[str, tuple[float, float]]) -> None:
+    """A place or checkpoint that names its road node must stand by it, in the same zone.
+
+    The solver takes a place's zone from its node, the validator from its lon/lat: where
+    they could disagree the instance is refused, naming the distance.
+
+    Parameters
+    ----------
+    inst
+        The instance (road mode).
+    node_lonlat
+        Lon/lat of every node of the road network as read.
+
+    Raises
+    ------
+    InputError
+        A named node is farther than ``network.snap_km`` from the object's lon/lat, or (for
+        a place) lies in another restricted zone than the place itself.
+    """
+    polys = {z.id: Polygon(z.polygon[0], z.polygon[1:]) for z in inst.zones if z.policy != "open"}
+
+    def zone_of(lon: float, lat: float) -> str | None:
+        pt = shapely.Point(lon, lat)
+        return next((z for z, poly in polys.items() if poly.contains(pt)), None)
+
+    def name(z: str | None) -> str:
+        return f"zone {z!r}" if z else "no restricted zone"
+
+    for attr in ("places", "checkpoints"):
+        for i, o in enumerate(getattr(inst, attr)):
+            if o.node is None or o.node not in node_lonlat:
+                continue  # unknown nodes are reported where the network is read
+            lon, lat = node_lonlat[o.node]
+            km = _km(o.lon, o.lat, lon, lat)
+            where = f"$.{attr}[{i}].node"
+            if km > inst.network.snap_km:
+                raise InputError(
+                    where,
+                    f"{o.id!r} lies {km:.2f} km from its node {o.node!r} (more than snap_km "
+                    f"{inst.network.snap_km:g}); check lon/lat or node",
+                )
+            if attr == "places" and zone_of(o.lon, o.lat) != zone_of(lon, lat):
+                raise InputError(
+                    where,
+                    f"{o.id!r} lies in {name(zone_of(o.lon, o.lat))} but its node {o.node!r} in "
+                    f"{name(zone_of(lon, lat))} ({km * 1000:.0f} m apart)",
+                )

@@ -198,7 +198,11 @@ class NetworkSpec(_Strict):
     detour_factor: float = Field(1.3, ge=1)
     speed_kmh: float = Field(50, gt=0)
     speed: float = Field(1, gt=0, description="distance units per minute (euclidean)")
-    snap_km: float = Field(2.0, gt=0, description="largest place-to-node distance when snapping")
+    snap_km: float = Field(
+        2.0,
+        gt=0,
+        description="largest km between a place (or checkpoint) and its road node, snapped or named",
+    )
 
 
 class Instance(_Strict):

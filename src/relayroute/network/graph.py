@@ -23,7 +23,7 @@ import shapely
 
 from relayroute.errors import InputError
 from relayroute.io.network import read_graphml, read_nodes_edges, read_osm_xml
-from relayroute.model.checks import CHECKPOINT_TOLERANCE_KM
+from relayroute.model.checks import CHECKPOINT_TOLERANCE_KM, check_named_nodes
 from relayroute.model.instance import Instance
 from relayroute.network.zones import classify_roads, metric_transformer
 
@@ -126,7 +126,7 @@ def build_network(inst: Instance, base: Path | None = None) -> Network:
         spec.mode, g, node_zone, gates, place_node, policy, {c.id: c.zone for c in inst.checkpoints}
     )
     if spec.mode == "road":
-        _check_nodes(inst, net)
+        check_named_nodes(inst, {n: (d["lon"], d["lat"]) for n, d in g.nodes(data=True)})
     _road_zones(inst, net)
     _check_gates(inst, net)
     _check_reachable(inst, net)
@@ -310,38 +310,6 @@ def _road_zones(inst: Instance, net: Network) -> None:
     )
     net.edge_zone = dict(zip(edges, res.zone))
     net.uncontrolled = [e for e, bad in zip(edges, res.uncontrolled) if bad]
-
-
-def _check_nodes(inst: Instance, net: Network) -> None:
-    """A place or checkpoint that names its node must stand near it and in the same zone."""
-    g = net.graph
-    for attr in ("places", "checkpoints"):
-        objs = getattr(inst, attr)
-        named = [(i, o) for i, o in enumerate(objs) if o.node is not None]
-        if not named:
-            continue
-        nodes = [g.nodes[o.node] for _, o in named]
-        km = haversine_km(
-            np.array([o.lon for _, o in named]),
-            np.array([o.lat for _, o in named]),
-            np.array([d["lon"] for d in nodes]),
-            np.array([d["lat"] for d in nodes]),
-        )
-        own = _points_zone(inst, np.array([(o.lon, o.lat) for _, o in named]))
-        for k, (i, o) in enumerate(named):
-            if km[k] > inst.network.snap_km:
-                raise InputError(
-                    f"$.{attr}[{i}].node",
-                    f"{o.id!r} lies {km[k]:.2f} km from its node {o.node!r} "
-                    f"(more than snap_km {inst.network.snap_km:g}); check lon/lat or node",
-                )
-            if attr == "places" and own[k] != net.node_zone[o.node]:
-                where = lambda z: f"zone {z!r}" if z else "no restricted zone"  # noqa: E731
-                raise InputError(
-                    f"$.{attr}[{i}].node",
-                    f"{o.id!r} lies in {where(own[k])} but its node {o.node!r} in "
-                    f"{where(net.node_zone[o.node])} ({km[k] * 1000:.0f} m apart)",
-                )
 
 
 def _check_gates(inst: Instance, net: Network) -> None:

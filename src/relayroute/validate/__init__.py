@@ -18,6 +18,7 @@ import numpy as np
 import shapely
 
 from relayroute.io.network import read_graphml, read_nodes_edges, read_osm_xml
+from relayroute.model.checks import check_named_nodes
 from relayroute.model.instance import DriverPool, Instance
 from relayroute.model.plan import Leg, Plan, TruckRoute
 from relayroute.validate.geometry import check_geometry
@@ -84,6 +85,8 @@ class _World:
                 self.graph = read_nodes_edges(base / spec.nodes, base / spec.edges)
             ids = list(self.graph.nodes)
             xy = np.array([(self.graph.nodes[n]["lon"], self.graph.nodes[n]["lat"]) for n in ids])
+            # Where the node and the lon/lat of a place disagree the instance itself is refused.
+            check_named_nodes(inst, {n: (float(x), float(y)) for n, (x, y) in zip(ids, xy)})
 
             def nearest(lon: float, lat: float) -> str:
                 return ids[int(np.argmin((xy[:, 0] - lon) ** 2 + (xy[:, 1] - lat) ** 2))]
