@@ -19,6 +19,7 @@ import networkx as nx
 import pytest
 import shapely
 
+from relayroute.errors import InputError
 from relayroute.io.instance import LoadedInstance, read_instance
 from relayroute.io.network import read_osm_xml
 from relayroute.model.plan import Leg, Plan
@@ -392,3 +393,166 @@ def test_osm_plan_detours_and_a_cut_through_is_r5(
     bad.kpis.km += km - leg.km
     report = validate(loaded.instance, bad, loaded.base)
     assert report.rules() == {"R5"}, report.violations
+
+
+# --- Sealed transit roads ----------------------------------------------------------------
+
+TRANSIT_NODES = {
+    "D": (119.95, 29.035),
+    "Tw": (119.99, 29.038),
+    "Tx": (119.995, 29.035),  # on the sealed road, still outside Z
+    "Tm": (120.02, 29.035),  # on the sealed road, inside Z
+    "Te": (120.05, 29.035),
+    "C": (120.09, 29.035),
+    "B1": (119.95, 29.07),
+    "B2": (120.09, 29.07),
+    "Y": (119.994, 29.0351),
+    "F": (120.02, 29.02),
+}
+TRANSIT_ROADS = [
+    ("D", "Tw"),
+    ("Tw", "Tx"),
+    ("Tx", "Tm"),
+    ("Tm", "Te"),
+    ("Te", "C"),
+    ("D", "B1"),
+    ("B1", "B2"),
+    ("B2", "C"),
+    ("D", "Y"),
+    ("Y", "Tx"),  # an exit of the sealed road, outside Z
+    ("Tm", "F"),  # an exit into the city
+]
+
+
+def _transit_instance(folder: Path, sealed: bool, change: Any = None) -> LoadedInstance:
+    """An outside shipment D -> C across Z, with or without a sealed road through it."""
+    nodes = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": list(xy)},
+                "properties": {"id": n},
+            }
+            for n, xy in TRANSIT_NODES.items()
+        ],
+    }
+    feats = []
+    for u, v in TRANSIT_ROADS:
+        km = round(_arc(TRANSIT_NODES[u], TRANSIT_NODES[v]), 3)
+        for a, b in ((u, v), (v, u)):
+            feats.append(
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": [TRANSIT_NODES[a], TRANSIT_NODES[b]],
+                    },
+                    "properties": {"from": a, "to": b, "km": km, "minutes": km / 50 * 60},
+                }
+            )
+    (folder / "nodes.geojson").write_text(json.dumps(nodes))
+    (folder / "edges.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": feats})
+    )
+    zone: dict[str, Any] = {"id": "Z", "policy": "closed_loop", "polygon": [Z]}
+    if sealed:
+        zone["transit_roads"] = [{"id": "G60", "nodes": ["Tw", "Tx", "Tm", "Te"]}]
+    data: dict[str, Any] = {
+        "name": "transit",
+        "start": "2022-08-12T00:00:00+08:00",
+        "network": {"mode": "road", "nodes": "nodes.geojson", "edges": "edges.geojson"},
+        "objective": {"km": 0},
+        "places": [
+            {"id": p, "lon": TRANSIT_NODES[p][0], "lat": TRANSIT_NODES[p][1], "node": p}
+            for p in ("D", "C")
+        ],
+        "zones": [zone],
+        "depots": [{"id": "dep", "place": "D"}],
+        "trucks": [{"id": "T1", "depot": "dep", "capacity": {"t": 10}, "available": [0, 1440]}],
+        "shipments": [
+            {
+                "id": "S1",
+                "origin": "D",
+                "destination": "C",
+                "quantity": {"t": 2},
+                "ready": 60,
+                "due": 600,
+            }
+        ],
+    }
+    if change is not None:
+        change(data)
+    (folder / "transit.json").write_text(json.dumps(data))
+    return read_instance(folder / "transit.json")
+
+
+def _leg_to(plan: Plan, place: str) -> tuple[int, Leg]:
+    return next((i, leg) for i, leg in enumerate(plan.routes[0].legs) if leg.path[-1] == place)
+
+
+def test_sealed_road_is_driven_end_to_end(tmp_path: Path) -> None:
+    """With the sealed road the truck crosses Z on it; without, it takes the bypass."""
+    loaded = _transit_instance(tmp_path, sealed=True)
+    net = build_network(loaded.instance, loaded.base)
+    assert {frozenset(e) for e in net.uncontrolled} == {
+        frozenset(("Y", "Tx")),
+        frozenset(("Tm", "F")),
+    }
+    plan = solve(loaded, QUICK)
+    assert validate(loaded.instance, plan, loaded.base).ok
+    assert _leg_to(plan, "C")[1].path == ["D", "Tw", "Tx", "Tm", "Te", "C"]
+    (tmp_path / "plain").mkdir()
+    plain = _transit_instance(tmp_path / "plain", sealed=False)
+    detour = solve(plain, QUICK)
+    assert validate(plain.instance, detour, plain.base).ok
+    assert _leg_to(detour, "C")[1].path == ["D", "B1", "B2", "C"]
+
+
+def test_joining_a_sealed_road_midway_is_r9(tmp_path: Path) -> None:
+    """Onto the sealed road at an inner node (by the exit from Y): R9, exactly."""
+    loaded = _transit_instance(tmp_path, sealed=True)
+    plan = solve(loaded, QUICK)
+    i, leg = _leg_to(plan, "C")
+    path = ["D", "Y", "Tx", "Tm", "Te", "C"]
+    km = sum(round(_arc(TRANSIT_NODES[a], TRANSIT_NODES[b]), 3) for a, b in zip(path, path[1:]))
+    bad = plan.model_copy(deep=True)
+    bad.routes[0].legs[i] = Leg.model_validate(
+        {**leg.model_dump(), "path": path, "coords": [TRANSIT_NODES[n] for n in path], "km": km}
+    )
+    bad.routes[0].km += km - leg.km
+    bad.kpis.km += km - leg.km
+    report = validate(loaded.instance, bad, loaded.base)
+    assert report.rules() == {"R9"}, report.violations
+    assert "sealed transit road 'G60'" in report.violations[0].message
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["zones"][0]["transit_roads"][0].update(nodes=["Tw", "Tx", "Tm"]),
+            "a transit road ends outside every zone; 'Tm' is in zone 'Z'",
+        ),
+        (
+            lambda d: d["zones"][0]["transit_roads"][0].update(nodes=["Tw", "Tm", "Te"]),
+            "no road joins 'Tw' and 'Tm'",
+        ),
+        (
+            lambda d: d["places"].append(
+                {
+                    "id": "X",
+                    "lon": TRANSIT_NODES["Tx"][0],
+                    "lat": TRANSIT_NODES["Tx"][1],
+                    "node": "Tx",
+                }
+            ),
+            "place 'X' stands on node 'Tx' of the sealed road",
+        ),
+    ],
+)
+def test_bad_sealed_road_is_refused(tmp_path: Path, change: Any, message: str) -> None:
+    """A sealed road must follow roads, end outside the zone and carry no place."""
+    loaded = _transit_instance(tmp_path, sealed=True, change=change)
+    with pytest.raises(InputError, match=message.replace("(", r"\(")):
+        build_network(loaded.instance, loaded.base)

@@ -33,6 +33,9 @@ def check_instance(inst: Instance) -> None:
     else:
         _coordinates(inst)
         _zones(inst)
+    for i, z in enumerate(inst.zones):
+        if z.transit_roads and inst.network.mode != "road":
+            raise InputError(f"$.zones[{i}].transit_roads", "sealed transit roads need road mode")
 
 
 def _unique_ids(inst: Instance) -> None:
@@ -272,3 +275,57 @@ def check_named_nodes(inst: Instance, node_lonlat: dict[str, tuple[float, float]
                     f"{o.id!r} lies in {name(zone_of(o.lon, o.lat))} but its node {o.node!r} in "
                     f"{name(zone_of(lon, lat))} ({km * 1000:.0f} m apart)",
                 )
+
+
+def transit_road_nodes(
+    inst: Instance, roads: set[tuple[str, str]], node_zone: dict[str, str | None]
+) -> None:
+    """Sealed transit roads run along roads, end outside every zone, and no place is on them.
+
+    Parameters
+    ----------
+    inst
+        The instance (road mode).
+    roads
+        The road network's edges (from, to).
+    node_zone
+        Restricted zone of each road node, or None.
+
+    Raises
+    ------
+    InputError
+        A transit road names an unknown node, two consecutive nodes without a road between
+        them, an end inside a restricted zone, or an inner node that a place or checkpoint uses.
+    """
+    used = {
+        o.node: f"{kind} {o.id!r}"
+        for kind, objs in (("place", inst.places), ("checkpoint", inst.checkpoints))
+        for o in objs
+        if o.node
+    }
+    seen: dict[str, str] = {}
+    for i, z in enumerate(inst.zones):
+        for k, t in enumerate(z.transit_roads):
+            where = f"$.zones[{i}].transit_roads[{k}]"
+            if t.id in seen:
+                raise InputError(f"{where}.id", f"duplicate transit road id {t.id!r}")
+            seen[t.id] = z.id
+            for j, n in enumerate(t.nodes):
+                if n not in node_zone:
+                    raise InputError(f"{where}.nodes[{j}]", f"no node {n!r} in the road network")
+            for j, (a, b) in enumerate(zip(t.nodes, t.nodes[1:])):
+                if (a, b) not in roads and (b, a) not in roads:
+                    raise InputError(f"{where}.nodes[{j + 1}]", f"no road joins {a!r} and {b!r}")
+            for j in (0, len(t.nodes) - 1):
+                if node_zone[t.nodes[j]] is not None:
+                    raise InputError(
+                        f"{where}.nodes[{j}]",
+                        f"a transit road ends outside every zone; {t.nodes[j]!r} is in zone "
+                        f"{node_zone[t.nodes[j]]!r}",
+                    )
+            for j, n in enumerate(t.nodes[1:-1], start=1):
+                if n in used:
+                    raise InputError(
+                        f"{where}.nodes[{j}]",
+                        f"{used[n]} stands on node {n!r} of the sealed road; nothing stops on it",
+                    )

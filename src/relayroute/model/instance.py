@@ -56,6 +56,22 @@ class Place(_Strict):
     )
 
 
+class TransitRoad(_Strict):
+    """A sealed road through a zone: through traffic only, every exit on the way closed.
+
+    Real practice kept expressways open across closed cities with their exits shut. Any
+    driver may drive such a road from one end to the other without stopping; it enters and
+    leaves it only at its ends (road mode only).
+    """
+
+    id: Id
+    nodes: list[str] = Field(
+        min_length=2,
+        description="road-network nodes from one end to the other, consecutive nodes joined by "
+        "a road; both ends outside every restricted zone",
+    )
+
+
 class Zone(_Strict):
     """An area with an access policy, as a GeoJSON Polygon (lon/lat rings)."""
 
@@ -64,6 +80,11 @@ class Zone(_Strict):
     policy: Literal["closed_loop", "permit", "open"]
     polygon: list[list[tuple[float, float]]] = Field(
         description="GeoJSON Polygon coordinates: exterior ring first, then holes; rings closed"
+    )
+    transit_roads: list[TransitRoad] = Field(
+        default_factory=list,
+        description="sealed roads through the zone that any driver may drive end to end without "
+        "stopping; none by default",
     )
 
 

@@ -23,7 +23,11 @@ import shapely
 
 from relayroute.errors import InputError
 from relayroute.io.network import read_graphml, read_nodes_edges, read_osm_xml
-from relayroute.model.checks import CHECKPOINT_TOLERANCE_KM, check_named_nodes
+from relayroute.model.checks import (
+    CHECKPOINT_TOLERANCE_KM,
+    check_named_nodes,
+    transit_road_nodes,
+)
 from relayroute.model.instance import Instance
 from relayroute.network.zones import classify_roads, metric_transformer
 
@@ -65,6 +69,10 @@ class Network:
         judged on the road's geometry (:mod:`relayroute.network.zones`).
     edge_zone
         Restricted zone each edge's geometry lies in (gate stretch aside), or None.
+    transit
+        Edges of sealed transit roads, with the road's id: outside every zone, for anyone.
+    sealed
+        Inner nodes of sealed transit roads (every other road there is closed), with the id.
     """
 
     mode: str
@@ -77,6 +85,8 @@ class Network:
     euclid_speed: float = 1.0
     uncontrolled: list[tuple[str, str]] = field(default_factory=list)
     edge_zone: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    transit: dict[tuple[str, str], str] = field(default_factory=dict)
+    sealed: dict[str, str] = field(default_factory=dict)
 
     def gate_node(self, checkpoint: str) -> str:
         return next(n for n, c in self.gates.items() if c == checkpoint)
@@ -127,6 +137,7 @@ def build_network(inst: Instance, base: Path | None = None) -> Network:
     )
     if spec.mode == "road":
         check_named_nodes(inst, {n: (d["lon"], d["lat"]) for n, d in g.nodes(data=True)})
+        _transit_roads(inst, net)
     _road_zones(inst, net)
     _check_gates(inst, net)
     _check_reachable(inst, net)
@@ -283,15 +294,42 @@ def _node_zones(inst: Instance, g: nx.DiGraph) -> dict[str, str | None]:
     return dict(zip(ids, _points_zone(inst, coords)))
 
 
+def _transit_roads(inst: Instance, net: Network) -> None:
+    """Sealed transit roads: a tube through the zone, outside it, with every exit closed."""
+    g = net.graph
+    transit_road_nodes(inst, set(g.edges), net.node_zone)
+    for z in inst.zones:
+        for t in z.transit_roads:
+            for a, b in zip(t.nodes, t.nodes[1:]):
+                for e in ((a, b), (b, a)):
+                    if g.has_edge(*e):
+                        net.transit[e] = t.id
+            for n in t.nodes[1:-1]:
+                net.sealed[n] = t.id
+                net.node_zone[n] = None
+
+
 def _road_zones(inst: Instance, net: Network) -> None:
     """Each road's zone from its geometry; roads crossing a boundary off a gate are closed."""
     g, gates, zone_of = net.graph, net.gates, net.node_zone
-    edges = [(u, v) for u, v in g.edges if not (u in gates and v in gates)]
+    # The exits of a sealed road are closed; the road itself lies outside every zone.
+    exits = [
+        (u, v)
+        for u, v in g.edges
+        if (u in net.sealed or v in net.sealed) and (u, v) not in net.transit
+    ]
+    edges = [
+        (u, v)
+        for u, v in g.edges
+        if not (u in gates and v in gates) and (u, v) not in net.transit and (u, v) not in exits
+    ]
     restricted = {
         z.id: shapely.Polygon(z.polygon[0], z.polygon[1:]) for z in inst.zones if z.policy != "open"
     }
+    net.edge_zone = {e: None for e in net.transit}
+    net.uncontrolled = list(exits)
     if not restricted:
-        net.edge_zone = {e: None for e in edges}
+        net.edge_zone.update({e: None for e in edges})
         return
     shapes = [g.edges[e]["coords"] for e in edges]
     lines = shapely.linestrings(
@@ -308,8 +346,8 @@ def _road_zones(inst: Instance, net: Network) -> None:
         [(gate_zone.get(u), gate_zone.get(v)) for u, v in edges],
         metric_transformer(lon, lat),
     )
-    net.edge_zone = dict(zip(edges, res.zone))
-    net.uncontrolled = [e for e, bad in zip(edges, res.uncontrolled) if bad]
+    net.edge_zone.update(zip(edges, res.zone))
+    net.uncontrolled += [e for e, bad in zip(edges, res.uncontrolled) if bad]
 
 
 def _check_gates(inst: Instance, net: Network) -> None:

@@ -21,12 +21,13 @@ from relayroute.io.network import read_graphml, read_nodes_edges, read_osm_xml
 from relayroute.model.checks import check_named_nodes
 from relayroute.model.instance import DriverPool, Instance
 from relayroute.model.plan import Leg, Plan, TruckRoute
-from relayroute.validate.geometry import check_geometry
+from relayroute.validate.geometry import check_geometry, check_sealed_roads
 from relayroute.validate.report import RULES, Report, Violation
 
 __all__ = ["RULES", "Report", "Violation", "validate"]
 
 TOL = 1e-3  # minutes, km and quantities: the plan rounds to 4 decimals
+
 
 @dataclass
 class _Seen:
@@ -74,6 +75,16 @@ class _World:
         self.place_node: dict[str, str] = {}
         self.gate_of: dict[str, str] = {}  # node -> checkpoint id
         self.fixed_xy: dict[str, tuple[float, float]] = {}  # straight-line: node -> lon/lat
+        # Sealed transit roads: edge -> road id, inner node -> road id, road id -> its ends.
+        self.transit: dict[tuple[str, str], str] = {}
+        self.sealed: dict[str, str] = {}
+        self.transit_ends: dict[str, tuple[str, str]] = {}
+        for z in inst.zones:
+            for t in z.transit_roads:
+                self.transit_ends[t.id] = (t.nodes[0], t.nodes[-1])
+                for a, b in zip(t.nodes, t.nodes[1:]):
+                    self.transit[a, b] = self.transit[b, a] = t.id
+                self.sealed.update({n: t.id for n in t.nodes[1:-1]})
         if self.mode == "road":
             spec = inst.network
             if spec.osm:
@@ -171,6 +182,7 @@ def validate(inst: Instance, plan: Plan, base: Path | None = None) -> Report:
             continue
         km_total += _check_route(world, r, out, picks, drops, seen)
     out.extend(check_geometry(world, plan, seen.loop))
+    out.extend(check_sealed_roads(world, plan))
     _check_relay(inst, plan, seen, out)
     for t, n in seen_trucks.items():
         if n > 1:
@@ -782,7 +794,12 @@ def _check_leg(world: _World, r: TruckRoute, i: int, out: list[Violation], seen:
         if node in world.gate_of:
             gate_seen.append((world.gate_of[node], t))
             continue
-        z = world.zone_at(*xy[k]) if world.mode != "euclidean" else None
+        # A sealed transit road is a tube through its zone: its nodes count as outside.
+        z = (
+            world.zone_at(*xy[k])
+            if world.mode != "euclidean" and node not in world.sealed
+            else None
+        )
         if pool is not None:
             if z is not None and z != pool.zone:
                 out.append(

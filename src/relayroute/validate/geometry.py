@@ -184,6 +184,8 @@ def _leg_roads(
         a, b = path[k], path[k + 1]
         if len(coords) < 2 or all(c == coords[0] for c in coords):
             continue
+        if (a, b) in world.transit:
+            continue  # a sealed transit road lies outside its zone; check_sealed_roads checks it
         roads.append(
             _Road(
                 truck, i, a, b, leg.depart, leg.driver, world.gate_of.get(a), world.gate_of.get(b)
@@ -235,3 +237,69 @@ def _measure(
         # Partly in, partly out: the road crosses this zone's boundary off any gate.
         crossing[hit, k] = (inside > ZONE_TOLERANCE_M) & (total[hit] - inside > ZONE_TOLERANCE_M)
     return metres, crossing
+
+
+def check_sealed_roads(world: Any, plan: Plan) -> list[Violation]:
+    """R9: a leg drives a sealed transit road only from one end to the other.
+
+    Every time a path passes an inner node of a sealed road, the roads on both sides of it
+    must be that sealed road's, and each stretch on it must run from one end to the other.
+
+    Parameters
+    ----------
+    world
+        The validator's ``_World``.
+    plan
+        The plan to check.
+
+    Returns
+    -------
+    list of Violation
+    """
+    out: list[Violation] = []
+    if not world.sealed:
+        return out
+    for r in plan.routes:
+        for i, leg in enumerate(r.legs):
+            out.extend(_sealed_stretches(world, leg.path, f"truck {r.truck} leg {i}", leg.depart))
+    return out
+
+
+def _sealed_stretches(world: Any, p: list[str], name: str, t: float) -> list[Violation]:
+    out: list[Violation] = []
+    k = 1
+    while k < len(p):
+        road = world.transit.get((p[k - 1], p[k]))
+        if road is None:
+            # A road that is not the sealed one, at a node of it: an exit, closed.
+            off = p[k - 1] if p[k - 1] in world.sealed else p[k] if p[k] in world.sealed else None
+            if off is not None:
+                tid = world.sealed[off]
+                ends = world.transit_ends[tid]
+                out.append(
+                    Violation(
+                        "R9",
+                        name,
+                        t,
+                        f"leaves or joins sealed transit road {tid!r} at {off!r} (road "
+                        f"{p[k - 1]!r}->{p[k]!r}), away from its ends {ends[0]!r} and {ends[1]!r}",
+                    )
+                )
+            k += 1
+            continue
+        start = k - 1
+        while k < len(p) and world.transit.get((p[k - 1], p[k])) == road:
+            k += 1
+        a, b = p[start], p[k - 1]
+        ends = world.transit_ends[road]
+        if {a, b} != set(ends):
+            out.append(
+                Violation(
+                    "R9",
+                    name,
+                    t,
+                    f"drives sealed transit road {road!r} from {a!r} to {b!r}; it is entered "
+                    f"and left only at its ends {ends[0]!r} and {ends[1]!r}",
+                )
+            )
+    return out
