@@ -27,6 +27,7 @@ def test_solve_writes_plan_and_prints_kpis(
     assert "weighted delay" in text and "validated: ok" in text
     plan = json.loads(out.read_text())
     assert plan["format"] == "relayroute-plan/1"
+    assert plan["validation"] == {"valid": True, "rules": {}, "violations": []}
     assert set(plan["kpis"]) >= {
         "weighted_delay",
         "delay_lower_bound",
@@ -38,6 +39,95 @@ def test_solve_writes_plan_and_prints_kpis(
         "solve_seconds",
     }
     assert main(["validate", SMALL, str(out)]) == 0
+
+
+def _reject_r5(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the validator find an R5 violation (and an R9) in every plan."""
+    import relayroute.validate as validate_mod
+    from relayroute.validate import Report, Violation
+
+    def fake(*_args: object, **_kw: object) -> Report:
+        return Report(
+            [
+                Violation("R5", "truck T1 leg 2", None, "runs 812 m inside closed zone Z"),
+                Violation("R5", "truck T2 leg 0", None, "runs 40 m inside closed zone Z"),
+                Violation("R9", "truck T1 leg 2", 95.0, "crosses Z's boundary off a checkpoint"),
+            ]
+        )
+
+    monkeypatch.setattr(validate_mod, "validate", fake)
+
+
+def test_solve_invalid_plan_not_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plan its validator rejects: exit 1, the rules named, -o left as it was."""
+    _reject_r5(monkeypatch)
+    out = tmp_path / "plan.json"
+    out.write_text("the plan of yesterday\n")
+    assert main(["solve", SMALL, "-o", str(out), "-q", "--time-limit", "2"]) == 1
+    err = capsys.readouterr().err
+    assert "R5 ×2" in err and "R9 ×1" in err and "812 m inside closed zone Z" in err
+    assert "not written" in err and "--keep-invalid" in err
+    assert out.read_text() == "the plan of yesterday\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]
+
+
+def test_solve_keep_invalid_writes_marked_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--keep-invalid: the plan goes to plan.invalid.json and says it is invalid."""
+    _reject_r5(monkeypatch)
+    out = tmp_path / "plan.json"
+    argv = ["solve", SMALL, "-o", str(out), "--keep-invalid", "--time-limit", "2"]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert "validated: ok" not in captured.out
+    assert not out.exists()
+    kept = tmp_path / "plan.invalid.json"
+    assert str(kept) in captured.err
+    plan = json.loads(kept.read_text())
+    assert plan["validation"]["valid"] is False
+    assert plan["validation"]["rules"] == {"R5": 2, "R9": 1}
+    assert len(plan["validation"]["violations"]) == 3
+    monkeypatch.undo()  # the real validator reads the kept plan as a plan
+    assert main(["validate", SMALL, str(kept)]) == 0
+
+
+def test_solve_keep_invalid_needs_output(capsys: pytest.CaptureFixture[str]) -> None:
+    """--keep-invalid without -o is bad input, refused before solving."""
+    assert main(["solve", SMALL, "--keep-invalid", "-q"]) == 2
+    assert "--keep-invalid" in capsys.readouterr().err
+
+
+def test_checked_in_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """checked() passes a valid plan with its verdict and raises on an invalid one."""
+    from relayroute.io.instance import read_instance
+    from relayroute.solve import solve
+    from relayroute.validate.verdict import InvalidPlanError, checked
+
+    from .conftest import QUICK
+
+    loaded = read_instance(SMALL)
+    made = solve(loaded, QUICK)
+    plan = checked(loaded, made)
+    assert plan.validation is not None and plan.validation.valid
+    _reject_r5(monkeypatch)
+    with pytest.raises(InvalidPlanError) as exc:
+        checked(loaded, made)
+    assert exc.value.plan.validation is not None
+    assert not exc.value.plan.validation.valid
+    assert exc.value.report.rules() == {"R5", "R9"}
+
+
+def test_invalid_path_names() -> None:
+    """plan.json -> plan.invalid.json, a name without suffix gets .invalid."""
+    from relayroute.validate.verdict import invalid_path
+
+    assert invalid_path("out/plan.json") == Path("out/plan.invalid.json")
+    assert invalid_path("out/plan.v2.json") == Path("out/plan.v2.invalid.json")
+    assert invalid_path("plan") == Path("plan.invalid")
+    assert invalid_path("plan.invalid.json") == Path("plan.invalid.json")
 
 
 def test_validate_exit_1_on_violation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -65,7 +155,8 @@ def test_schema_prints_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
     schema = json.loads(capsys.readouterr().out)
     assert "shipments" in schema["properties"]
     assert main(["schema", "--plan"]) == 0
-    assert "kpis" in json.loads(capsys.readouterr().out)["properties"]
+    props = json.loads(capsys.readouterr().out)["properties"]
+    assert "kpis" in props and "validation" in props
 
 
 def test_console_script_version() -> None:

@@ -59,8 +59,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from relayroute.io.instance import read_instance
     from relayroute.io.plan import write_plan
     from relayroute.solve import SolverConfig, build_problem, read_config, solve
-    from relayroute.validate import validate
+    from relayroute.validate.verdict import describe, invalid_path, with_verdict
 
+    if args.keep_invalid and not args.output:
+        raise InputError("--keep-invalid", "keeps an invalid plan beside -o; give -o too")
     loaded = read_instance(args.instance)
     config = read_config(args.solver) if args.solver else SolverConfig()
     prob = build_problem(loaded.instance, loaded.base, station_choices=config.station_choices)
@@ -85,9 +87,16 @@ def cmd_solve(args: argparse.Namespace) -> int:
         plan = solve(
             loaded, config, time_limit=args.time_limit, on_solution=on_solution, problem=prob
         )
-    report = validate(loaded.instance, plan, loaded.base)
-    if args.output:
-        write_plan(plan, args.output)
+    # The solver's own plan is checked by the independent validator before anything is
+    # written: an invalid plan never lands at -o as if it were good.
+    plan, report = with_verdict(loaded, plan)
+    written: Path | None = None
+    if args.output and report.ok:
+        written = Path(args.output)
+    elif args.output and args.keep_invalid:
+        written = invalid_path(args.output)
+    if written is not None:
+        write_plan(plan, written)
     if not args.quiet:
         console.print(_kpi_table(plan))
         if plan.unserved:
@@ -95,15 +104,29 @@ def cmd_solve(args: argparse.Namespace) -> int:
             for u in plan.unserved:
                 reasons[u.reason] = reasons.get(u.reason, 0) + 1
             console.print("unserved: " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())))
-        console.print(
-            "validated: ok"
-            if report.ok
-            else f"[red]validation found {len(report.violations)} violation(s)[/]"
-        )
-        if args.output:
-            console.print(f"plan written to {args.output}")
-    for v in report.violations:
-        err_console.print(str(v), markup=False)
+        if report.ok:
+            console.print("validated: ok")
+            if written is not None:
+                console.print(f"plan written to {written}")
+    if not report.ok:
+        err_console.print("[red]invalid plan:[/] the validator rejects it", highlight=False)
+        err_console.print(describe(report), markup=False, highlight=False, soft_wrap=True)
+        if written is not None:
+            err_console.print(
+                f"kept as {written}, marked invalid (its validation block lists every "
+                f"violation); {args.output} not written",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+        elif args.output:
+            err_console.print(
+                f"plan not written ({args.output} left as it was); --keep-invalid keeps it "
+                f"as {invalid_path(args.output)}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
     return 0 if report.ok else EXIT_VIOLATIONS
 
 
@@ -302,9 +325,17 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"relayroute {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("solve", help="plan one day and print its KPIs")
+    s = sub.add_parser(
+        "solve", help="plan one day, validate the plan, print its KPIs (exit 1 if invalid)"
+    )
     s.add_argument("instance", help="instance JSON file")
-    s.add_argument("-o", "--output", help="write the plan JSON here")
+    s.add_argument("-o", "--output", help="write the plan JSON here (only if it validates)")
+    s.add_argument(
+        "--keep-invalid",
+        action="store_true",
+        help="a plan the validator rejects is still written, as -o's name with .invalid "
+        "(plan.json -> plan.invalid.json), marked invalid inside",
+    )
     s.add_argument(
         "--solver", help="solver configuration TOML (default: built-in balanced default)"
     )

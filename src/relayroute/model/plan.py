@@ -193,6 +193,16 @@ class KPIs(_Model):
     solve_seconds: float
 
 
+class Validation(_Model):
+    """What the independent validator said of the plan when ``solve`` wrote it."""
+
+    valid: bool = Field(description="false: the plan breaks the rules listed here")
+    rules: dict[str, int] = Field(
+        default_factory=dict, description="rule id (R1-R12, PLAN) -> violations of it"
+    )
+    violations: list[str] = Field(default_factory=list, description="each violation, in words")
+
+
 class InstanceRef(_Model):
     name: str
     sha256: str
@@ -212,3 +222,8 @@ class Plan(_Model):
     transloads: list[Transload] = Field(default_factory=list)
     rail_bookings: list[RailBooking] = Field(default_factory=list)
     kpis: KPIs
+    validation: Validation | None = Field(
+        None,
+        description="the validator's verdict when the plan was written; none: not checked then "
+        "(plans written by `relayroute solve` always carry it)",
+    )
