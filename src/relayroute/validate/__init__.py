@@ -187,7 +187,13 @@ def validate(inst: Instance, plan: Plan, base: Path | None = None) -> Report:
     for t, n in seen_trucks.items():
         if n > 1:
             out.append(Violation("PLAN", f"truck {t}", None, f"has {n} routes"))
-    pools = Counter(trucks[r.truck].driver_pool for r in plan.routes if r.truck in trucks)
+    # Drivers, not trucks: one driver may drive two trucks one after the other.
+    pools = Counter(
+        pool
+        for pool, _ in {
+            (trucks[r.truck].driver_pool, r.driver) for r in plan.routes if r.truck in trucks
+        }
+    )
     for pid, used in pools.items():
         if pid is not None and used > inst.pools_by_id[pid].count:
             out.append(
