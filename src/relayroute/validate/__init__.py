@@ -22,11 +22,11 @@ from relayroute.model.checks import check_named_nodes
 from relayroute.model.instance import DriverPool, Instance
 from relayroute.model.plan import Leg, Plan, TruckRoute
 from relayroute.validate.geometry import check_geometry, check_sealed_roads
-from relayroute.validate.report import RULES, Report, Violation
+from relayroute.validate.report import RULES, TOL, Report, Violation
+from relayroute.validate.statements import check_statements
 
 __all__ = ["RULES", "Report", "Violation", "validate"]
 
-TOL = 1e-3  # minutes, km and quantities: the plan rounds to 4 decimals
 
 
 @dataclass
@@ -316,8 +316,6 @@ def validate(inst: Instance, plan: Plan, base: Path | None = None) -> Report:
             )
     # What else the plan states (drivers, passes, lists, outcomes, KPIs), re-derived.
     # Imported here: statements.py imports Violation and TOL from this module.
-    from relayroute.validate.statements import check_statements
-
     out += check_statements(inst, plan, km_total)
     return Report(out)
 

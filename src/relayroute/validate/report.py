@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+TOL = 1e-3  # minutes, km and quantities: the plan rounds to 4 decimals
+
 RULES = {
     "R1": "coverage",
     "R2": "precedence and timing",

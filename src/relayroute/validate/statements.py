@@ -11,8 +11,8 @@ A fault is named under one rule, so that one wrong statement is one violation's 
 - **R12**: one outside driver named on two trucks whose duties overlap, or who ends one
   truck's day elsewhere than the next truck's day starts (a driver in two places at
   once), drives trucks of two pools, or is on duty longer than the pool allows in all.
-  An outside driver *may* drive several trucks one after the other. (The pool count of
-  R12 is still counted in trucks by :func:`relayroute.validate.validate`.)
+  An outside driver *may* drive several trucks one after the other (and counts once in
+  its pool's size).
 - **R9**: everything about passes, since "the plan lists every pass" is part of R9: a
   pass that covers no entry into a permit zone, two passes for one entry, a pass made out
   to another driver than the one who drives the truck in, or a window other than from
@@ -40,8 +40,7 @@ from dataclasses import dataclass, field
 
 from relayroute.model.instance import Instance
 from relayroute.model.plan import Plan, Segment, Stop, TruckRoute
-from relayroute.validate import TOL
-from relayroute.validate.report import Violation
+from relayroute.validate.report import TOL, Violation
 
 # Half a unit of the fourth decimal the plan rounds to: on time means a delay that rounds to 0.
 ON_TIME = 5e-5
