@@ -98,8 +98,8 @@ def check_geometry(world: Any, plan: Plan, loop: dict[str, DriverPool]) -> list[
             m, first, crossed = per_leg.get(key, (0.0, road, False))
             per_leg[key] = (m + metres[e, k], first, crossed or bool(crossing[e, k]))
     trucks = world.inst.trucks_by_id
-    for (truck, leg, zid), (m, road, crossed) in per_leg.items():
-        name = f"truck {truck} leg {leg}"
+    for (truck, index, zid), (m, road, crossed) in per_leg.items():
+        name = f"truck {truck} leg {index}"
         policy = world.policy[zid]
         pool = loop.get(road.driver)
         where = f"from {road.a!r} to {road.b!r}"
