@@ -111,6 +111,14 @@ YIWU_NODES: dict[str, tuple[float, float, str]] = {
     "yiwu_fotang": (120.0900, 29.2650, "Fotang industrial area (inside Yiwu, approx.)"),
     "yiwu_suxi": (120.1100, 29.3650, "Suxi industrial area (inside Yiwu, approx.)"),
     "yiwu_houzhai": (120.0700, 29.3650, "Houzhai industrial area (inside Yiwu, approx.)"),
+    # Bypasses round the closed city (see data/README.md): the roads north from the G60
+    # junction west of Yiwu used to cut across the city's north-west corner.
+    "g60_yiwu_nw": (119.9950, 29.4000, "G60 north-west of Yiwu, outside the closed city (approx.)"),
+    "yiwu_ring_nw": (
+        119.9950,
+        29.3850,
+        "Yiwu ring road NW corner, outside the closed city (approx.)",
+    ),
 }
 YIWU_ROADS = [
     ("jinhua", "jindong", "urban"),
@@ -130,10 +138,14 @@ YIWU_ROADS = [
     ("cp_yiwu_south", "j_south", "access"),
     ("yiwu_futian", "cp_yiwu_north", "urban"),
     ("cp_yiwu_north", "j_north", "access"),
-    ("j_g60_yiwu", "j_north", "provincial"),
+    # j_g60_yiwu -> j_north went 4.5 km through the closed city: round its north-west corner.
+    ("j_g60_yiwu", "yiwu_ring_nw", "provincial"),
+    ("yiwu_ring_nw", "j_north", "provincial"),
     ("j_g60_yiwu", "pujiang", "provincial"),
     ("j_north", "zhuji", "expressway"),
-    ("j_g60_yiwu", "zhuji", "expressway"),
+    # The G60 north to Zhuji clipped the city's north-west corner: west of it, then north-east.
+    ("j_g60_yiwu", "g60_yiwu_nw", "expressway"),
+    ("g60_yiwu_nw", "zhuji", "expressway"),
     ("zhuji", "hangzhou", "expressway"),
     ("pujiang", "zhuji", "provincial"),
     ("j_north", "j_east", "provincial"),
@@ -172,6 +184,10 @@ LILING_NODES = {
     "j_liling_e": (113.5800, 27.6600, "junction east of the park, Pingxiang road (approx.)"),
     "xiangtan": (112.9440, 27.8290, "Xiangtan"),
     "liuyang": (113.6430, 28.1630, "Liuyang"),
+    # The national road from Liling to the G60 cut the park's north-west corner, and the one
+    # east to Pingxiang ran 2 m from its south fence: both now pass clear of the park.
+    "liling_nat_nw": (113.5050, 27.6910, "national road west of the park, outside it (approx.)"),
+    "liling_nat_s": (113.5500, 27.6500, "national road south of the park, outside it (approx.)"),
 }
 LILING_ROADS = [
     ("liling", "cp_liling_park_w", "urban"),
@@ -179,7 +195,8 @@ LILING_ROADS = [
     ("liling_park", "liling_ceramics", "urban"),
     ("liling_ceramics", "cp_liling_park_n", "urban"),
     ("cp_liling_park_n", "j_liling_n", "access"),
-    ("liling", "j_liling_n", "national"),
+    ("liling", "liling_nat_nw", "national"),
+    ("liling_nat_nw", "j_liling_n", "national"),
     ("j_liling_n", "zhuzhou", "expressway"),
     ("zhuzhou", "changsha", "expressway"),
     ("j_liling_n", "pingxiang", "expressway"),
@@ -188,7 +205,8 @@ LILING_ROADS = [
     ("liling_park", "liling_electric", "urban"),
     ("cp_liling_park_e", "j_liling_e", "access"),
     ("j_liling_e", "pingxiang", "expressway"),
-    ("liling", "j_liling_e", "national"),
+    ("liling", "liling_nat_s", "national"),
+    ("liling_nat_s", "j_liling_e", "national"),
     ("xiangtan", "zhuzhou", "expressway"),
     ("liuyang", "liling", "provincial"),
 ]
