@@ -556,3 +556,215 @@ def test_bad_sealed_road_is_refused(tmp_path: Path, change: Any, message: str) -
     loaded = _transit_instance(tmp_path, sealed=True, change=change)
     with pytest.raises(InputError, match=message.replace("(", r"\(")):
         build_network(loaded.instance, loaded.base)
+
+
+def _relay_world(g: nx.DiGraph) -> dict[str, Any] | None:
+    """A relay arrangement on OSM roads, found on the graph rather than hard-coded.
+
+    A closed zone Z around a junction N with two roads out of it: one gated (checkpoint at
+    G), one not (M); a relay station S away from it whose fastest road to G crosses a second
+    closed zone W (so the loop driver must detour round W).
+    """
+    big = g.subgraph(max(nx.strongly_connected_components(g), key=len)).copy()
+    pos = {n: (big.nodes[n]["lon"], big.nodes[n]["lat"]) for n in big}
+    pts = {n: shapely.Point(p) for n, p in pos.items()}
+
+    def cut_by(zone: shapely.Geometry) -> nx.DiGraph:
+        cut = big.copy()
+        cut.remove_edges_from(
+            [
+                (u, v)
+                for u, v, c in big.edges(data="coords")
+                if shapely.LineString(c).intersects(zone)
+            ]
+        )
+        return cut
+
+    for n in sorted(big):
+        out = sorted(m for m in big.successors(n) if big.has_edge(m, n))
+        if len(out) < 2:
+            continue
+        h = 0.35 * min(pts[n].distance(pts[m]) for m in big if m != n)
+        zone = shapely.box(pos[n][0] - h, pos[n][1] - h, pos[n][0] + h, pos[n][1] + h)
+        for gate in out:
+            for other in (m for m in out if m != gate):
+                for s in sorted(big):
+                    if s in (n, gate, other) or pts[s].distance(pts[n]) < 0.003:
+                        continue
+                    p = nx.shortest_path(big, s, gate, weight="minutes")
+                    if n in p or other in p or len(p) < 3:
+                        continue
+                    for a, b in zip(p[1:-2], p[2:-1]):
+                        mid = shapely.LineString(big.edges[a, b]["coords"]).centroid
+                        w = shapely.box(mid.x - 3e-4, mid.y - 3e-4, mid.x + 3e-4, mid.y + 3e-4)
+                        if w.intersects(zone) or any(w.contains(pts[k]) for k in big):
+                            continue
+                        cut = cut_by(w.union(zone))
+                        side = cut.subgraph([k for k in cut if k != gate])
+                        if not (
+                            nx.has_path(cut, s, gate)
+                            and nx.has_path(cut, gate, s)
+                            and nx.has_path(side, s, other)
+                        ):
+                            continue
+                        # M reached round W and not through the gate: the ungated way in.
+                        way = nx.shortest_path(side, s, other, weight="minutes")
+                        return {
+                            "N": n,
+                            "G": gate,
+                            "M": other,
+                            "S": s,
+                            "Z": zone,
+                            "W": w,
+                            "side": way,
+                        }
+    return None
+
+
+@pytest.fixture(scope="module")
+def oakland_relay(tmp_path_factory: pytest.TempPathFactory) -> tuple[LoadedInstance, Plan, dict]:
+    g = read_osm_xml(OSM_OAK)
+    found = _relay_world(g)
+    assert found is not None, "no relay arrangement found on the extract"
+    n, gate, s = found["N"], found["G"], found["S"]
+
+    def ring(poly: shapely.Polygon) -> list[list[float]]:
+        return [list(c) for c in shapely.orient_polygons(poly).exterior.coords]
+
+    xy = {k: (g.nodes[k]["lon"], g.nodes[k]["lat"]) for k in (n, gate, s)}
+    data = {
+        "name": "oakland-relay",
+        "start": "2024-01-01T00:00:00-08:00",
+        "network": {"mode": "road", "osm": str(OSM_OAK)},
+        "objective": {"km": 0},
+        "places": [
+            {"id": "station", "lon": xy[s][0], "lat": xy[s][1], "node": s},
+            {"id": "factory", "lon": xy[n][0], "lat": xy[n][1], "node": n},
+        ],
+        "zones": [
+            {"id": "Z", "policy": "closed_loop", "polygon": [ring(found["Z"])]},
+            {"id": "W", "policy": "closed_loop", "polygon": [ring(found["W"])]},
+        ],
+        "checkpoints": [
+            {
+                "id": "K",
+                "zone": "Z",
+                "lon": xy[gate][0],
+                "lat": xy[gate][1],
+                "node": gate,
+                "delay": 30,
+            }
+        ],
+        "relay_stations": [{"id": "rs", "zone": "Z", "place": "station", "bays": 2}],
+        "depots": [{"id": "dep", "place": "station"}],
+        "driver_pools": [
+            {"id": "out", "kind": "outside", "count": 1, "shift": [0, 1440]},
+            {
+                "id": "loop",
+                "kind": "loop",
+                "zone": "Z",
+                "station": "rs",
+                "count": 1,
+                "shift": [0, 1440],
+            },
+        ],
+        "trucks": [
+            {
+                "id": "T1",
+                "depot": "dep",
+                "capacity": {"t": 10},
+                "available": [0, 1440],
+                "driver_pool": "out",
+            }
+        ],
+        "shipments": [
+            {
+                "id": "S1",
+                "origin": "station",
+                "destination": "factory",
+                "quantity": {"t": 2},
+                "ready": 0,
+                "due": 600,
+            }
+        ],
+    }
+    folder = tmp_path_factory.mktemp("oak-relay")
+    (folder / "relay.json").write_text(json.dumps(data))
+    loaded = read_instance(folder / "relay.json")
+    plan = solve(loaded, QUICK)
+    return loaded, plan, found
+
+
+def _osm_leg(g: nx.DiGraph, leg: Leg, path: list[str], crossings: bool) -> Leg:
+    coords: list[tuple[float, float]] = [(g.nodes[path[0]]["lon"], g.nodes[path[0]]["lat"])]
+    for u, v in zip(path, path[1:]):
+        coords.extend(tuple(c) for c in g.edges[u, v]["coords"][1:])
+    km = sum(g.edges[u, v]["km"] for u, v in zip(path, path[1:]))
+    return Leg.model_validate(
+        {
+            **leg.model_dump(),
+            "path": path,
+            "coords": coords,
+            "km": km,
+            "crossings": [c.model_dump() for c in leg.crossings] if crossings else [],
+        }
+    )
+
+
+def _with_leg(plan: Plan, i: int, new: Leg) -> Plan:
+    bad = plan.model_copy(deep=True)
+    old = bad.routes[0].legs[i]
+    bad.routes[0].legs[i] = new
+    bad.routes[0].km += new.km - old.km
+    bad.kpis.km += new.km - old.km
+    return bad
+
+
+def test_osm_loop_driver_goes_round_the_other_zone(
+    oakland_relay: tuple[LoadedInstance, Plan, dict],
+) -> None:
+    """On OSM roads the loop driver takes the truck in at K and round zone W; it validates."""
+    loaded, plan, found = oakland_relay
+    assert plan.kpis.served == 1 and plan.kpis.handovers == 2
+    assert validate(loaded.instance, plan, loaded.base).ok
+    i, leg = next(
+        (i, leg) for i, leg in enumerate(plan.routes[0].legs) if leg.driver_kind == "loop"
+    )
+    assert leg.path[-2:] == [found["G"], found["N"]]
+    assert [c.checkpoint for c in leg.crossings] == ["K"]
+    # At most a corner within the validator's 25 m tolerance (about 2.2e-4 degrees).
+    assert shapely.LineString(leg.coords).intersection(found["W"]).length < 2e-4
+
+
+def test_osm_loop_leg_through_another_zone_is_r6(
+    oakland_relay: tuple[LoadedInstance, Plan, dict],
+) -> None:
+    """The loop driver's fastest road to K through closed zone W: R6, exactly."""
+    loaded, plan, found = oakland_relay
+    g = read_osm_xml(OSM_OAK)
+    i, leg = next(
+        (i, leg) for i, leg in enumerate(plan.routes[0].legs) if leg.driver_kind == "loop"
+    )
+    through = [*nx.shortest_path(g, found["S"], found["G"], weight="minutes"), found["N"]]
+    assert through != leg.path
+    report = validate(
+        loaded.instance, _with_leg(plan, i, _osm_leg(g, leg, through, True)), loaded.base
+    )
+    assert report.rules() == {"R6"}, report.violations
+    assert "in zone 'W'" in report.violations[0].message
+
+
+def test_osm_boundary_crossed_off_the_checkpoint_is_r9(
+    oakland_relay: tuple[LoadedInstance, Plan, dict],
+) -> None:
+    """The loop driver enters Z by the ungated road from M: R9, exactly."""
+    loaded, plan, found = oakland_relay
+    g = read_osm_xml(OSM_OAK)
+    i, leg = next(
+        (i, leg) for i, leg in enumerate(plan.routes[0].legs) if leg.driver_kind == "loop"
+    )
+    way = [*found["side"], found["N"]]
+    report = validate(
+        loaded.instance, _with_leg(plan, i, _osm_leg(g, leg, way, False)), loaded.base
+    )
+    assert report.rules() == {"R9"}, report.violations
