@@ -21,6 +21,7 @@ from pathlib import Path
 
 from relayroute.io.instance import LoadedInstance, instance_from_data
 from relayroute.solve import read_config, solve
+from relayroute.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,10 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     base = json.loads(Path(args.instance).read_text())
     config = read_config(args.solver)
     src = Path(args.instance).resolve().parent
+    invalid: list[str] = []  # plans the independent validator rejects
 
     def run(total: int, seed: int) -> tuple[float, float, int]:
         loaded = LoadedInstance(instance_from_data(_scaled(base, total)), src, f"loop{total}")
         plan = solve(loaded, config.model_copy(update={"seed": seed}), time_limit=args.time_limit)
+        report = validate(loaded.instance, plan, loaded.base)
+        if not report.ok:
+            invalid.append(f"{total} drivers, seed {seed}")
         k = plan.kpis
         return k.objective, k.weighted_delay, k.served
 
@@ -73,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         prev = (best[0], spread)
     print(f"steps better with fewer drivers (beyond the measured noise): {bad}")
+    which = f" ({'; '.join(invalid)})" if invalid else ""
+    print(f"plans rejected by the validator: {len(invalid)}{which}")
     return 0
 
 
