@@ -7,9 +7,9 @@ Run from the project root (not a CI test; about 40 minutes on one core)::
 The fixed sample of issue 4: for each PDPT size and each of its three configurations the
 first three instances (72 in all; 10 s each up to 15 requests, 60 s each from 20), and
 every tenth PDPTWT instance in name order (36, 10 s each). Every solution is checked by
-the independent checker :func:`relayroute.io.pdpt.check_routes` (coverage, capacity,
+the independent checker :func:`relayroute.bench.pdpt.read.check_routes` (coverage, capacity,
 windows, drops before collections, each station at most once per vehicle) and its
-distance recomputed by :func:`relayroute.io.pdpt.total_distance` before it is compared
+distance recomputed by :func:`relayroute.bench.pdpt.read.total_distance` before it is compared
 with the published Gurobi result (``../shared/benchmarks/pdpt/results.csv``).
 
 Per size it prints the share reaching the published optimum (within 0.01 %), the mean
@@ -30,7 +30,7 @@ from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from relayroute.io.pdpt import (
+from relayroute.bench.pdpt.read import (
     check_routes,
     read_lyu_yu,
     read_published_results,
@@ -38,7 +38,7 @@ from relayroute.io.pdpt import (
     to_transfer_problem,
     total_distance,
 )
-from relayroute.solve.transfers import solve_with_transfers
+from relayroute.bench.pdpt.transfers import solve_with_transfers
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("PDPT_DATA", ROOT.parent / "shared" / "benchmarks" / "pdpt"))

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from relayroute.bench.compare import Job, jobs_for, rows_equal_but_time, run_job, run_jobs
+from relayroute.bench.literature import check_routes, read_benchmark, total_distance
 from relayroute.bench.suites import first_and_last, suite_files, summarise
 from relayroute.cli import main
-from relayroute.io.literature import check_routes, read_benchmark, total_distance
 
 from .conftest import ROOT
 from .test_literature import BENCH, TINY_LILIM, TINY_SOLOMON, TINY_TOUR

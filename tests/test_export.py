@@ -20,10 +20,10 @@ from shapely.geometry import LinearRing
 
 from relayroute.cli import main
 from relayroute.errors import InputError
-from relayroute.io.geojson import plan_geojson, write_geojson
+from relayroute.export.geojson import plan_geojson, write_geojson
+from relayroute.export.webmap import LAYER_NAMES, map_html
 from relayroute.io.instance import LoadedInstance, read_instance
 from relayroute.io.plan import write_plan
-from relayroute.io.webmap import LAYER_NAMES, map_html
 from relayroute.model.plan import Plan
 from relayroute.solve import read_config, solve
 

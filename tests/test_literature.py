@@ -8,10 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from relayroute.cli import main
-from relayroute.errors import InputError
-from relayroute.io.instance import LoadedInstance, read_instance
-from relayroute.io.literature import (
+from relayroute.bench.literature import (
     Benchmark,
     benchmark_instance,
     check_routes,
@@ -19,6 +16,9 @@ from relayroute.io.literature import (
     read_benchmark,
     total_distance,
 )
+from relayroute.cli import main
+from relayroute.errors import InputError
+from relayroute.io.instance import LoadedInstance, read_instance
 from relayroute.solve import solve
 from relayroute.validate import validate
 

@@ -10,7 +10,7 @@ import osmnx as ox
 import pytest
 
 from relayroute.io.instance import LoadedInstance, instance_from_data, read_instance
-from relayroute.io.network import read_graphml, read_nodes_edges, read_osm_xml
+from relayroute.io.roads import read_graphml, read_nodes_edges, read_osm_xml
 from relayroute.network import Profile, TravelTable, build_network
 from relayroute.solve import solve
 from relayroute.validate import validate

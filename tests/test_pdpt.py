@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from relayroute.errors import InputError
-from relayroute.io.pdpt import (
+from relayroute.bench.pdpt.read import (
     PDPTInstance,
     check_routes,
     distance,
@@ -18,7 +17,8 @@ from relayroute.io.pdpt import (
     to_transfer_problem,
     total_distance,
 )
-from relayroute.solve.transfers import solve_with_transfers
+from relayroute.bench.pdpt.transfers import solve_with_transfers
+from relayroute.errors import InputError
 
 PDPT = Path(__file__).resolve().parent / "data" / "pdpt"
 

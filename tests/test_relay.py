@@ -123,11 +123,11 @@ def test_greedy_keeps_pool_sizes(small: LoadedInstance) -> None:
 def test_left_out_shipment_inserted_at_day_end() -> None:
     """A shipment a timing left out is added at the end of a truck's day when it fits,
     keeping the other trips as they were, and the plan validates."""
+    from relayroute.itineraries.problem import Reason
     from relayroute.solve import build_problem
     from relayroute.solve.greedy import greedy, insert_dropped
-    from relayroute.solve.plan import build_plan
-    from relayroute.solve.problem import Reason
     from relayroute.solve.routing import weights
+    from relayroute.solve.to_plan import build_plan
 
     family = _family(3).instance
     pools = [p.model_copy(update={"max_duty": 600.0}) for p in family.driver_pools]

@@ -21,7 +21,7 @@ import shapely
 
 from relayroute.errors import InputError
 from relayroute.io.instance import LoadedInstance, read_instance
-from relayroute.io.network import read_osm_xml
+from relayroute.io.roads import read_osm_xml
 from relayroute.model.plan import Leg, Plan
 from relayroute.network import build_network
 from relayroute.solve import solve

@@ -163,9 +163,9 @@ def _instance_and_plan(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from relayroute.io.charts import chart_files
-    from relayroute.io.geojson import geojson_files
-    from relayroute.io.tables import table_files
+    from relayroute.export.charts import chart_files
+    from relayroute.export.geojson import geojson_files
+    from relayroute.export.tables import table_files
 
     if not (args.geojson or args.csv or args.charts):
         raise InputError("export", "name at least one output: --geojson, --csv or --charts")
@@ -192,7 +192,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from relayroute.io.webmap import map_html
+    from relayroute.export.webmap import map_html
 
     loaded, plan = _instance_and_plan(args)
     page = map_html(loaded.instance, plan, tiles=args.tiles, charts=not args.no_charts)
@@ -203,7 +203,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from relayroute.io.literature import benchmark_instance, read_benchmark
+    from relayroute.bench.literature import benchmark_instance, read_benchmark
 
     bench = read_benchmark(args.file)
     inst = benchmark_instance(bench, scale=args.scale, mode=args.mode)

@@ -4,8 +4,8 @@ Every solver sees the benchmark through :func:`integer_data`: travel costs
 ``round(SCALE · distance)``, travel times ``ceil(SCALE · distance)`` (so a plan feasible in
 whole units is feasible in the file's real numbers), windows and service times times
 ``SCALE``. Each returns routes as node sequences of the file (depot left out), which the
-caller checks with :func:`relayroute.io.literature.check_routes` and measures with
-:func:`relayroute.io.literature.total_distance` — one independent check for all.
+caller checks with :func:`relayroute.bench.literature.check_routes` and measures with
+:func:`relayroute.bench.literature.total_distance` — one independent check for all.
 
 PyVRP and VROOM are optional (``pip install -e '.[bench]'``); plain OR-Tools is the
 textbook model: path cheapest arc and guided local search, nothing relayroute adds.
@@ -18,7 +18,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from relayroute.io.literature import SCALE, Benchmark
+from relayroute.bench.literature import SCALE, Benchmark
 
 # Hierarchical mode: a fixed cost per vehicle above any saving in distance (scaled units).
 VEHICLE_COST = 10_000_000

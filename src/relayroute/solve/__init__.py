@@ -8,18 +8,18 @@ from collections.abc import Callable
 from functools import partial
 
 from relayroute.io.instance import LoadedInstance
+from relayroute.itineraries import Problem, Reason, build_problem, delay_lower_bound
+from relayroute.itineraries.trips import Times, Visit
+from relayroute.itineraries.ways import with_handoffs
 from relayroute.model.plan import Plan
 from relayroute.solve.config import SolverConfig, read_config
 from relayroute.solve.greedy import greedy, insert_dropped
-from relayroute.solve.legs import with_handoffs
-from relayroute.solve.plan import UNROUTED, build_plan
-from relayroute.solve.problem import Problem, Reason, build_problem, delay_lower_bound
 from relayroute.solve.resources import Timed
 from relayroute.solve.routing import LOOP_UTILISATION, RoutingResult, solve_routing, weights
 from relayroute.solve.schedule import improve
 from relayroute.solve.switch import Incumbent, switch_ways
 from relayroute.solve.timing import complete_ways, initial_trips, time_routes
-from relayroute.solve.trips import Times, Visit
+from relayroute.solve.to_plan import UNROUTED, build_plan
 
 __all__ = ["Problem", "SolverConfig", "build_problem", "read_config", "solve"]
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from relayroute.solve.legs import Way
-from relayroute.solve.plan import RAIL_FULL
-from relayroute.solve.problem import Problem, Reason, earliest_in
+from relayroute.itineraries.problem import Problem, Reason, earliest_in
+from relayroute.itineraries.trips import Times, Trip, Visit, expand
+from relayroute.itineraries.ways import Way
 from relayroute.solve.resources import (
     Booking,
     Placement,
@@ -31,7 +31,7 @@ from relayroute.solve.resources import (
     release,
 )
 from relayroute.solve.timing import complete_ways
-from relayroute.solve.trips import Times, Trip, Visit, expand
+from relayroute.solve.to_plan import RAIL_FULL
 
 NO_TRUCK = Reason(
     "no_truck_free",

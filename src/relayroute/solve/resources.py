@@ -18,8 +18,8 @@ import heapq
 import math
 from dataclasses import dataclass, field
 
-from relayroute.solve.problem import Problem, earliest_in
-from relayroute.solve.trips import Times, Trip
+from relayroute.itineraries.problem import Problem, earliest_in
+from relayroute.itineraries.trips import Times, Trip
 
 EPS = 1e-6
 

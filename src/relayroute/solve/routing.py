@@ -12,11 +12,11 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
+from relayroute.itineraries.problem import Problem
+from relayroute.itineraries.trips import Visit, transit_matrices
+from relayroute.itineraries.ways import Way
 from relayroute.model.instance import Instance
 from relayroute.solve.config import SolverConfig
-from relayroute.solve.legs import Way
-from relayroute.solve.problem import Problem
-from relayroute.solve.trips import Visit, transit_matrices
 
 COST_SCALE = 100  # objective units per priority-weighted minute, so weights keep 2 decimals
 QTY_SCALE = 1000  # capacity units per quantity unit

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from relayroute.solve.problem import Problem
+from relayroute.itineraries.problem import Problem
+from relayroute.itineraries.trips import Times
 from relayroute.solve.resources import Timed, lane_gap, loop_drivers
-from relayroute.solve.trips import Times
 
 UNIT = 10  # CP-SAT time units per minute
 DELAY_COST = 1000  # objective units per priority-weighted minute late

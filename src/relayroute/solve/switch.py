@@ -22,8 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from relayroute.solve.legs import Way
-from relayroute.solve.problem import Problem
+from relayroute.itineraries.problem import Problem
+from relayroute.itineraries.ways import Way
 from relayroute.solve.routing import NodeKey, RoutingResult
 
 # A candidate group: shipments whose goods could be at the station within this many

@@ -8,9 +8,9 @@ off that trip with the reason, and the trips are timed again.
 
 from __future__ import annotations
 
-from relayroute.solve.problem import Problem, Reason
+from relayroute.itineraries.problem import Problem, Reason
+from relayroute.itineraries.trips import Trip, Visit, excursion_breaks, expand
 from relayroute.solve.resources import Timed, dispatch
-from relayroute.solve.trips import Trip, Visit, excursion_breaks, expand
 
 REASONS = {
     "loop_drivers": "no loop driver of the relay station was free, on shift and within "

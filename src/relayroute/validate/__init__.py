@@ -17,7 +17,7 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from relayroute.io.network import read_graphml, read_nodes_edges, read_osm_xml
+from relayroute.io.roads import read_graphml, read_nodes_edges, read_osm_xml
 from relayroute.model.checks import check_named_nodes
 from relayroute.model.instance import DriverPool, Instance
 from relayroute.model.plan import Leg, Plan, TruckRoute
@@ -26,7 +26,6 @@ from relayroute.validate.report import RULES, TOL, Report, Violation
 from relayroute.validate.statements import check_statements
 
 __all__ = ["RULES", "Report", "Violation", "validate"]
-
 
 
 @dataclass

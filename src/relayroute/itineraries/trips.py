@@ -17,8 +17,8 @@ from typing import Literal
 
 import numpy as np
 
+from relayroute.itineraries.problem import Problem, Vehicle, earliest_in
 from relayroute.network.travel import Route
-from relayroute.solve.problem import Problem, Vehicle, earliest_in
 
 
 @dataclass(frozen=True)

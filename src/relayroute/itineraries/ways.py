@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from relayroute.model.instance import Instance, Shipment
 
 if TYPE_CHECKING:
-    from relayroute.solve.problem import Problem
+    from relayroute.itineraries.problem import Problem
 
 DEPARTURES_PER_SERVICE = 3  # the first departures a shipment can still make, per service
 

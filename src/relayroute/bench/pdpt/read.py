@@ -7,7 +7,7 @@ published results: total Euclidean distance (unrounded), every vehicle driving f
 start depot to its end depot even when it carries nothing.
 
 This module reads instances and published results, turns an instance into relayroute's
-transload model (:mod:`relayroute.solve.transfers`) and checks routes independently of
+transload model (:mod:`relayroute.bench.pdpt.transfers`) and checks routes independently of
 that model.
 """
 
@@ -20,14 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from relayroute.errors import InputError
-from relayroute.solve.transfers import (
+from relayroute.bench.pdpt.transfers import (
     TransferProblem,
     TransferSolution,
     TRequest,
     TStation,
     TVehicle,
 )
+from relayroute.errors import InputError
 
 
 @dataclass(frozen=True)

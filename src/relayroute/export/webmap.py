@@ -17,15 +17,15 @@ from typing import Any
 
 import folium
 
-from relayroute.io.atomic import write_text_atomic
-from relayroute.io.charts import chart_pngs
-from relayroute.io.geojson import (
+from relayroute.export.charts import chart_pngs
+from relayroute.export.geojson import (
     MARKER,
     POLICY_FILL,
     RAIL_COLOUR,
     feature_collection,
     plan_layers,
 )
+from relayroute.io.atomic import write_text_atomic
 from relayroute.model.instance import Instance
 from relayroute.model.plan import Plan
 
@@ -47,7 +47,7 @@ _INLINE = "relayroute-inline:"
 
 
 def _static(name: str) -> bytes:
-    return files("relayroute.io").joinpath("static", "leaflet", name).read_bytes()
+    return files("relayroute.export").joinpath("static", "leaflet", name).read_bytes()
 
 
 def _leaflet_css() -> str:
@@ -209,7 +209,7 @@ def plan_map(inst: Instance, plan: Plan, tiles: str = "osm", charts: bool = True
     Raises
     ------
     InputError
-        See :func:`relayroute.io.geojson.plan_layers`.
+        See :func:`relayroute.export.geojson.plan_layers`.
     ValueError
         Unknown ``tiles``.
     """

@@ -8,6 +8,7 @@ checkpoint before its inspection.
 from __future__ import annotations
 
 from relayroute import __version__
+from relayroute.itineraries.problem import Problem, Reason
 from relayroute.model.plan import (
     Crossing,
     Excursion,
@@ -26,7 +27,6 @@ from relayroute.model.plan import (
     TruckRoute,
     Unserved,
 )
-from relayroute.solve.problem import Problem, Reason
 from relayroute.solve.resources import Timed
 
 ROUND = 4  # decimals of minutes and km in the plan
