@@ -12,8 +12,8 @@ from relayroute.bench.literature import check_routes, read_benchmark, total_dist
 from relayroute.bench.suites import first_and_last, suite_files, summarise
 from relayroute.cli import main
 
-from .conftest import ROOT
-from .test_literature import BENCH, TINY_LILIM, TINY_SOLOMON, TINY_TOUR
+from ..bench.test_literature import BENCH, TINY_LILIM, TINY_SOLOMON, TINY_TOUR
+from ..conftest import ROOT
 
 
 @pytest.fixture

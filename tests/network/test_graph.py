@@ -15,7 +15,7 @@ from relayroute.network import Profile, TravelTable, build_network
 from relayroute.solve import solve
 from relayroute.validate import validate
 
-from .conftest import DATA, QUICK, ROOT
+from ..conftest import DATA, QUICK, ROOT
 
 OSM_DE = DATA / "southern-germany-10.068-48.135.osm"
 OSM_OAK = DATA / "West-Oakland.osm.bz2"

@@ -22,7 +22,7 @@ from relayroute.io.instance import LoadedInstance, read_instance
 from relayroute.solve import solve
 from relayroute.validate import validate
 
-from .conftest import QUICK, ROOT
+from ..conftest import QUICK, ROOT
 
 BENCH = ROOT.parent / "shared" / "benchmarks"
 

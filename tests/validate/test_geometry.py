@@ -27,7 +27,7 @@ from relayroute.network import build_network
 from relayroute.solve import solve
 from relayroute.validate import validate
 
-from .conftest import DATA, QUICK
+from ..conftest import DATA, QUICK
 
 Z = [[120.00, 29.00], [120.04, 29.00], [120.04, 29.04], [120.00, 29.04], [120.00, 29.00]]
 W = [

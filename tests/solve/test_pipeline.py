@@ -11,7 +11,7 @@ from relayroute.model.plan import Plan
 from relayroute.solve import SolverConfig, read_config, solve
 from relayroute.validate import validate
 
-from .conftest import QUICK, ROOT
+from ..conftest import QUICK, ROOT
 
 
 def test_demo_relay_shipments_go_through_a_station(demo: LoadedInstance, demo_plan: Plan) -> None:
@@ -81,7 +81,9 @@ def test_deterministic_for_fixed_config(small: LoadedInstance) -> None:
 
 def test_hard_deadline_kept_or_unserved(small: LoadedInstance) -> None:
     """A deadline no truck can meet leaves the shipment unserved with that reason."""
-    data = json.loads((Path(__file__).parent / "data" / "small-straight.json").read_text())
+    data = json.loads(
+        (Path(__file__).resolve().parents[1] / "data" / "small-straight.json").read_text()
+    )
     data["shipments"][0]["deadline"] = 430  # ready 420, the trip alone takes longer
     loaded = LoadedInstance(instance_from_data(data), small.base, "x")
     plan = solve(loaded, QUICK)
@@ -92,7 +94,9 @@ def test_hard_deadline_kept_or_unserved(small: LoadedInstance) -> None:
 
 def test_capacity_too_small_unserved(small: LoadedInstance) -> None:
     """A shipment bigger than every truck is unserved with reason no_truck_capacity."""
-    data = json.loads((Path(__file__).parent / "data" / "small-straight.json").read_text())
+    data = json.loads(
+        (Path(__file__).resolve().parents[1] / "data" / "small-straight.json").read_text()
+    )
     data["shipments"][0]["quantity"] = {"t": 50}
     loaded = LoadedInstance(instance_from_data(data), small.base, "x")
     plan = solve(loaded, QUICK)
@@ -101,7 +105,9 @@ def test_capacity_too_small_unserved(small: LoadedInstance) -> None:
 
 def test_pool_count_limits_trucks(small: LoadedInstance) -> None:
     """An outside pool of one driver puts at most one truck on the road."""
-    data = json.loads((Path(__file__).parent / "data" / "small-straight.json").read_text())
+    data = json.loads(
+        (Path(__file__).resolve().parents[1] / "data" / "small-straight.json").read_text()
+    )
     data["driver_pools"][0]["count"] = 1
     data["shipments"][1]["due"] = 500  # pressure to use a second truck
     loaded = LoadedInstance(instance_from_data(data), small.base, "x")

@@ -19,9 +19,9 @@ from relayroute.model.plan import Excursion, LoopDuty, Plan, TruckRoute
 from relayroute.solve import solve
 from relayroute.validate import validate
 
-from .conftest import QUICK
-from .test_rail import BASE, TRANSLOAD, _load
-from .test_validate import _mutate
+from ..conftest import QUICK
+from ..solve.test_rail import BASE, TRANSLOAD, _load
+from ..validate.test_validate import _mutate
 
 Loaded = tuple[LoadedInstance, Plan]
 

@@ -20,7 +20,7 @@ from relayroute.bench.pdpt.read import (
 from relayroute.bench.pdpt.transfers import solve_with_transfers
 from relayroute.errors import InputError
 
-PDPT = Path(__file__).resolve().parent / "data" / "pdpt"
+PDPT = Path(__file__).resolve().parents[1] / "data" / "pdpt"
 
 
 def test_read_example() -> None:

@@ -17,7 +17,7 @@ from relayroute.io.instance import read_instance
 from relayroute.model.plan import Plan
 from relayroute.validate import validate
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 BASE: dict[str, Any] = json.loads((DATA / "small-straight.json").read_text())
 
 

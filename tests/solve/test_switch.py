@@ -16,8 +16,8 @@ from relayroute.solve import Problem, build_problem
 from relayroute.solve.routing import RoutingResult, solve_routing
 from relayroute.solve.switch import Incumbent, groups, switch_ways, with_transload, without
 
-from .conftest import QUICK
-from .test_rail import TRANSLOAD, _load, _solved
+from ..conftest import QUICK
+from ..solve.test_rail import TRANSLOAD, _load, _solved
 
 SOONER: dict[str, Any] = copy.deepcopy(TRANSLOAD)
 SOONER["trucks"][0]["available"] = [360, 660]  # west: a short morning

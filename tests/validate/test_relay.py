@@ -12,7 +12,7 @@ from relayroute.io.instance import LoadedInstance
 from relayroute.model.plan import Plan, TruckRoute
 from relayroute.validate import validate
 
-from .test_validate import _changed, _mutate
+from ..validate.test_validate import _changed, _mutate
 
 
 def _relay_route(p: Plan) -> TruckRoute:

@@ -12,7 +12,7 @@ from relayroute.model.plan import Plan
 from relayroute.solve import read_config, solve
 from relayroute.validate import validate
 
-from .conftest import DATA, QUICK, ROOT
+from ..conftest import DATA, QUICK, ROOT
 
 BASE = json.loads((DATA / "small-straight.json").read_text())
 

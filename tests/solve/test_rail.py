@@ -18,7 +18,7 @@ from relayroute.model.plan import Plan
 from relayroute.solve import SolverConfig, solve
 from relayroute.validate import validate
 
-from .conftest import QUICK
+from ..conftest import QUICK
 
 NODES = {  # id: (lon, lat)
     "w": (120.00, 29.30),
@@ -230,7 +230,7 @@ def test_rail_leg_into_a_closed_zone_by_relay(small: LoadedInstance) -> None:
     into the closed city the relay way: a loop driver takes the truck in."""
     import json
 
-    from .conftest import DATA
+    from ..conftest import DATA
 
     data = json.loads((DATA / "small-straight.json").read_text())
     data["places"] += [

@@ -27,7 +27,7 @@ from relayroute.io.plan import write_plan
 from relayroute.model.plan import Plan
 from relayroute.solve import read_config, solve
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 
 @pytest.fixture(scope="session")
