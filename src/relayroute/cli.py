@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from relayroute import __version__
+from relayroute._version import __version__
 from relayroute.errors import InputError
 from relayroute.io.atomic import write_bytes_atomic, write_text_atomic
 
@@ -436,12 +437,33 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# Packages of the optional extras (pyproject.toml), for a clear message when one is missing.
+EXTRAS = {
+    "folium": "maps",
+    "matplotlib": "maps",
+    "distributed": "dask",
+    "pyvrp": "bench",
+    "vroom": "bench",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
     except InputError as exc:
         err_console.print(f"[red]error:[/] {exc.where}: {exc.message}", highlight=False)
+        return EXIT_BAD_INPUT
+    except ModuleNotFoundError as exc:
+        extra = EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        hint = escape(f"pip install 'relayroute[{extra}]'")
+        err_console.print(
+            f"[red]error:[/] relayroute {args.command} needs {exc.name}, which comes with the "
+            f"optional extra: {hint}",
+            highlight=False,
+        )
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         err_console.print("interrupted")

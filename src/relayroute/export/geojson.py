@@ -29,7 +29,7 @@ from shapely.geometry.polygon import orient
 from relayroute.errors import InputError
 from relayroute.io.atomic import write_text_atomic
 from relayroute.model.instance import Instance
-from relayroute.model.plan import Plan, ShipmentOutcome
+from relayroute.model.plan import Plan, ShipmentOutcome, TruckRoute
 
 DECIMALS = 6  # about 0.1 m; RFC 7946 advises no more than needed
 
@@ -49,6 +49,8 @@ MARKER = {
     "shipment_destination": "#b15928",
 }
 RAIL_COLOUR = "#444444"
+
+Coord = tuple[float, float]  # lon, lat
 
 
 def _round(coords: Any) -> Any:
@@ -152,16 +154,32 @@ def plan_layers(inst: Instance, plan: Plan) -> PlanLayers:
     """
     _check_geographic(inst)
     _check_refs(inst, plan)
-    start = inst.start
-    places = inst.places_by_id
     xy = {p.id: (p.lon, p.lat) for p in inst.places}
-    out = PlanLayers()
     outcome: dict[str, ShipmentOutcome] = {o.shipment: o for o in plan.shipments}
+    outside, loop, colours = _truck_legs(inst, plan, xy, outcome)
+    return PlanLayers(
+        zones=_zones(inst),
+        stations=[
+            *_relay_stations(inst, plan, xy),
+            *_checkpoints(inst, plan),
+            *_rail_stations(inst, plan, xy),
+        ],
+        depots=_depots(inst, xy),
+        outside_legs=outside,
+        loop_legs=loop,
+        rail=_rail_legs(inst, plan, xy),
+        shipment_ends=_shipment_ends(inst, plan, xy, outcome),
+        truck_colour=colours,
+    )
 
+
+def _zones(inst: Instance) -> list[dict[str, Any]]:
+    """The ``zones`` layer: each zone a Polygon, filled by its policy."""
+    out = []
     for z in inst.zones:
         poly = orient(Polygon(z.polygon[0], z.polygon[1:]), sign=1.0)
         rings = [list(poly.exterior.coords)] + [list(r.coords) for r in poly.interiors]
-        out.zones.append(
+        out.append(
             {
                 "type": "Feature",
                 "geometry": {"type": "Polygon", "coordinates": [_round(r) for r in rings]},
@@ -184,7 +202,12 @@ def plan_layers(inst: Instance, plan: Plan) -> PlanLayers:
                 },
             }
         )
+    return out
 
+
+def _relay_stations(inst: Instance, plan: Plan, xy: dict[str, Coord]) -> list[dict[str, Any]]:
+    """Relay stations for the ``stations`` layer, with the handovers, transloads and loop
+    drivers the plan uses there."""
     handovers = Counter(h.station for h in plan.handovers)
     transloads = Counter(t.station for t in plan.transloads)
     loop_count: Counter[str] = Counter()
@@ -192,9 +215,10 @@ def plan_layers(inst: Instance, plan: Plan) -> PlanLayers:
         if pool.kind == "loop" and pool.station:
             loop_count[pool.station] += pool.count
     used = Counter(d.station for d in plan.loop_drivers)
+    out = []
     for st in inst.relay_stations:
         does = [w for w, on in (("driver swap", st.driver_swap), ("transload", st.transload)) if on]
-        out.stations.append(
+        out.append(
             _point(
                 *xy[st.place],
                 {
@@ -224,139 +248,186 @@ def plan_layers(inst: Instance, plan: Plan) -> PlanLayers:
                 },
             )
         )
+    return out
+
+
+def _checkpoints(inst: Instance, plan: Plan) -> list[dict[str, Any]]:
+    """Checkpoints for the ``stations`` layer, with the crossings the plan makes."""
     crossings: Counter[str] = Counter()
     for r in plan.routes:
         for leg in r.legs:
             for c in leg.crossings:
                 crossings[c.checkpoint] += 1
-    for cp in inst.checkpoints:
-        out.stations.append(
-            _point(
-                cp.lon,
-                cp.lat,
-                {
-                    "layer": "stations",
-                    "kind": "checkpoint",
-                    "id": cp.id,
-                    "name": cp.name,
-                    "zone": cp.zone,
-                    "delay_minutes": cp.delay,
-                    "throughput_per_hour": cp.throughput_per_hour,
-                    "closed": cp.closed,
-                    "hours": [list(h) for h in cp.hours],
-                    "crossings": crossings[cp.id],
-                    "title": f"{cp.name or cp.id} (checkpoint{', closed' if cp.closed else ''})",
-                    "description": (
-                        f"zone {cp.zone}; {cp.delay:g} min inspection; "
-                        f"{crossings[cp.id]} crossings planned"
-                    ),
-                    "marker-color": MARKER["checkpoint"],
-                    "marker-symbol": "police",
-                },
-            )
+    return [
+        _point(
+            cp.lon,
+            cp.lat,
+            {
+                "layer": "stations",
+                "kind": "checkpoint",
+                "id": cp.id,
+                "name": cp.name,
+                "zone": cp.zone,
+                "delay_minutes": cp.delay,
+                "throughput_per_hour": cp.throughput_per_hour,
+                "closed": cp.closed,
+                "hours": [list(h) for h in cp.hours],
+                "crossings": crossings[cp.id],
+                "title": f"{cp.name or cp.id} (checkpoint{', closed' if cp.closed else ''})",
+                "description": (
+                    f"zone {cp.zone}; {cp.delay:g} min inspection; "
+                    f"{crossings[cp.id]} crossings planned"
+                ),
+                "marker-color": MARKER["checkpoint"],
+                "marker-symbol": "police",
+            },
         )
+        for cp in inst.checkpoints
+    ]
+
+
+def _rail_stations(inst: Instance, plan: Plan, xy: dict[str, Coord]) -> list[dict[str, Any]]:
+    """Rail stations for the ``stations`` layer, with the departures and arrivals booked."""
     services = {s.id: s for s in inst.rail_services}
     bookings: Counter[str] = Counter()
     for booking in plan.rail_bookings:
         bookings[services[booking.service].origin] += 1
         bookings[services[booking.service].destination] += 1
-    for rs in inst.rail_stations:
-        out.stations.append(
-            _point(
-                *xy[rs.place],
-                {
-                    "layer": "stations",
-                    "kind": "rail_station",
-                    "id": rs.id,
-                    "name": rs.name,
-                    "handling_minutes": rs.handling_minutes,
-                    "departures_booked": bookings[rs.id],
-                    "title": f"{rs.name or rs.id} (rail station)",
-                    "description": f"{rs.handling_minutes:g} min handling; "
-                    f"{bookings[rs.id]} booked departures or arrivals",
-                    "marker-color": MARKER["rail_station"],
-                    "marker-symbol": "rail",
-                },
-            )
+    return [
+        _point(
+            *xy[rs.place],
+            {
+                "layer": "stations",
+                "kind": "rail_station",
+                "id": rs.id,
+                "name": rs.name,
+                "handling_minutes": rs.handling_minutes,
+                "departures_booked": bookings[rs.id],
+                "title": f"{rs.name or rs.id} (rail station)",
+                "description": f"{rs.handling_minutes:g} min handling; "
+                f"{bookings[rs.id]} booked departures or arrivals",
+                "marker-color": MARKER["rail_station"],
+                "marker-symbol": "rail",
+            },
         )
-    based = Counter(t.depot for t in inst.trucks)
-    for d in inst.depots:
-        out.depots.append(
-            _point(
-                *xy[d.place],
-                {
-                    "layer": "depots",
-                    "kind": "depot",
-                    "id": d.id,
-                    "place": d.place,
-                    "trucks": based[d.id],
-                    "title": f"{d.id} (depot)",
-                    "description": f"{based[d.id]} trucks based here",
-                    "marker-color": MARKER["depot"],
-                    "marker-symbol": "warehouse",
-                },
-            )
-        )
+        for rs in inst.rail_stations
+    ]
 
+
+def _depots(inst: Instance, xy: dict[str, Coord]) -> list[dict[str, Any]]:
+    """The ``depots`` layer: each depot with the number of trucks based there."""
+    based = Counter(t.depot for t in inst.trucks)
+    return [
+        _point(
+            *xy[d.place],
+            {
+                "layer": "depots",
+                "kind": "depot",
+                "id": d.id,
+                "place": d.place,
+                "trucks": based[d.id],
+                "title": f"{d.id} (depot)",
+                "description": f"{based[d.id]} trucks based here",
+                "marker-color": MARKER["depot"],
+                "marker-symbol": "warehouse",
+            },
+        )
+        for d in inst.depots
+    ]
+
+
+def _truck_legs(
+    inst: Instance, plan: Plan, xy: dict[str, Coord], outcome: dict[str, ShipmentOutcome]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, str]]:
+    """The ``outside_legs`` and ``loop_legs`` layers, and each truck's colour.
+
+    Each leg is a LineString from its stop's site along the roads to the next site, in
+    the truck's colour; a loop driver's leg is a broad translucent band.
+    """
+    outside: list[dict[str, Any]] = []
+    loop_legs: list[dict[str, Any]] = []
+    colours: dict[str, str] = {}
     for i, r in enumerate(plan.routes):
         colour = PALETTE[i % len(PALETTE)]
-        out.truck_colour[r.truck] = colour
+        colours[r.truck] = colour
         aboard: set[str] = set()
         for k, leg in enumerate(r.legs):
-            a, nxt = r.stops[k], r.stops[k + 1]
+            a = r.stops[k]
             if a.kind in ("pickup", "load"):
                 aboard |= set(a.shipments)
             elif a.kind in ("delivery", "unload"):
                 aboard -= set(a.shipments)
-            carried = sorted(aboard)
-            # From the site, along the roads, to the next site.
-            line = [xy[a.place], *[tuple(c) for c in leg.coords], xy[nxt.place]]
-            line = [p for j, p in enumerate(line) if j == 0 or p != line[j - 1]]
-            if len(line) == 1:  # the two stops share a site: a zero-length leg
-                line = line * 2
-            delays = [outcome[s].delay for s in carried if s in outcome]
+            feature = _truck_leg(inst, r, k, sorted(aboard), colour, xy, outcome)
             loop = leg.driver_kind == "loop"
-            leg_props = {
-                "layer": "loop_legs" if loop else "outside_legs",
-                "kind": "truck_leg",
-                "truck": r.truck,
-                "leg": k,
-                "driver": leg.driver,
-                "driver_kind": leg.driver_kind,
-                "from": a.place,
-                "to": nxt.place,
-                "shipments": carried,
-                "depart": _iso(start, leg.depart),
-                "arrive": _iso(start, leg.arrive),
-                "depart_minute": leg.depart,
-                "arrive_minute": leg.arrive,
-                "km": round(leg.km, 3),
-                "delay": round(max(delays), 1) if delays else 0.0,
-                "checkpoints": [c.checkpoint for c in leg.crossings],
-                "title": f"{r.truck}: {places[a.place].name or a.place} → "
-                f"{places[nxt.place].name or nxt.place}",
-                "description": (
-                    f"{'loop' if loop else 'outside'} driver {leg.driver}; "
-                    f"{_hhmm(leg.depart)}–{_hhmm(leg.arrive)}; "
-                    f"{len(carried)} shipments aboard"
-                    + (f"; latest of them {max(delays):.0f} min late" if delays else "")
-                ),
-                "stroke": colour,
-                "stroke-width": 6 if loop else 3,
-                "stroke-opacity": 0.5 if loop else 0.9,
-            }
-            feature = {
-                "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": _round(line)},
-                "properties": leg_props,
-            }
-            (out.loop_legs if loop else out.outside_legs).append(feature)
+            (loop_legs if loop else outside).append(feature)
+    return outside, loop_legs, colours
 
+
+def _truck_leg(
+    inst: Instance,
+    r: TruckRoute,
+    k: int,
+    carried: list[str],
+    colour: str,
+    xy: dict[str, Coord],
+    outcome: dict[str, ShipmentOutcome],
+) -> dict[str, Any]:
+    """Leg ``k`` of route ``r`` as a LineString feature, ``carried`` aboard."""
+    places, start = inst.places_by_id, inst.start
+    leg, a, nxt = r.legs[k], r.stops[k], r.stops[k + 1]
+    # From the site, along the roads, to the next site.
+    line = [xy[a.place], *[tuple(c) for c in leg.coords], xy[nxt.place]]
+    line = [p for j, p in enumerate(line) if j == 0 or p != line[j - 1]]
+    if len(line) == 1:  # the two stops share a site: a zero-length leg
+        line = line * 2
+    delays = [outcome[s].delay for s in carried if s in outcome]
+    loop = leg.driver_kind == "loop"
+    leg_props = {
+        "layer": "loop_legs" if loop else "outside_legs",
+        "kind": "truck_leg",
+        "truck": r.truck,
+        "leg": k,
+        "driver": leg.driver,
+        "driver_kind": leg.driver_kind,
+        "from": a.place,
+        "to": nxt.place,
+        "shipments": carried,
+        "depart": _iso(start, leg.depart),
+        "arrive": _iso(start, leg.arrive),
+        "depart_minute": leg.depart,
+        "arrive_minute": leg.arrive,
+        "km": round(leg.km, 3),
+        "delay": round(max(delays), 1) if delays else 0.0,
+        "checkpoints": [c.checkpoint for c in leg.crossings],
+        "title": f"{r.truck}: {places[a.place].name or a.place} → "
+        f"{places[nxt.place].name or nxt.place}",
+        "description": (
+            f"{'loop' if loop else 'outside'} driver {leg.driver}; "
+            f"{_hhmm(leg.depart)}–{_hhmm(leg.arrive)}; "
+            f"{len(carried)} shipments aboard"
+            + (f"; latest of them {max(delays):.0f} min late" if delays else "")
+        ),
+        "stroke": colour,
+        "stroke-width": 6 if loop else 3,
+        "stroke-opacity": 0.5 if loop else 0.9,
+    }
+    return {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": _round(line)},
+        "properties": leg_props,
+    }
+
+
+def _rail_legs(inst: Instance, plan: Plan, xy: dict[str, Coord]) -> list[dict[str, Any]]:
+    """The ``rail`` layer: each booked departure a straight line between its stations."""
+    start = inst.start
+    services = {s.id: s for s in inst.rail_services}
     rail_place = {r.id: r.place for r in inst.rail_stations}
+    out = []
     for b in plan.rail_bookings:
         svc = services[b.service]
         line = [xy[rail_place[svc.origin]], xy[rail_place[svc.destination]]]
-        out.rail.append(
+        out.append(
             {
                 "type": "Feature",
                 "geometry": {"type": "LineString", "coordinates": _round(line)},
@@ -382,8 +453,17 @@ def plan_layers(inst: Instance, plan: Plan) -> PlanLayers:
                 },
             }
         )
+    return out
 
+
+def _shipment_ends(
+    inst: Instance, plan: Plan, xy: dict[str, Coord], outcome: dict[str, ShipmentOutcome]
+) -> list[dict[str, Any]]:
+    """The ``shipment_ends`` layer: each shipment's origin and destination, with its
+    outcome (served, unserved with the reason, or not in the plan)."""
+    start = inst.start
     unserved = {u.shipment: u for u in plan.unserved}
+    out = []
     for sh in inst.shipments:
         o = outcome.get(sh.id)
         u = unserved.get(sh.id)
@@ -417,7 +497,7 @@ def plan_layers(inst: Instance, plan: Plan) -> PlanLayers:
                 props.update(reason=u.reason, description=f"unserved: {u.reason} — {u.detail}")
             else:
                 props.update(description="not in the plan")
-            out.shipment_ends.append(_point(*xy[place], props))
+            out.append(_point(*xy[place], props))
     return out
 
 

@@ -20,15 +20,15 @@ at most one of them work, so the station is the search's choice.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from pathlib import Path
 
 from relayroute.errors import InputError
 from relayroute.itineraries.problem import Problem, Reason, Vehicle, truck_duty
-from relayroute.itineraries.trips import Visit, earliest_schedule, expand
-from relayroute.itineraries.ways import Way
-from relayroute.itineraries.ways import expand as expand_ways
+from relayroute.itineraries.trips import Visit, earliest_schedule, plan_trip
+from relayroute.itineraries.ways import Way, split_ways
 from relayroute.model.instance import Instance, RelayStation, Shipment, Truck
 from relayroute.network import Network, Profile, TravelTable, build_network
 
@@ -61,7 +61,7 @@ def build_problem(
     """
     net = net or build_network(inst, base)
     original = inst
-    expansion = expand_ways(inst)
+    expansion = split_ways(inst)
     inst = expansion.instance
     profiles = {t.id: Profile("outside", frozenset(t.permits)) for t in inst.trucks}
     place_zone: dict[str, str | None] = {}
@@ -111,11 +111,16 @@ def build_problem(
         )
         for z, ss in swap.items()
     }
-    prob = Problem(inst, net, profiles, tables, loop_tables, swap, place_zone)
-    # Only stations with loop drivers can swap drivers.
-    prob.swap_stations = {z: [s for s in ss if prob.loop_pools(s.id)] for z, ss in swap.items()}
-    prob.duty = {t.id: truck_duty(inst, t) for t in inst.trucks}
-    prob.vehicles = _vehicles(prob, station_choices)
+    draft = Problem(inst, net, profiles, tables, loop_tables, swap, place_zone)
+    # Only stations with loop drivers can take a truck over (a handover).
+    prob = dataclasses.replace(
+        draft,
+        swap_stations={z: [s for s in ss if draft.loop_pools(s.id)] for z, ss in swap.items()},
+        duty={t.id: truck_duty(inst, t) for t in inst.trucks},
+        original=original if expansion.parent else None,
+        parent=expansion.parent,
+    )
+    prob = dataclasses.replace(prob, vehicles=_vehicles(prob, station_choices))
     second = {w.legs[1] for ws in expansion.ways.values() for w in ws if w.kind == "transload"}
     for sh in inst.shipments:
         if sh.id not in second:
@@ -132,10 +137,10 @@ def build_problem(
                     ready = prob.solo[w.legs[0]] + stations[str(w.station)].transload_minutes
                     update[leg2.id] = leg2.model_copy(update={"ready": max(leg2.ready, ready)})
         inst = inst.model_copy(update={"shipments": [update.get(s.id, s) for s in inst.shipments]})
-        prob.inst = inst
+        prob = dataclasses.replace(prob, inst=inst)  # the tables filled so far go along
         for sid in sorted(second):
             _classify_one(prob, inst.shipments_by_id[sid])
-    _keep_ways(prob, original, expansion.ways, expansion.parent)
+    _keep_ways(prob, expansion.ways)
     return prob
 
 
@@ -170,12 +175,8 @@ def _useful(prob: Problem, sid: str, way: Way) -> bool:
     return True
 
 
-def _keep_ways(
-    prob: Problem, original: Instance, ways: dict[str, list[Way]], parent: dict[str, str]
-) -> None:
+def _keep_ways(prob: Problem, ways: dict[str, list[Way]]) -> None:
     """Keep the ways whose every leg can be served; a shipment with one is servable."""
-    prob.original = original if parent else None
-    prob.parent = parent
     for sid, options in ways.items():
         servable = [w for w in options if all(leg not in prob.unserved for leg in w.legs)]
         kept = [w for w in servable if _useful(prob, sid, w)]
@@ -202,7 +203,7 @@ def _keep_ways(
                 del prob.unserved[sid]
             # The earliest any way delivers it alone: its last leg's earliest delivery.
             prob.solo[sid] = min(prob.solo[w.legs[-1]] for w in kept + prob.spare.get(sid, []))
-    for leg in parent:
+    for leg in prob.parent:
         prob.unserved.pop(leg, None)
         prob.solo.pop(leg, None)
 
@@ -304,7 +305,7 @@ def _classify(prob: Problem, sh: Shipment) -> Reason | None:
     for v, veh in enumerate(prob.vehicles):
         if veh.truck not in fit_ids:
             continue
-        trip = expand(prob, veh, visits)
+        trip = plan_trip(prob, veh, visits)
         if trip is None:
             continue
         times = earliest_schedule(prob, veh.truck, trip)

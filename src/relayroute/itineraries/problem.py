@@ -36,9 +36,15 @@ class Vehicle:
         return None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Problem:
-    """An instance made ready for solving."""
+    """An instance made ready for solving.
+
+    Frozen: a solver step that needs other ways or shipment times makes a new problem
+    with :func:`dataclasses.replace`. :func:`relayroute.itineraries.build.build_problem`
+    alone fills the tables (``eligible``, ``unserved``, ``solo``, ``ways``, ...) while it
+    builds the problem; the rest of the code reads them.
+    """
 
     inst: Instance
     net: Network

@@ -1,7 +1,7 @@
 """A truck's day as the drivers live it: stops, relay handovers and legs.
 
 The routing model sees a truck's route as a sequence of pickups and deliveries
-(:class:`Visit`). :func:`expand` turns it into the physical trip: wherever the route
+(:class:`Visit`). :func:`plan_trip` turns it into the physical trip: wherever the route
 passes between outside and a closed-loop zone it goes through the vehicle's home relay
 station, where a handover stop gives the truck to a loop driver (``in``) or back to its
 own driver (``out``). Each leg is driven by one driver class and carries its road path
@@ -78,7 +78,7 @@ class Times:
     arrive: list[float] = field(default_factory=list)
 
 
-def expand(
+def plan_trip(
     prob: Problem,
     veh: Vehicle,
     visits: list[Visit],
@@ -246,7 +246,7 @@ def excursion_breaks(
     """
     cuts: set[int] = set(breaks)
     for _ in range(len(visits)):
-        trip = expand(prob, veh, visits, breaks=frozenset(cuts))
+        trip = plan_trip(prob, veh, visits, breaks=frozenset(cuts))
         if trip is None:
             break
         start = trip.stops[0].ready if t0 is None else max(t0, trip.stops[0].ready)

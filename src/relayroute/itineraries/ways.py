@@ -1,9 +1,9 @@
 """Ways a shipment may travel, and the truck legs each way is made of.
 
-A shipment goes by ``road`` (one truck, with driver swaps where its ends are in closed
-zones), by ``rail`` (a truck to the origin rail station before the cut-off, a listed
-departure, a truck from the destination station after arrival plus handling), or by
-``transload`` (one truck to a transload station, another truck on from there after the
+A shipment goes by ``road`` (one truck, with handovers at relay stations where its ends
+are in closed zones), by ``rail`` (a truck to the origin rail station before the cut-off,
+a listed departure, a truck from the destination station after arrival plus handling), or
+by ``transload`` (one truck to a transload station, another truck on from there after the
 transload time). Each truck leg is a shipment of its own for the routing, timing and
 scheduling machinery (a *leg shipment*, id ``<shipment>~<way>#<n>``); the way a shipment
 takes is one choice of the routing model, so departures and their capacity are part of
@@ -46,6 +46,8 @@ def leg_id(shipment: str, tag: str, n: int) -> str:
 
 @dataclass
 class Expansion:
+    """What :func:`split_ways` makes of an instance."""
+
     instance: Instance  # the original shipments and every leg shipment
     ways: dict[str, list[Way]]  # original shipment -> candidate ways (road first)
     parent: dict[str, str]  # leg shipment -> original shipment
@@ -57,7 +59,7 @@ def _leg(sh: Shipment, tag: str, n: int, origin: str, destination: str, **kw: ob
     )
 
 
-def expand(inst: Instance) -> Expansion:
+def split_ways(inst: Instance) -> Expansion:
     """Candidate ways of every shipment, with their leg shipments added to the instance.
 
     Rail: every service, and per service the first ``DEPARTURES_PER_SERVICE`` departures
@@ -102,26 +104,26 @@ def expand(inst: Instance) -> Expansion:
 
 # Room the timing gets between a transload the routes planned and the next truck's
 # collection: the dispatcher may meet queues the routing model did not see.
-HANDOFF_SLACK = 30.0
+TRANSLOAD_SLACK = 30.0
 
 
-def with_handoffs(prob: Problem, handoffs: dict[str, float]) -> Problem:
+def fix_transloads(prob: Problem, transload_starts: dict[str, float]) -> Problem:
     """The problem with each chosen transload's time fixed, from the routes.
 
-    ``handoffs`` maps a transload way's first leg to when its unloading starts. The
-    first leg must then be unloaded by that time plus ``HANDOFF_SLACK``; the second leg
-    may be collected from then plus the station's transload minutes. The legs no
+    ``transload_starts`` maps a transload way's first leg to when its unloading starts.
+    The first leg must then be unloaded by that time plus ``TRANSLOAD_SLACK``; the second
+    leg may be collected from then plus the station's transload minutes. The legs no
     longer wait on each other, so trucks are timed independently.
     """
-    if not handoffs:
+    if not transload_starts:
         return prob
     ships = prob.inst.shipments_by_id
     stations = prob.inst.relay_stations_by_id
     update: dict[str, Shipment] = {}
-    for first_id, start in handoffs.items():
+    for first_id, start in transload_starts.items():
         way = prob.way_of[first_id]
         first, last = ships[way.legs[0]], ships[way.legs[1]]
-        down = start + first.delivery_minutes + HANDOFF_SLACK
+        down = start + first.delivery_minutes + TRANSLOAD_SLACK
         update[first.id] = first.model_copy(update={"deadline": down, "due": down})
         ready = down + stations[str(way.station)].transload_minutes
         update[last.id] = last.model_copy(update={"ready": max(last.ready, ready)})
