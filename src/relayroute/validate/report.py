@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 TOL = 1e-3  # minutes, km and quantities: the plan rounds to 4 decimals
 
@@ -45,3 +49,23 @@ class Report:
 
     def rules(self) -> set[str]:
         return {v.rule for v in self.violations}
+
+
+class Found:
+    """The violations found so far, in the order the checks find them."""
+
+    def __init__(self) -> None:
+        self.violations: list[Violation] = []
+
+    def add(self, rule: str, obj: str, time: float | None, message: str) -> None:
+        """Record that ``obj`` breaks ``rule`` (at ``time``, if it has one)."""
+        self.violations.append(Violation(rule, obj, time, message))
+
+    def extend(self, violations: Iterable[Violation]) -> None:
+        """Record violations a check made itself."""
+        self.violations.extend(violations)
+
+
+def within(hours: list[tuple[float, float]], t: float) -> bool:
+    """Whether ``t`` falls in one of the opening ``hours`` (none listed: always open)."""
+    return not hours or any(a - TOL <= t <= b + TOL for a, b in hours)
