@@ -10,7 +10,9 @@ The public API, flat. Read an instance, solve it, check the plan, write it::
     rr.write_plan(plan, "plan.json")
 
 Everything here is also importable from its own module; these names are the ones kept
-stable.
+stable. As in PyVRP, the functions ``solve`` and ``validate`` stand where the
+sub-packages of the same names would: import from those with ``from relayroute.validate
+import world`` (``import relayroute.validate as v`` gives the function).
 """
 
 from relayroute._version import __version__
