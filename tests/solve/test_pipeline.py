@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from relayroute.io.instance import LoadedInstance, instance_from_data
 from relayroute.io.plan import plan_to_json
-from relayroute.model.plan import Plan
 from relayroute.solve import SolverConfig, read_config, solve
 from relayroute.validate import validate
 
 from ..conftest import QUICK, ROOT
+
+if TYPE_CHECKING:
+    from relayroute.model.plan import Plan
 
 
 def test_demo_relay_shipments_go_through_a_station(demo: LoadedInstance, demo_plan: Plan) -> None:
@@ -146,3 +149,34 @@ def test_demo_without_relay_stations(demo: LoadedInstance) -> None:
     assert {s for s, r in reasons.items() if r == "needs_relay_station"} == relay
     assert not plan.handovers
     assert validate(inst, plan, demo.base).ok
+
+
+def test_statistics_written_in_the_order_the_run_met_them() -> None:
+    """The plan's solver block: the configuration, then the run's statistics typed in
+    ``Statistics``, CP-SAT's status where the run first called it (plans stay the same,
+    key for key, as before statistics had a type)."""
+    from relayroute.solve import Statistics
+    from relayroute.solve.switch import SwitchStats
+
+    config = SolverConfig()
+    greedy = Statistics(status="dispatched")
+    block = greedy.solver_block(config, None)
+    assert list(block)[-1] == "status" and list(block)[:-1] == list(config.model_dump())
+    assert greedy.solver_block(config, 5.0)["time_limit"] == 5.0
+
+    def tail(stats: Statistics) -> list[str]:
+        return list(stats.solver_block(config, None))[len(config.model_dump()) :]
+
+    routed = Statistics(status="success", solutions=500)
+    routed.scheduled("FEASIBLE")  # while routing: a round's dropped work re-timed
+    routed.rounds = 2
+    routed.switch = SwitchStats(tried=3, kept=1, switched=1, seconds=4.2)
+    assert tail(routed) == ["status", "solutions", "schedule_status", "rounds", "switch"]
+    late = Statistics(status="success", solutions=500, rounds=1)
+    late.switch = SwitchStats()
+    late.scheduled("UNKNOWN")
+    late.scheduled("OPTIMAL")  # the last status is kept, in the first place
+    block = late.solver_block(config, None)
+    assert tail(late) == ["status", "solutions", "rounds", "switch", "schedule_status"]
+    assert block["schedule_status"] == "OPTIMAL"
+    assert block["switch"] == {"tried": 0, "kept": 0, "switched": 0, "seconds": 0.0}

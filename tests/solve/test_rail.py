@@ -8,17 +8,20 @@ transload station ``s`` half way, and depots at both ends. A train runs ``a`` â†
 from __future__ import annotations
 
 import copy
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from relayroute.io.instance import LoadedInstance, instance_from_data
-from relayroute.model.plan import Plan
 from relayroute.solve import SolverConfig, solve
 from relayroute.validate import validate
 
 from ..conftest import QUICK
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from relayroute.model.plan import Plan
 
 NODES = {  # id: (lon, lat)
     "w": (120.00, 29.30),

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import TYPE_CHECKING
 
 import pytest
 
 from relayroute.io.instance import LoadedInstance, instance_from_data
-from relayroute.model.plan import Plan
 from relayroute.solve import read_config, solve
 from relayroute.validate import validate
 
 from ..conftest import DATA, QUICK, ROOT
+
+if TYPE_CHECKING:
+    from relayroute.model.plan import Plan
 
 BASE = json.loads((DATA / "small-straight.json").read_text())
 
@@ -123,6 +126,8 @@ def test_greedy_keeps_pool_sizes(small: LoadedInstance) -> None:
 def test_left_out_shipment_inserted_at_day_end() -> None:
     """A shipment a timing left out is added at the end of a truck's day when it fits,
     keeping the other trips as they were, and the plan validates."""
+    import dataclasses
+
     from relayroute.itineraries.problem import Reason
     from relayroute.solve import build_problem
     from relayroute.solve.greedy import greedy, insert_dropped
@@ -134,11 +139,9 @@ def test_left_out_shipment_inserted_at_day_end() -> None:
     loaded = LoadedInstance(family.model_copy(update={"driver_pools": pools}), DATA, "roomy")
     prob = build_problem(loaded.instance, loaded.base)
     left_out = "R7"
-    full = dict(prob.eligible)
-    prob.eligible = {s: v for s, v in full.items() if s != left_out}
-    timed, _ = greedy(prob)
+    without = {s: v for s, v in prob.eligible.items() if s != left_out}
+    timed, _ = greedy(dataclasses.replace(prob, eligible=without))
     before = {s: t for tt in timed for s, t in tt.times.delivered.items()}
-    prob.eligible = full
     timed, still = insert_dropped(prob, timed, {left_out: Reason("dropped", "test")})
     assert not still
     after = {s: t for tt in timed for s, t in tt.times.delivered.items()}

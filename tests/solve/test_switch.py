@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from relayroute.solve import Problem, build_problem
 from relayroute.solve.routing import RoutingResult, solve_routing
@@ -18,6 +17,9 @@ from relayroute.solve.switch import Incumbent, groups, switch_ways, with_translo
 
 from ..conftest import QUICK
 from ..solve.test_rail import TRANSLOAD, _load, _solved
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SOONER: dict[str, Any] = copy.deepcopy(TRANSLOAD)
 SOONER["trucks"][0]["available"] = [360, 660]  # west: a short morning
@@ -86,7 +88,7 @@ def test_warm_start_keeps_the_routes(tmp_path: Path) -> None:
     switched = with_transload(prob, ["S1"])
     assert [w.kind for w in switched.ways["S1"]] == ["transload"] and not switched.spare
     moved = solve_routing(switched, QUICK, initial=without(first.routes, ["S1"]))
-    assert set(moved.handoffs) == {switched.ways["S1"][0].legs[0]}
+    assert set(moved.transload_starts) == {switched.ways["S1"][0].legs[0]}
 
 
 def test_groups_worst_first(tmp_path: Path) -> None:
@@ -122,7 +124,7 @@ def test_half_way_goes_back_to_the_road(tmp_path: Path) -> None:
     best, stats = switch_ways(
         start, route, evaluate, lambda inc: {"S1": math.inf}, seconds=60, trial_seconds=0
     )
-    assert best.score == 50.0 and stats["kept"] == 1 and stats["switched"] == 0
+    assert best.score == 50.0 and stats.kept == 1 and stats.switched == 0
     assert [w.kind for w in best.prob.ways["S1"]] == ["road"]
     assert "S1" in best.prob.spare
-    assert stats["tried"] == 1  # the same group is not tried twice
+    assert stats.tried == 1  # the same group is not tried twice

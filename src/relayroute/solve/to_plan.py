@@ -7,8 +7,11 @@ checkpoint before its inspection.
 
 from __future__ import annotations
 
-from relayroute import __version__
-from relayroute.itineraries.problem import Problem, Reason
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from relayroute._version import __version__
+from relayroute.itineraries.problem import Reason
 from relayroute.model.plan import (
     Crossing,
     Excursion,
@@ -27,7 +30,12 @@ from relayroute.model.plan import (
     TruckRoute,
     Unserved,
 )
-from relayroute.solve.resources import Timed
+
+if TYPE_CHECKING:
+    from relayroute.itineraries.problem import Problem
+    from relayroute.itineraries.trips import PLeg
+    from relayroute.itineraries.ways import Way
+    from relayroute.solve.timing.dispatch import Timed
 
 ROUND = 4  # decimals of minutes and km in the plan
 UNROUTED = Reason("dropped", "the solver found no truck and time for it within its search limits")
@@ -74,22 +82,7 @@ def _route(
     for i, (pleg, ps) in enumerate(zip(trip.legs, trip.stops[1:]), start=1):
         prev = trip.stops[i - 1]
         depart = times.start[i - 1] + prev.service
-        now, driven = depart, 0.0
-        crossings = []
-        for c, inspect in zip(pleg.route.crossings, times.inspect[i - 1]):
-            reach = now + c.offset - driven
-            crossings.append(
-                Crossing(
-                    checkpoint=c.checkpoint,
-                    zone=c.zone,
-                    direction="in" if c.direction == "in" else "out",
-                    arrive=_r(reach),
-                    depart=_r(inspect + c.delay),
-                )
-            )
-            now = inspect + c.delay
-            driven = c.offset + c.delay
-        arrive = now + pleg.route.minutes - driven
+        crossings, arrive = _crossings(pleg, depart, times.inspect[i - 1])
         driver = leg_driver[i - 1]
         legs.append(
             Leg(
@@ -161,6 +154,27 @@ def _route(
         duty_minutes=_r(stops[-1].arrive - stops[0].depart),
     )
     return route, handovers, excursions
+
+
+def _crossings(leg: PLeg, depart: float, inspect: list[float]) -> tuple[list[Crossing], float]:
+    """A leg's checkpoint crossings (inspections at the scheduler's times) and its
+    arrival, leaving at ``depart``."""
+    now, driven = depart, 0.0
+    crossings = []
+    for c, at in zip(leg.route.crossings, inspect):
+        reach = now + c.offset - driven
+        crossings.append(
+            Crossing(
+                checkpoint=c.checkpoint,
+                zone=c.zone,
+                direction="in" if c.direction == "in" else "out",
+                arrive=_r(reach),
+                depart=_r(at + c.delay),
+            )
+        )
+        now = at + c.delay
+        driven = c.offset + c.delay
+    return crossings, now + leg.route.minutes - driven
 
 
 def _road(truck: str, origin: str, first: Stop, last: Stop) -> Segment:
@@ -241,6 +255,18 @@ def _passes(prob: Problem, route: TruckRoute) -> list[Pass]:
     return out
 
 
+@dataclass
+class _Trucks:
+    """The trucks' part of a plan, and each shipment's stops over all trucks."""
+
+    routes: list[TruckRoute] = field(default_factory=list)
+    handovers: list[Handover] = field(default_factory=list)
+    duties: dict[str, list[Excursion]] = field(default_factory=dict)  # loop driver -> its
+    passes: list[Pass] = field(default_factory=list)
+    # Shipment -> (truck, stop, relay station of its truck) for each of its stops.
+    events: dict[str, list[tuple[str, Stop, str | None]]] = field(default_factory=dict)
+
+
 def build_plan(
     prob: Problem,
     timed: list[Timed],
@@ -252,102 +278,198 @@ def build_plan(
     solve_seconds: float,
     unrouted: Reason = UNROUTED,
 ) -> Plan:
-    """A full plan from timed trips (trucks without one stay home)."""
-    inst = prob.inst
-    routes: list[TruckRoute] = []
-    handovers: list[Handover] = []
-    duties: dict[str, list[Excursion]] = {}
+    """A full plan from timed trips (trucks without one stay home).
 
-    passes: list[Pass] = []
-    # Each shipment's stops over all trucks: (truck, stop, relay station of its truck).
-    events: dict[str, list[tuple[str, Stop, str | None]]] = {}
+    Parameters
+    ----------
+    prob
+        The problem the trips were timed on.
+    timed
+        The timed trips.
+    dropped
+        Shipments (or legs) timing dropped, with why.
+    config
+        The plan's ``solver`` block.
+    weights
+        Objective weights.
+    instance_sha
+        The instance file's SHA-256.
+    lower_bound
+        The delay lower bound.
+    solve_seconds
+        Seconds the solve took.
+    unrouted
+        The reason of an unserved shipment that has no other.
+    """
+    inst = prob.inst
+    trucks = _trucks(prob, timed)
+    outcomes, transloads, riders = _outcomes(prob, timed, trucks.events)
+    bookings = _bookings(prob, riders)
+    unserved = _unserved(prob, dropped, outcomes, bookings, unrouted)
+    order = {s.id: i for i, s in enumerate(prob.given.shipments)}
+    outcomes.sort(key=lambda o: order[o.shipment])
+    unserved.sort(key=lambda u: order[u.shipment])
+    handovers = sorted(trucks.handovers, key=lambda h: (h.start, h.station, h.truck))
+    loop_duties = _loop_duties(prob, trucks.duties)
+    wd = sum(o.weighted_delay for o in outcomes)
+    km = sum(r.km for r in trucks.routes)
+    pri = prob.given.shipments_by_id
+    rail_cost = sum(b.cost for b in bookings)
+    objective = (
+        weights["unserved"] * sum(pri[u.shipment].priority for u in unserved)
+        + weights["delay"] * wd
+        + weights["km"] * km
+        + weights["truck"] * len(trucks.routes)
+        + weights["loop_driver"] * len(loop_duties)
+        + weights["rail"] * rail_cost
+    )
+    kpis = KPIs(
+        objective=_r(objective),
+        weighted_delay=_r(wd),
+        delay_lower_bound=_r(lower_bound),
+        served=len(outcomes),
+        unserved=len(unserved),
+        on_time_share=_r(sum(o.delay <= 0 for o in outcomes) / len(outcomes)) if outcomes else 0.0,
+        km=_r(km),
+        trucks_used=len(trucks.routes),
+        loop_drivers_used=len(loop_duties),
+        handovers=len(handovers),
+        passes=len(trucks.passes),
+        transloads=len(transloads),
+        rail_bookings=len(bookings),
+        solve_seconds=round(solve_seconds, 2),
+    )
+    return Plan(
+        relayroute_version=__version__,
+        instance=InstanceRef(name=inst.name, sha256=instance_sha),
+        solver=config,
+        routes=trucks.routes,
+        shipments=outcomes,
+        unserved=unserved,
+        handovers=handovers,
+        loop_drivers=loop_duties,
+        passes=trucks.passes,
+        transloads=sorted(transloads, key=lambda t: (t.time, t.station, t.shipment)),
+        rail_bookings=bookings,
+        kpis=kpis,
+    )
+
+
+def _trucks(prob: Problem, timed: list[Timed]) -> _Trucks:
+    """Each truck's route, handovers, excursions and passes, in truck order."""
+    out = _Trucks()
     for tt in sorted(timed, key=lambda t: t.trip.vehicle.truck):
         route, hos, trips_in = _route(prob, tt)
-        routes.append(route)
-        handovers += hos
+        out.routes.append(route)
+        out.handovers += hos
         for d, ex in trips_in:
-            duties.setdefault(d, []).append(ex)
-        passes += _passes(prob, route)
+            out.duties.setdefault(d, []).append(ex)
+        out.passes += _passes(prob, route)
         station_here: str | None = None
         for s in route.stops:
             if s.kind == "handover" and s.station:
                 station_here = s.station if s.driver != route.driver else None
             if s.shipments:
-                events.setdefault(s.shipments[0], []).append((route.truck, s, station_here))
-    given = prob.given
-    ships = given.shipments_by_id
+                out.events.setdefault(s.shipments[0], []).append((route.truck, s, station_here))
+    return out
+
+
+def _outcomes(
+    prob: Problem, timed: list[Timed], events: dict[str, list[tuple[str, Stop, str | None]]]
+) -> tuple[list[ShipmentOutcome], list[Transload], dict[tuple[str, float], list[str]]]:
+    """The outcome of each shipment picked up and delivered, the transloads, and the
+    shipments riding each rail departure."""
     used = {
         prob.owner(ps.shipment): prob.way_of[ps.shipment]
         for tt in timed
         for ps in tt.trip.stops
         if ps.shipment in prob.way_of
     }
-    services = {svc.id: svc for svc in inst.rail_services}
-    relay = inst.relay_stations_by_id
     outcomes: list[ShipmentOutcome] = []
     transloads: list[Transload] = []
     riders: dict[tuple[str, float], list[str]] = {}
     for sid, evs in events.items():
-        sh = ships[sid]
         by_kind: dict[str, list[tuple[str, Stop]]] = {}
         for truck, stop, _ in evs:
             by_kind.setdefault(stop.kind, []).append((truck, stop))
         if "delivery" not in by_kind or "pickup" not in by_kind:
             continue
-        (p_truck, p_stop), (d_truck, d_stop) = by_kind["pickup"][0], by_kind["delivery"][0]
-        unload, load = by_kind.get("unload", []), by_kind.get("load", [])
-        itinerary: str = prob.itinerary[sid]
-        segments: list[Segment] = []
-        if unload and load:
-            (u_truck, u_stop), (l_truck, l_stop) = unload[0], load[0]
-            segments.append(_road(u_truck, sh.origin, p_stop, u_stop))
-            station = u_stop.station or ""
-            if station in relay:
-                itinerary = "transload"
-                transloads.append(
-                    Transload(
-                        station=station,
-                        shipment=sid,
-                        time=u_stop.depart,
-                        ready=_r(u_stop.depart + relay[station].transload_minutes),
-                        from_truck=u_truck,
-                        to_truck=l_truck,
-                    )
+        outcomes.append(_outcome(prob, sid, evs, by_kind, used, transloads, riders))
+    return outcomes, transloads, riders
+
+
+def _outcome(
+    prob: Problem,
+    sid: str,
+    evs: list[tuple[str, Stop, str | None]],
+    by_kind: dict[str, list[tuple[str, Stop]]],
+    used: dict[str, Way],
+    transloads: list[Transload],
+    riders: dict[tuple[str, float], list[str]],
+) -> ShipmentOutcome:
+    """One shipment's outcome from its stops by kind; its transload or rail ride is added
+    to ``transloads`` or ``riders``."""
+    sh = prob.given.shipments_by_id[sid]
+    services = {svc.id: svc for svc in prob.inst.rail_services}
+    relay = prob.inst.relay_stations_by_id
+    (p_truck, p_stop), (d_truck, d_stop) = by_kind["pickup"][0], by_kind["delivery"][0]
+    unload, load = by_kind.get("unload", []), by_kind.get("load", [])
+    itinerary: str = prob.itinerary[sid]
+    segments: list[Segment] = []
+    if unload and load:
+        (u_truck, u_stop), (l_truck, l_stop) = unload[0], load[0]
+        segments.append(_road(u_truck, sh.origin, p_stop, u_stop))
+        station = u_stop.station or ""
+        if station in relay:
+            itinerary = "transload"
+            transloads.append(
+                Transload(
+                    station=station,
+                    shipment=sid,
+                    time=u_stop.depart,
+                    ready=_r(u_stop.depart + relay[station].transload_minutes),
+                    from_truck=u_truck,
+                    to_truck=l_truck,
                 )
-            else:
-                itinerary = "rail"
-                way = used[sid]
-                svc_id, dep = str(way.service), float(way.departure or 0.0)
-                svc = services[svc_id]
-                riders.setdefault((svc_id, dep), []).append(sid)
-                segments.append(
-                    Segment(
-                        mode="rail",
-                        service=svc_id,
-                        departure=dep,
-                        origin=u_stop.place,
-                        destination=l_stop.place,
-                        start=dep,
-                        end=_r(dep + svc.duration),
-                    )
-                )
-            segments.append(_road(d_truck, l_stop.place, l_stop, d_stop))
-        else:
-            segments.append(_road(d_truck, sh.origin, p_stop, d_stop))
-        delay = max(0.0, d_stop.depart - sh.due)
-        outcomes.append(
-            ShipmentOutcome(
-                shipment=sid,
-                itinerary=itinerary,  # type: ignore[arg-type]
-                stations=list(dict.fromkeys(st for _, _, st in evs if st)),
-                truck=p_truck,
-                segments=segments,
-                pickup=p_stop.start,
-                delivered=d_stop.depart,
-                delay=_r(delay),
-                weighted_delay=_r(delay * sh.priority),
             )
-        )
+        else:
+            itinerary = "rail"
+            way = used[sid]
+            svc_id, dep = str(way.service), float(way.departure or 0.0)
+            svc = services[svc_id]
+            riders.setdefault((svc_id, dep), []).append(sid)
+            segments.append(
+                Segment(
+                    mode="rail",
+                    service=svc_id,
+                    departure=dep,
+                    origin=u_stop.place,
+                    destination=l_stop.place,
+                    start=dep,
+                    end=_r(dep + svc.duration),
+                )
+            )
+        segments.append(_road(d_truck, l_stop.place, l_stop, d_stop))
+    else:
+        segments.append(_road(d_truck, sh.origin, p_stop, d_stop))
+    delay = max(0.0, d_stop.depart - sh.due)
+    return ShipmentOutcome(
+        shipment=sid,
+        itinerary=itinerary,  # type: ignore[arg-type]
+        stations=list(dict.fromkeys(st for _, _, st in evs if st)),
+        truck=p_truck,
+        segments=segments,
+        pickup=p_stop.start,
+        delivered=d_stop.depart,
+        delay=_r(delay),
+        weighted_delay=_r(delay * sh.priority),
+    )
+
+
+def _bookings(prob: Problem, riders: dict[tuple[str, float], list[str]]) -> list[RailBooking]:
+    """One booking per rail departure ridden, in (service, departure) order."""
+    ships = prob.given.shipments_by_id
+    services = {svc.id: svc for svc in prob.inst.rail_services}
     bookings = []
     for (svc_id, dep), sids in sorted(riders.items()):
         load_sum: dict[str, float] = {}
@@ -364,24 +486,36 @@ def build_plan(
                 cost=services[svc_id].cost,
             )
         )
+    return bookings
+
+
+def _unserved(
+    prob: Problem,
+    dropped: dict[str, Reason],
+    outcomes: list[ShipmentOutcome],
+    bookings: list[RailBooking],
+    unrouted: Reason,
+) -> list[Unserved]:
+    """Each shipment not served, with why: its own reason, else one of its legs', else
+    full trains or ``unrouted``."""
     served = {o.shipment for o in outcomes}
-    # Why each unserved shipment is: its own reason, else one of its legs'.
     why: dict[str, Reason] = {}
     for sid, reason in list(prob.unserved.items()) + list(dropped.items()):
         owner = prob.owner(sid)
         if owner not in served:
             why.setdefault(owner, reason)
-    for sh in given.shipments:
+    for sh in prob.given.shipments:
         if sh.id not in served and sh.id not in why:
             why[sh.id] = RAIL_FULL if _rail_full(prob, sh.id, bookings) else unrouted
-    unserved = [
+    return [
         Unserved(shipment=sid, reason=reason.code, detail=reason.detail)
         for sid, reason in why.items()
     ]
-    order = {s.id: i for i, s in enumerate(given.shipments)}
-    outcomes.sort(key=lambda o: order[o.shipment])
-    unserved.sort(key=lambda u: order[u.shipment])
-    handovers.sort(key=lambda h: (h.start, h.station, h.truck))
+
+
+def _loop_duties(prob: Problem, duties: dict[str, list[Excursion]]) -> list[LoopDuty]:
+    """Each loop driver called in, with its excursions, in pool and number order."""
+    inst = prob.inst
     pools = {
         f"{p.id}/{k + 1}": p for p in inst.driver_pools if p.kind == "loop" for k in range(p.count)
     }
@@ -402,45 +536,4 @@ def build_plan(
                 excursions=exs,
             )
         )
-    wd = sum(o.weighted_delay for o in outcomes)
-    km = sum(r.km for r in routes)
-    pri = ships
-    rail_cost = sum(b.cost for b in bookings)
-    objective = (
-        weights["unserved"] * sum(pri[u.shipment].priority for u in unserved)
-        + weights["delay"] * wd
-        + weights["km"] * km
-        + weights["truck"] * len(routes)
-        + weights["loop_driver"] * len(loop_duties)
-        + weights["rail"] * rail_cost
-    )
-    kpis = KPIs(
-        objective=_r(objective),
-        weighted_delay=_r(wd),
-        delay_lower_bound=_r(lower_bound),
-        served=len(outcomes),
-        unserved=len(unserved),
-        on_time_share=_r(sum(o.delay <= 0 for o in outcomes) / len(outcomes)) if outcomes else 0.0,
-        km=_r(km),
-        trucks_used=len(routes),
-        loop_drivers_used=len(loop_duties),
-        handovers=len(handovers),
-        passes=len(passes),
-        transloads=len(transloads),
-        rail_bookings=len(bookings),
-        solve_seconds=round(solve_seconds, 2),
-    )
-    return Plan(
-        relayroute_version=__version__,
-        instance=InstanceRef(name=inst.name, sha256=instance_sha),
-        solver=config,
-        routes=routes,
-        shipments=outcomes,
-        unserved=unserved,
-        handovers=handovers,
-        loop_drivers=loop_duties,
-        passes=passes,
-        transloads=sorted(transloads, key=lambda t: (t.time, t.station, t.shipment)),
-        rail_bookings=bookings,
-        kpis=kpis,
-    )
+    return loop_duties

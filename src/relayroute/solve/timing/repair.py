@@ -1,16 +1,30 @@
-"""From routed visit sequences to feasible timed trips, dropping what cannot be timed.
+"""Repair where timing dropped work: from routed visit sequences to feasible timed trips.
 
 The routing model does not see shared resources (bays, loop drivers, checkpoint
 throughput) nor checkpoint and station hours exactly. When the dispatcher cannot time
 a trip, or the timing breaks a deadline or the truck's hours, one shipment is taken
-off that trip with the reason, and the trips are timed again.
+off that trip with the reason, and the trips are timed again (:func:`time_routes`); a
+way is delivered whole or not at all (:func:`complete_ways`). Where timing dropped work,
+CP-SAT may still time every route as routed (:func:`time_everything`), and the stations
+whose relay work was dropped are the ones the next routing round asks less of
+(:func:`stuck_stations`).
 """
 
 from __future__ import annotations
 
-from relayroute.itineraries.problem import Problem, Reason
-from relayroute.itineraries.trips import Trip, Visit, excursion_breaks, expand
-from relayroute.solve.resources import Timed, dispatch
+from typing import TYPE_CHECKING
+
+from relayroute.itineraries.problem import Reason
+from relayroute.itineraries.trips import Times, Visit, excursion_breaks, plan_trip
+from relayroute.solve.objective import score
+from relayroute.solve.timing.dispatch import Timed, dispatch
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from relayroute.itineraries.problem import Problem
+    from relayroute.itineraries.trips import Trip
+    from relayroute.solve.routing import RoutingResult
 
 REASONS = {
     "loop_drivers": "no loop driver of the relay station was free, on shift and within "
@@ -29,6 +43,7 @@ REASONS = {
 
 
 def reason(code: str) -> Reason:
+    """The reason of a code of ``REASONS``."""
     return Reason(code, REASONS[code])
 
 
@@ -79,7 +94,7 @@ def _route_trip(
     the depot no earlier than ``depart``; and the cuts made."""
     veh = prob.vehicles[v]
     cuts = excursion_breaks(prob, veh, visits, depart, breaks)
-    trip = expand(prob, veh, visits, breaks=cuts)
+    trip = plan_trip(prob, veh, visits, breaks=cuts)
     if trip is not None and depart is not None:
         trip.stops[0].ready = max(trip.stops[0].ready, depart)
     return trip, cuts
@@ -186,3 +201,44 @@ def complete_ways(
     again, more = time_routes(prob, routes, departs)
     lost = {leg: dropped.get(leg, reason("way_broken")) for leg in orphans}
     return again, {**dropped, **lost, **more}
+
+
+def stuck_stations(
+    prob: Problem, routes: dict[int, list[Visit]], dropped: dict[str, Reason]
+) -> set[str]:
+    """Home stations of the trucks whose relay shipments timing had to drop."""
+    out = set()
+    for v, seq in routes.items():
+        if any(x.shipment in dropped and prob.itinerary[x.shipment] != "direct" for x in seq):
+            out |= {sid for _, sid in prob.vehicles[v].stations}
+    return out
+
+
+def time_everything(
+    prob: Problem,
+    result: RoutingResult,
+    timed: list[Timed],
+    dropped: dict[str, Reason],
+    w: dict[str, float],
+    cpsat: Callable[[list[Timed]], list[Timed] | None],
+) -> tuple[list[Timed], dict[str, Reason]]:
+    """The dispatcher had to drop shipments; CP-SAT may time every route as routed.
+
+    ``cpsat`` re-times trips (the dispatcher's times as its hint where a trip kept all
+    its stops); its timing is taken where it scores better than the dispatcher's.
+    """
+    full = initial_trips(prob, result.sequences, result.start_times)
+    if full is None:
+        return timed, dropped
+    hints = {t.trip.vehicle: t for t in timed}
+    start = []
+    for t in full:
+        h = hints.get(t.vehicle)
+        same = h is not None and len(h.trip.stops) == len(t.stops)
+        start.append(
+            Timed(t, h.times, h.drivers) if h is not None and same else Timed(t, Times([], []), {})
+        )
+    everything = cpsat(start)
+    if everything is not None and score(prob, everything, w) < score(prob, timed, w):
+        return everything, {}
+    return timed, dropped

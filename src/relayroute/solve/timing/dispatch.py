@@ -1,4 +1,5 @@
-"""Shared resources a trip's timing depends on, and a dispatcher that books them.
+"""The dispatcher: shared resources a trip's timing depends on, booked first come, first
+served.
 
 Three kinds of resource are shared between trucks: a relay station's **bays** (one
 handover each at a time), its **loop drivers** (one excursion each at a time, within
@@ -17,9 +18,14 @@ import bisect
 import heapq
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from relayroute.itineraries.problem import Problem, earliest_in
-from relayroute.itineraries.trips import Times, Trip
+from relayroute.itineraries.problem import earliest_in
+from relayroute.itineraries.trips import Times
+
+if TYPE_CHECKING:
+    from relayroute.itineraries.problem import Problem
+    from relayroute.itineraries.trips import PStop, Trip
 
 EPS = 1e-6
 
@@ -145,20 +151,8 @@ def _simulate(
         seen = []
         for c in leg.route.crossings:
             now += c.offset - driven
-            hours = [(a, b) for a, b in cps[c.checkpoint].hours]
-            t = earliest_in(hours, now)
             gap = res.gap.get(c.checkpoint)
-            for _ in range(1000):
-                if t is None or gap is None:
-                    break
-                lane = res.lanes[c.checkpoint]
-                u = lane.next_free(t, gap)
-                for cp, x in taken:
-                    if cp == c.checkpoint and x < u + gap - EPS and u < x + gap - EPS:
-                        u = x + gap
-                if abs(u - t) < EPS:
-                    break
-                t = earliest_in(hours, u)
+            t = _inspection(res, c.checkpoint, cps[c.checkpoint].hours, now, taken)
             if t is None:
                 return ("checkpoint_hours", i)
             if gap is not None:
@@ -173,30 +167,70 @@ def _simulate(
         length = stop.service if stop.kind == "handover" else 0.0
         t = earliest_in(stop.hours, earliest, length)
         if t is not None and stop.kind == "handover" and stop.station is not None:
-            bays = res.bays[stop.station]
-            for _ in range(1000):
-                if t is None:
-                    break
-                best = None
-                for b, cal in enumerate(bays):
-                    u = cal.next_free(t, stop.service)
-                    for st, bb, a, e in own_bays:
-                        if st == stop.station and bb == b and a < u + stop.service and u < e:
-                            u = e
-                    if best is None or u < best[0] - EPS:
-                        best = (u, b)
-                assert best is not None
-                if abs(best[0] - t) < EPS:
-                    place.bay[i] = best[1]
-                    own_bays.append((stop.station, best[1], t, t + stop.service))
-                    break
-                t = earliest_in(stop.hours, best[0], length)
+            t, bay = _bay(res.bays[stop.station], stop, t, length, own_bays)
+            if t is not None and bay is not None:
+                place.bay[i] = bay
+                own_bays.append((stop.station, bay, t, t + stop.service))
         if t is None:
             return ("station_hours" if stop.kind == "handover" else "site_hours", i)
         place.start[i] = t
         now = t + stop.service
     place.lanes = taken
     return place
+
+
+def _inspection(
+    res: Resources,
+    checkpoint: str,
+    hours: list[tuple[float, float]],
+    now: float,
+    taken: list[tuple[str, float]],
+) -> float | None:
+    """The earliest inspection at ``checkpoint`` from ``now`` within its hours, with its
+    lane free (also of this block's own inspections, ``taken``); None if none today."""
+    hours = [(a, b) for a, b in hours]
+    t = earliest_in(hours, now)
+    gap = res.gap.get(checkpoint)
+    for _ in range(1000):
+        if t is None or gap is None:
+            break
+        lane = res.lanes[checkpoint]
+        u = lane.next_free(t, gap)
+        for cp, x in taken:
+            if cp == checkpoint and x < u + gap - EPS and u < x + gap - EPS:
+                u = x + gap
+        if abs(u - t) < EPS:
+            break
+        t = earliest_in(hours, u)
+    return t
+
+
+def _bay(
+    bays: list[Calendar],
+    stop: PStop,
+    t: float | None,
+    length: float,
+    own_bays: list[tuple[str, int, float, float]],
+) -> tuple[float | None, int | None]:
+    """The earliest start from ``t`` of a handover with a bay free (also of this block's
+    own handovers, ``own_bays``) within the station's hours, and the bay (None: no start,
+    or no bay found in 1000 tries)."""
+    for _ in range(1000):
+        if t is None:
+            break
+        best = None
+        for b, cal in enumerate(bays):
+            u = cal.next_free(t, stop.service)
+            for st, bb, a, e in own_bays:
+                if st == stop.station and bb == b and a < u + stop.service and u < e:
+                    u = e
+            if best is None or u < best[0] - EPS:
+                best = (u, b)
+        assert best is not None
+        if abs(best[0] - t) < EPS:
+            return t, best[1]
+        t = earliest_in(stop.hours, best[0], length)
+    return t, None
 
 
 def place_block(
