@@ -46,11 +46,10 @@ import io
 import os
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -59,8 +58,12 @@ from pyproj import Transformer
 from relayroute.io.atomic import write_text_atomic
 from relayroute.io.instance import LoadedInstance, read_instance
 from relayroute.io.plan import read_plan, write_plan
-from relayroute.model.instance import Instance, Zone
-from relayroute.model.plan import Leg, Plan
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from relayroute.model.instance import Instance, Zone
+    from relayroute.model.plan import Leg, Plan
 
 ROOT = Path(__file__).resolve().parents[1]
 TOLERANCE_M = 25.0

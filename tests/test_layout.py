@@ -8,11 +8,14 @@ Read from the source with :mod:`ast`: imports inside functions count, those unde
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "relayroute"
 # The floors of LAYOUT.md, top first: a package imports only from its own floor or above.

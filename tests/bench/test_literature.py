@@ -4,7 +4,7 @@ checker every solver's routes go through (issue 5)."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -23,6 +23,9 @@ from relayroute.solve import solve
 from relayroute.validate import validate
 
 from ..conftest import QUICK, ROOT
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 BENCH = ROOT.parent / "shared" / "benchmarks"
 

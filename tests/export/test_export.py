@@ -8,7 +8,7 @@ import re
 import shutil
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import matplotlib.image as mpimg
@@ -24,10 +24,12 @@ from relayroute.export.geojson import plan_geojson, write_geojson
 from relayroute.export.webmap import LAYER_NAMES, map_html
 from relayroute.io.instance import LoadedInstance, read_instance
 from relayroute.io.plan import write_plan
-from relayroute.model.plan import Plan
 from relayroute.solve import read_config, solve
 
 from ..conftest import ROOT
+
+if TYPE_CHECKING:
+    from relayroute.model.plan import Plan
 
 
 @pytest.fixture(scope="session")

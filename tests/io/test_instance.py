@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import shapely
@@ -14,8 +13,12 @@ import shapely
 from relayroute.cli import main
 from relayroute.errors import InputError
 from relayroute.io.instance import read_instance
-from relayroute.model.plan import Plan
 from relayroute.validate import validate
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from relayroute.model.plan import Plan
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 BASE: dict[str, Any] = json.loads((DATA / "small-straight.json").read_text())
@@ -242,7 +245,7 @@ def test_place_far_from_its_node(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_validator_refuses_place_far_from_its_node(tmp_path: Path, demo_plan: Plan) -> None:
     """The validator refuses the same instance instead of judging zones its own way."""
     loaded = read_instance(_demo_with(tmp_path, _moved_factory))
-    with pytest.raises(InputError, match="'yiwu_futian' lies 6.00 km from its node"):
+    with pytest.raises(InputError, match=r"'yiwu_futian' lies 6\.00 km from its node"):
         validate(loaded.instance, demo_plan, loaded.base)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from relayroute.io.instance import LoadedInstance
-from relayroute.model.plan import Plan
+from typing import TYPE_CHECKING
 
 from ..validate.test_validate import _changed, _mutate, _rules
+
+if TYPE_CHECKING:
+    from relayroute.io.instance import LoadedInstance
+    from relayroute.model.plan import Plan
 
 
 def _used(plan: Plan) -> set[str]:

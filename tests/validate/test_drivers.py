@@ -8,11 +8,13 @@ too, so that only the rule under test is broken.
 from __future__ import annotations
 
 from collections import Counter
-
-from relayroute.io.instance import LoadedInstance
-from relayroute.model.plan import Plan, TruckRoute
+from typing import TYPE_CHECKING
 
 from ..validate.test_validate import _changed, _mutate, _rules
+
+if TYPE_CHECKING:
+    from relayroute.io.instance import LoadedInstance
+    from relayroute.model.plan import Plan, TruckRoute
 
 
 def _relay_route(p: Plan) -> TruckRoute:

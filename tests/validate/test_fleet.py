@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-from relayroute.io.instance import LoadedInstance
-from relayroute.model.plan import Plan
+from typing import TYPE_CHECKING
 
 from ..validate.test_validate import _changed, _rules
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from relayroute.io.instance import LoadedInstance
+    from relayroute.model.plan import Plan
 
 
 def test_r12_outside_availability(small: LoadedInstance, small_plan: Plan) -> None:

@@ -10,10 +10,10 @@ every statement of the plan true, and asserts the validator names exactly that r
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import pytest
@@ -28,6 +28,9 @@ from relayroute.solve import solve
 from relayroute.validate import validate
 
 from ..conftest import DATA, QUICK
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 Z = [[120.00, 29.00], [120.04, 29.00], [120.04, 29.04], [120.00, 29.04], [120.00, 29.00]]
 W = [
@@ -78,7 +81,7 @@ def _shape(a: str, b: str) -> list[tuple[float, float]]:
 
 def _km(a: str, b: str) -> float:
     shape = _shape(a, b)
-    return sum(_arc(p, q) for p, q in zip(shape, shape[1:]))
+    return sum(_arc(p, q) for p, q in itertools.pairwise(shape))
 
 
 def _arc(x: tuple[float, float], y: tuple[float, float]) -> float:
@@ -229,9 +232,9 @@ def _reroute(loaded: LoadedInstance, plan: Plan, pick: Any, via: list[str]) -> P
     path = [_node(loaded, n) for n in via]
     coords = [_xy(loaded, n) for n in via]
     if loaded.instance.network.mode == "road":
-        km = sum(round(_km(a, b), 3) for a, b in zip(via, via[1:]))
+        km = sum(round(_km(a, b), 3) for a, b in itertools.pairwise(via))
     else:
-        km = sum(_km(a, b) for a, b in zip(via, via[1:]))
+        km = sum(_km(a, b) for a, b in itertools.pairwise(via))
     crossings = [c for c in leg.crossings if "K" in via]
     new = Leg.model_validate(
         {**leg.model_dump(), "path": path, "coords": coords, "km": km, "crossings": crossings}
@@ -244,7 +247,7 @@ def _reroute(loaded: LoadedInstance, plan: Plan, pick: Any, via: list[str]) -> P
 
 def test_solver_plan_stays_out_of_the_zones(world: tuple[LoadedInstance, Plan]) -> None:
     """The solver goes around Z (north bypass or way-points), never over the cut roads."""
-    loaded, plan = world
+    _loaded, plan = world
     zone = shapely.Polygon(Z)
     for r in plan.routes:
         for leg in r.legs:
@@ -382,9 +385,9 @@ def test_osm_plan_detours_and_a_cut_through_is_r5(
     assert leg.path != through
     assert shapely.LineString(leg.coords).intersection(zone).length < 1e-7
     coords: list[tuple[float, float]] = [(g.nodes[through[0]]["lon"], g.nodes[through[0]]["lat"])]
-    for u, v in zip(through, through[1:]):
+    for u, v in itertools.pairwise(through):
         coords.extend(tuple(c) for c in g.edges[u, v]["coords"][1:])
-    km = sum(g.edges[u, v]["km"] for u, v in zip(through, through[1:]))
+    km = sum(g.edges[u, v]["km"] for u, v in itertools.pairwise(through))
     bad = plan.model_copy(deep=True)
     bad.routes[0].legs[i] = Leg.model_validate(
         {**leg.model_dump(), "path": through, "coords": coords, "km": km}
@@ -515,7 +518,9 @@ def test_joining_a_sealed_road_midway_is_r9(tmp_path: Path) -> None:
     plan = solve(loaded, QUICK)
     i, leg = _leg_to(plan, "C")
     path = ["D", "Y", "Tx", "Tm", "Te", "C"]
-    km = sum(round(_arc(TRANSIT_NODES[a], TRANSIT_NODES[b]), 3) for a, b in zip(path, path[1:]))
+    km = sum(
+        round(_arc(TRANSIT_NODES[a], TRANSIT_NODES[b]), 3) for a, b in itertools.pairwise(path)
+    )
     bad = plan.model_copy(deep=True)
     bad.routes[0].legs[i] = Leg.model_validate(
         {**leg.model_dump(), "path": path, "coords": [TRANSIT_NODES[n] for n in path], "km": km}
@@ -594,7 +599,7 @@ def _relay_world(g: nx.DiGraph) -> dict[str, Any] | None:
                     p = nx.shortest_path(big, s, gate, weight="minutes")
                     if n in p or other in p or len(p) < 3:
                         continue
-                    for a, b in zip(p[1:-2], p[2:-1]):
+                    for a, b in itertools.pairwise(p):
                         mid = shapely.LineString(big.edges[a, b]["coords"]).centroid
                         w = shapely.box(mid.x - 3e-4, mid.y - 3e-4, mid.x + 3e-4, mid.y + 3e-4)
                         if w.intersects(zone) or any(w.contains(pts[k]) for k in big):
@@ -697,9 +702,9 @@ def oakland_relay(tmp_path_factory: pytest.TempPathFactory) -> tuple[LoadedInsta
 
 def _osm_leg(g: nx.DiGraph, leg: Leg, path: list[str], crossings: bool) -> Leg:
     coords: list[tuple[float, float]] = [(g.nodes[path[0]]["lon"], g.nodes[path[0]]["lat"])]
-    for u, v in zip(path, path[1:]):
+    for u, v in itertools.pairwise(path):
         coords.extend(tuple(c) for c in g.edges[u, v]["coords"][1:])
-    km = sum(g.edges[u, v]["km"] for u, v in zip(path, path[1:]))
+    km = sum(g.edges[u, v]["km"] for u, v in itertools.pairwise(path))
     return Leg.model_validate(
         {
             **leg.model_dump(),
@@ -727,7 +732,7 @@ def test_osm_loop_driver_goes_round_the_other_zone(
     loaded, plan, found = oakland_relay
     assert plan.kpis.served == 1 and plan.kpis.handovers == 2
     assert validate(loaded.instance, plan, loaded.base).ok
-    i, leg = next(
+    _i, leg = next(
         (i, leg) for i, leg in enumerate(plan.routes[0].legs) if leg.driver_kind == "loop"
     )
     assert leg.path[-2:] == [found["G"], found["N"]]

@@ -7,15 +7,19 @@ the plan must state (its lists, outcome or counts), the change states it too.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
-from relayroute.io.instance import LoadedInstance
-from relayroute.model.plan import Plan, Stop
 from relayroute.solve import solve
 
 from ..conftest import QUICK
 from ..solve.test_rail import BASE, TRANSLOAD, _load
 from ..validate.test_validate import _changed, _mutate, _rules
+
+if TYPE_CHECKING:
+    from relayroute.io.instance import LoadedInstance
+    from relayroute.model.plan import Plan, Stop
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,7 @@ outside driver in two places at once, R9 for passes, PLAN for the lists and figu
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -22,6 +21,9 @@ from relayroute.validate import validate
 from ..conftest import QUICK
 from ..solve.test_rail import BASE, TRANSLOAD, _load
 from ..validate.test_validate import _mutate
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 Loaded = tuple[LoadedInstance, Plan]
 

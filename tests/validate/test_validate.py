@@ -9,15 +9,18 @@ validate/ imports neither solve/ nor itineraries/ is checked in ``tests/test_lay
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from relayroute.io.instance import LoadedInstance
-from relayroute.model.instance import Instance
-from relayroute.model.plan import Plan
 from relayroute.validate import validate
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from relayroute.io.instance import LoadedInstance
+    from relayroute.model.instance import Instance
+    from relayroute.model.plan import Plan
 
 
 def _mutate(plan: Plan, change: Callable[[Plan], None]) -> Plan:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from relayroute.io.instance import LoadedInstance
-from relayroute.model.plan import Plan
 from relayroute.validate.drivers import declared_loop_drivers
 from relayroute.validate.report import Found
 from relayroute.validate.walk import Seen, walk_route, walk_routes
 from relayroute.validate.world import World
 
 from ..validate.test_validate import _mutate
+
+if TYPE_CHECKING:
+    from relayroute.io.instance import LoadedInstance
+    from relayroute.model.plan import Plan
 
 
 def _walk(loaded: LoadedInstance, plan: Plan) -> tuple[Found, Seen, float]:

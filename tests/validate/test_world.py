@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from relayroute.io.instance import LoadedInstance
 from relayroute.validate.world import World
+
+if TYPE_CHECKING:
+    from relayroute.io.instance import LoadedInstance
 
 
 def test_straight_line_world(small: LoadedInstance) -> None:

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import csv
 import time
-from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from relayroute.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 COLUMNS = [
     "instance",

@@ -23,14 +23,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from relayroute.errors import InputError
 from relayroute.io.instance import instance_from_data
-from relayroute.model.instance import Instance
-from relayroute.model.plan import Plan
+
+if TYPE_CHECKING:
+    from relayroute.model.instance import Instance
+    from relayroute.model.plan import Plan
 
 SCALE = 100
 START = "2000-01-01T00:00:00+00:00"  # the files have no date; times count from zero

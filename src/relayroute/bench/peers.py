@@ -40,10 +40,10 @@ def integer_data(bench: Benchmark) -> IntegerData:
     return IntegerData(
         cost=np.round(d).astype(np.int64),
         time=np.ceil(d - 1e-9).astype(np.int64),
-        ready=[int(round(n.ready * SCALE)) for n in bench.nodes],
-        due=[int(round(n.due * SCALE)) for n in bench.nodes],
-        service=[int(round(n.service * SCALE)) for n in bench.nodes],
-        demand=[int(round(n.demand)) for n in bench.nodes],
+        ready=[round(n.ready * SCALE) for n in bench.nodes],
+        due=[round(n.due * SCALE) for n in bench.nodes],
+        service=[round(n.service * SCALE) for n in bench.nodes],
+        demand=[round(n.demand) for n in bench.nodes],
     )
 
 

@@ -11,13 +11,18 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; never a window
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+from typing import TYPE_CHECKING
 
-from relayroute.io.atomic import write_bytes_atomic  # noqa: E402
-from relayroute.model.instance import Instance  # noqa: E402
-from relayroute.model.plan import Plan  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.patches import Patch
+
+from relayroute.io.atomic import write_bytes_atomic
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from relayroute.model.instance import Instance
+    from relayroute.model.plan import Plan
 
 OUTSIDE, LOOP, SERVICE, RAIL = "#1f77b4", "#ff7f0e", "#333333", "#7f7f7f"
 

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -28,8 +28,10 @@ from shapely.geometry.polygon import orient
 
 from relayroute.errors import InputError
 from relayroute.io.atomic import write_text_atomic
-from relayroute.model.instance import Instance
-from relayroute.model.plan import Plan, ShipmentOutcome, TruckRoute
+
+if TYPE_CHECKING:
+    from relayroute.model.instance import Instance
+    from relayroute.model.plan import Plan, ShipmentOutcome, TruckRoute
 
 DECIMALS = 6  # about 0.1 m; RFC 7946 advises no more than needed
 
@@ -87,7 +89,7 @@ def _iso(start: datetime, minutes: float) -> str:
 
 
 def _hhmm(minutes: float) -> str:
-    m = int(round(minutes))
+    m = round(minutes)
     day, m = divmod(m, 1440)
     return f"{'+' + str(day) + 'd ' if day else ''}{m // 60:02d}:{m % 60:02d}"
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from relayroute.io.atomic import write_text_atomic
-from relayroute.model.instance import Instance
-from relayroute.model.plan import Plan
+
+if TYPE_CHECKING:
+    from relayroute.model.instance import Instance
+    from relayroute.model.plan import Plan
 
 
 def _clock(inst: Instance, minutes: pd.Series) -> pd.Series:

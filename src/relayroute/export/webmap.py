@@ -13,7 +13,7 @@ import html
 import re
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 
@@ -26,8 +26,10 @@ from relayroute.export.geojson import (
     plan_layers,
 )
 from relayroute.io.atomic import write_text_atomic
-from relayroute.model.instance import Instance
-from relayroute.model.plan import Plan
+
+if TYPE_CHECKING:
+    from relayroute.model.instance import Instance
+    from relayroute.model.plan import Plan
 
 LAYER_NAMES = {
     "zones": "Zones",

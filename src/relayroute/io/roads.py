@@ -11,13 +11,15 @@ OpenStreetMap XML (read by osmnx, speeds from ``maxspeed`` or by road class).
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import pandas as pd
 
 from relayroute.errors import InputError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # km/h by OSM highway class where a way has no usable maxspeed (China/EU-like rural values).
 ROAD_CLASS_KMH: dict[str, float] = {

@@ -23,14 +23,18 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from relayroute.errors import InputError
 from relayroute.itineraries.problem import Problem, Reason, Vehicle, truck_duty
 from relayroute.itineraries.trips import Visit, earliest_schedule, plan_trip
 from relayroute.itineraries.ways import Way, split_ways
-from relayroute.model.instance import Instance, RelayStation, Shipment, Truck
 from relayroute.network import Network, Profile, TravelTable, build_network
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from relayroute.model.instance import Instance, RelayStation, Shipment, Truck
 
 
 def build_problem(
@@ -170,9 +174,7 @@ def _useful(prob: Problem, sid: str, way: Way) -> bool:
         # against 4,897 weighted delay road only), since its moves cannot switch ways.
         return False
     sh = prob.inst.shipments_by_id[sid]
-    if prob.solo[way.legs[-1]] > max(sh.due, prob.solo[sid]) + WAY_SLACK:
-        return False
-    return True
+    return not prob.solo[way.legs[-1]] > max(sh.due, prob.solo[sid]) + WAY_SLACK
 
 
 def _keep_ways(prob: Problem, ways: dict[str, list[Way]]) -> None:

@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from relayroute.model.instance import Instance, RelayStation, Truck
-from relayroute.network import Network, Profile, TravelTable
-
 if TYPE_CHECKING:
     from relayroute.itineraries.ways import Way
+    from relayroute.model.instance import Instance, RelayStation, Truck
+    from relayroute.network import Network, Profile, TravelTable
 
 
 @dataclass(frozen=True)
@@ -92,11 +91,19 @@ class Problem:
         st = self.station(station)
         out = []
         for p in self.inst.driver_pools:
-            if p.kind == "loop" and p.zone is not None and p.zone == st.zone and p.count > 0:
-                if p.station == station or (
-                    p.station is None and len(self.swap_stations[p.zone]) == 1
-                ):
-                    out.append((p.id, p.count, (p.shift[0], p.shift[1]), p.max_duty))
+            here = p.station == station or (
+                p.station is None
+                and p.zone is not None
+                and len(self.swap_stations.get(p.zone, [])) == 1
+            )
+            if (
+                p.kind == "loop"
+                and p.zone is not None
+                and p.zone == st.zone
+                and p.count > 0
+                and here
+            ):
+                out.append((p.id, p.count, (p.shift[0], p.shift[1]), p.max_duty))
         return out
 
 

@@ -13,12 +13,14 @@ allow, ignoring shared resources (loop drivers, bays, checkpoint throughput).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from relayroute.itineraries.problem import Problem, Vehicle, earliest_in
-from relayroute.network.travel import Route
+
+if TYPE_CHECKING:
+    from relayroute.network.travel import Route
 
 
 @dataclass(frozen=True)
@@ -146,9 +148,8 @@ def plan_trip(
     for k, (v, place) in enumerate(targets, start=offset):
         zone = prob.place_zone[place] if v is not None else None
         fresh = split and v is not None and v.kind == "pickup"
-        if (fresh or k in breaks) and mode is not None:
-            if not handover(mode, "out"):
-                return None
+        if (fresh or k in breaks) and mode is not None and not handover(mode, "out"):
+            return None
         if zone != mode:
             if mode is not None and not handover(mode, "out"):
                 return None

@@ -21,10 +21,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from relayroute.model.instance import Instance, Shipment
-
 if TYPE_CHECKING:
     from relayroute.itineraries.problem import Problem
+    from relayroute.model.instance import Instance, Shipment
 
 DEPARTURES_PER_SERVICE = 3  # the first departures a shipment can still make, per service
 

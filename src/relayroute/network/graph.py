@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import networkx as nx
@@ -28,8 +29,10 @@ from relayroute.model.checks import (
     check_named_nodes,
     transit_road_nodes,
 )
-from relayroute.model.instance import Instance
 from relayroute.network.zones import classify_roads, metric_transformer
+
+if TYPE_CHECKING:
+    from relayroute.model.instance import Instance
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = 111.0

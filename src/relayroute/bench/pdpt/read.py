@@ -14,6 +14,7 @@ that model.
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,7 +175,7 @@ def total_distance(inst: PDPTInstance, routes: dict[str, list[str]]) -> float:
     total = 0.0
     for v in inst.vehicles:
         path = [v.start, *(nodes[n] for n in routes.get(v.id, [])), v.end]
-        total += sum(distance(a, b) for a, b in zip(path, path[1:]))
+        total += sum(distance(a, b) for a, b in itertools.pairwise(path))
     return total
 
 

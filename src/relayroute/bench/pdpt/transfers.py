@@ -15,13 +15,17 @@ instances (transload stations) and the literature's PDPT benchmark (transfer poi
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 @dataclass(frozen=True)
@@ -168,7 +172,7 @@ def solve_transfers(
         [w for v in tp.vehicles for w in v.window if math.isfinite(w)]
         + [float(finite_t.sum(axis=1).max() + 1.0)]
     )
-    horizon = int(math.ceil(horizon_f * TIME_SCALE))
+    horizon = math.ceil(horizon_f * TIME_SCALE)
     tm = np.where(np.isfinite(travel), np.ceil(finite_t * TIME_SCALE - 1e-6), horizon + 1)
     cost = tp.cost[np.ix_(idx, idx)]
     cm = np.where(
@@ -181,8 +185,8 @@ def solve_transfers(
     tdim = routing.GetDimensionOrDie("time")
 
     def window(index: int, w: tuple[float, float]) -> None:
-        lo = int(math.ceil(w[0] * TIME_SCALE - 1e-6))
-        hi = horizon if not math.isfinite(w[1]) else int(math.floor(w[1] * TIME_SCALE + 1e-6))
+        lo = math.ceil(w[0] * TIME_SCALE - 1e-6)
+        hi = horizon if not math.isfinite(w[1]) else math.floor(w[1] * TIME_SCALE + 1e-6)
         tdim.CumulVar(index).SetRange(max(lo, 0), min(hi, horizon))
 
     for v, veh in enumerate(tp.vehicles):
@@ -195,7 +199,7 @@ def solve_transfers(
     q_scale = 1000
     demand = [0] * n
     for node, (kind, r, _) in enumerate(info):
-        q = int(round(tp.requests[r].quantity * q_scale)) if r >= 0 else 0
+        q = round(tp.requests[r].quantity * q_scale) if r >= 0 else 0
         demand[node] = (
             q if kind in ("pickup", "collect") else -q if kind in ("delivery", "drop") else 0
         )
@@ -203,7 +207,7 @@ def solve_transfers(
     routing.AddDimensionWithVehicleCapacity(
         load_cb,
         0,
-        [int(math.floor(v.capacity * q_scale + 1e-6)) for v in tp.vehicles],
+        [math.floor(v.capacity * q_scale + 1e-6) for v in tp.vehicles],
         True,
         "load",
     )
@@ -216,7 +220,7 @@ def solve_transfers(
             cb = routing.RegisterTransitMatrix(entry.tolist())
             routing.AddDimension(cb, 0, 1, True, f"calls:{st.location}")
 
-    penalty = int(round(unserved_penalty * COST_SCALE))
+    penalty = round(unserved_penalty * COST_SCALE)
     for r, req in enumerate(tp.requests):
         p, d = (manager.NodeToIndex(x) for x in direct[r])
         pickups, deliveries = [p], [d]
@@ -237,7 +241,7 @@ def solve_transfers(
             # pays the delivery disjunction's penalty instead of being forbidden.
             solver.Add(routing.ActiveVar(ic) <= routing.ActiveVar(ib))
             # The collection starts once the goods are down and moved across.
-            gap = int(math.ceil(st.transfer_minutes * TIME_SCALE - 1e-6))
+            gap = math.ceil(st.transfer_minutes * TIME_SCALE - 1e-6)
             solver.Add(tdim.CumulVar(ib) + gap <= tdim.CumulVar(ic))
             window(ia, req.pickup_window)
             window(ie, req.delivery_window)
@@ -401,7 +405,7 @@ def routes_cost(tp: TransferProblem, routes: Sequence[Sequence[Event]]) -> float
         if not route and not tp.pay_empty_routes:
             continue
         path = [veh.start, *(ev.location for ev in route), veh.end]
-        total += float(sum(tp.cost[a, b] for a, b in zip(path, path[1:])))
+        total += float(sum(tp.cost[a, b] for a, b in itertools.pairwise(path)))
     return total
 
 
