@@ -88,7 +88,7 @@ def test_warm_start_keeps_the_routes(tmp_path: Path) -> None:
     switched = with_transload(prob, ["S1"])
     assert [w.kind for w in switched.ways["S1"]] == ["transload"] and not switched.spare
     moved = solve_routing(switched, QUICK, initial=without(first.routes, ["S1"]))
-    assert set(moved.transload_starts) == {switched.ways["S1"][0].legs[0]}
+    assert set(moved.transload_starts) == {switched.ways["S1"][0].parts[0]}
 
 
 def test_groups_worst_first(tmp_path: Path) -> None:

@@ -125,7 +125,7 @@ def build_problem(
         parent=expansion.parent,
     )
     prob = dataclasses.replace(prob, vehicles=_vehicles(prob, station_choices))
-    second = {w.legs[1] for ws in expansion.ways.values() for w in ws if w.kind == "transload"}
+    second = {w.parts[1] for ws in expansion.ways.values() for w in ws if w.kind == "transload"}
     for sh in inst.shipments:
         if sh.id not in second:
             _classify_one(prob, sh)
@@ -136,9 +136,9 @@ def build_problem(
         update: dict[str, Shipment] = {}
         for ws in expansion.ways.values():
             for w in ws:
-                if w.kind == "transload" and w.legs[0] in prob.solo:
-                    leg2 = inst.shipments_by_id[w.legs[1]]
-                    ready = prob.solo[w.legs[0]] + stations[str(w.station)].transload_minutes
+                if w.kind == "transload" and w.parts[0] in prob.solo:
+                    leg2 = inst.shipments_by_id[w.parts[1]]
+                    ready = prob.solo[w.parts[0]] + stations[str(w.station)].transload_minutes
                     update[leg2.id] = leg2.model_copy(update={"ready": max(leg2.ready, ready)})
         inst = inst.model_copy(update={"shipments": [update.get(s.id, s) for s in inst.shipments]})
         prob = dataclasses.replace(prob, inst=inst)  # the tables filled so far go along
@@ -174,13 +174,13 @@ def _useful(prob: Problem, sid: str, way: Way) -> bool:
         # against 4,897 weighted delay road only), since its moves cannot switch ways.
         return False
     sh = prob.inst.shipments_by_id[sid]
-    return not prob.solo[way.legs[-1]] > max(sh.due, prob.solo[sid]) + WAY_SLACK
+    return not prob.solo[way.parts[-1]] > max(sh.due, prob.solo[sid]) + WAY_SLACK
 
 
 def _keep_ways(prob: Problem, ways: dict[str, list[Way]]) -> None:
     """Keep the ways whose every leg can be served; a shipment with one is servable."""
     for sid, options in ways.items():
-        servable = [w for w in options if all(leg not in prob.unserved for leg in w.legs)]
+        servable = [w for w in options if all(leg not in prob.unserved for leg in w.parts)]
         kept = [w for w in servable if _useful(prob, sid, w)]
         if kept and kept[0].kind == "road":
             # Tried by the way switch where alone it delivers sooner than the road: on
@@ -189,22 +189,22 @@ def _keep_ways(prob: Problem, ways: dict[str, list[Way]]) -> None:
             spare = [
                 w
                 for w in servable
-                if w.kind == "transload" and prob.solo[w.legs[-1]] < prob.solo[sid] - 1e-9
+                if w.kind == "transload" and prob.solo[w.parts[-1]] < prob.solo[sid] - 1e-9
             ]
             if spare:
                 prob.spare[sid] = spare
                 for w in spare:
-                    for leg in w.legs:
+                    for leg in w.parts:
                         prob.way_of[leg] = w
         if kept:
             prob.ways[sid] = kept
             for way in kept[1:] if kept[0].kind == "road" else kept:
-                for leg in way.legs:
+                for leg in way.parts:
                     prob.way_of[leg] = way
             if sid in prob.unserved:
                 del prob.unserved[sid]
             # The earliest any way delivers it alone: its last leg's earliest delivery.
-            prob.solo[sid] = min(prob.solo[w.legs[-1]] for w in kept + prob.spare.get(sid, []))
+            prob.solo[sid] = min(prob.solo[w.parts[-1]] for w in kept + prob.spare.get(sid, []))
     for leg in prob.parent:
         prob.unserved.pop(leg, None)
         prob.solo.pop(leg, None)

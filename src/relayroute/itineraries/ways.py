@@ -1,4 +1,4 @@
-"""Ways a shipment may travel, and the truck legs each way is made of.
+"""Ways a shipment may travel, and the parts each way is made of (one truck or train each).
 
 A shipment goes by ``road`` (one truck, with handovers at relay stations where its ends
 are in closed zones), by ``rail`` (a truck to the origin rail station before the cut-off,
@@ -30,10 +30,14 @@ DEPARTURES_PER_SERVICE = 3  # the first departures a shipment can still make, pe
 
 @dataclass(frozen=True)
 class Way:
-    """One way to carry a shipment: its legs in order (leg shipment ids)."""
+    """One way to carry a shipment: its parts in order (part shipment ids).
+
+    A *part* is the stretch one truck carries (the plan calls it a segment); a plan's
+    ``Leg`` is something else, a truck's drive between two stops.
+    """
 
     kind: str  # road | rail | transload
-    legs: tuple[str, ...]
+    parts: tuple[str, ...]
     service: str | None = None
     departure: float | None = None
     station: str | None = None  # transload station
@@ -94,7 +98,7 @@ def split_ways(inst: Instance) -> Expansion:
             extra += [first, last]
             out.append(Way("transload", (first.id, last.id), station=st.id))
         for w in out[1:]:
-            for leg in w.legs:
+            for leg in w.parts:
                 parent[leg] = sh.id
         ways[sh.id] = out
     expanded = inst.model_copy(update={"shipments": [*inst.shipments, *extra]})
@@ -121,7 +125,7 @@ def fix_transloads(prob: Problem, transload_starts: dict[str, float]) -> Problem
     update: dict[str, Shipment] = {}
     for first_id, start in transload_starts.items():
         way = prob.way_of[first_id]
-        first, last = ships[way.legs[0]], ships[way.legs[1]]
+        first, last = ships[way.parts[0]], ships[way.parts[1]]
         down = start + first.delivery_minutes + TRANSLOAD_SLACK
         update[first.id] = first.model_copy(update={"deadline": down, "due": down})
         ready = down + stations[str(way.station)].transload_minutes

@@ -226,7 +226,7 @@ def _by_rail(
         used = seats.setdefault(key, {})
         if any(used.get(d, 0.0) + q > cap.get(d, 0.0) + 1e-9 for d, q in sh.quantity.items()):
             continue
-        if all(_assign(prob, state, res, leg, left) for leg in way.legs):
+        if all(_assign(prob, state, res, leg, left) for leg in way.parts):
             for d, q in sh.quantity.items():
                 used[d] = used.get(d, 0.0) + q
             return True

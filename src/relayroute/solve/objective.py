@@ -19,8 +19,8 @@ def served_ways(prob: Problem, timed: list[Timed]) -> dict[str, list[str]]:
         way = prob.way_of.get(sid)
         if way is None:
             out[sid] = [sid]
-        elif sid == way.legs[-1] and all(x in delivered for x in way.legs):
-            out[prob.owner(sid)] = list(way.legs)
+        elif sid == way.parts[-1] and all(x in delivered for x in way.parts):
+            out[prob.owner(sid)] = list(way.parts)
     return out
 
 

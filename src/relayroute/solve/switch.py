@@ -76,7 +76,7 @@ def groups(
         if sid not in on_road:
             continue
         w = _spare_way(prob, sid)
-        at.setdefault(str(w.station), []).append((ships[w.legs[1]].ready, sid))
+        at.setdefault(str(w.station), []).append((ships[w.parts[1]].ready, sid))
     out: list[list[str]] = []
     for station in sorted(at):
         timeline = sorted(at[station])
@@ -95,7 +95,7 @@ def groups(
 def _spare_way(prob: Problem, sid: str) -> Way:
     # Several transload stations: the one the goods reach first.
     ships = prob.inst.shipments_by_id
-    return min(prob.spare[sid], key=lambda w: (ships[w.legs[1]].ready, str(w.station)))
+    return min(prob.spare[sid], key=lambda w: (ships[w.parts[1]].ready, str(w.station)))
 
 
 def with_transload(prob: Problem, group: list[str], road: bool = False) -> Problem:

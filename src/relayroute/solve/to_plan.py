@@ -217,7 +217,7 @@ def _leg_stop(prob: Problem, kind: str, sid: str, station: str | None) -> tuple[
     way = prob.way_of.get(sid)
     if way is None:
         return kind, station
-    first = sid == way.legs[0]
+    first = sid == way.parts[0]
     if way.kind == "transload":
         at = way.station
     else:

@@ -284,17 +284,17 @@ def _ways(prob: Problem, model: Model, w: dict[str, float]) -> None:
         firsts: list[int] = []
         lasts: list[int] = []
         for k, way in enumerate(ways):
-            chain = [(nodes.pick.get(leg, nodes.drop[leg]), nodes.drop[leg]) for leg in way.legs]
+            chain = [(nodes.pick.get(leg, nodes.drop[leg]), nodes.drop[leg]) for leg in way.parts]
             if way.kind == "rail":
                 on, off = nodes.board[(sid, k)]
-                at = 1 if way.legs[0].endswith("#1") else 0
+                at = 1 if way.parts[0].endswith("#1") else 0
                 chain.insert(at, (on, off))
                 ion, ioff = model.index(on), model.index(off)
                 routing.AddPickupAndDelivery(ion, ioff)
                 train = train_index[(way.service, way.departure)]
                 routing.VehicleVar(ion).SetValues([-1, train])
                 routing.VehicleVar(ioff).SetValues([-1, train])
-            last_leg = way.legs[-1]
+            last_leg = way.parts[-1]
             for pad_on, pad_off in nodes.pads[(sid, k)]:
                 ia, ib = model.index(pad_on), model.index(pad_off)
                 routing.AddPickupAndDelivery(ia, ib)
@@ -313,7 +313,7 @@ def _ways(prob: Problem, model: Model, w: dict[str, float]) -> None:
                 solver.Add(routing.ActiveVar(b_on) <= routing.ActiveVar(a_off))
             if way.kind == "transload":
                 st = stations[str(way.station)]
-                first = by_id[way.legs[0]]
+                first = by_id[way.parts[0]]
                 gap = math.ceil(first.delivery_minutes + st.transload_minutes)
                 solver.Add(tdim.CumulVar(idx[0][1]) + gap <= tdim.CumulVar(idx[1][0]))
                 model.set_hours(idx[0][1], st.hours, 0, model.horizon)

@@ -121,7 +121,7 @@ def loaded_at_start(prob: Problem, units: list[tuple[str, list[Way]]]) -> bool:
 
 
 def _parts(way: Way) -> int:
-    return len(way.legs) + (1 if way.kind == "rail" else 0)
+    return len(way.parts) + (1 if way.kind == "rail" else 0)
 
 
 def layout(prob: Problem) -> Nodes:
@@ -130,7 +130,7 @@ def layout(prob: Problem) -> Nodes:
     trucks = inst.trucks_by_id
     by_id = inst.shipments_by_id
     units = list(prob.ways.items())
-    ships = [by_id[leg] for _, ways in units for way in ways for leg in way.legs]
+    ships = [by_id[leg] for _, ways in units for way in ways for leg in way.parts]
     rail_stations = {r.id: r for r in inst.rail_stations}
     services = {svc.id: svc for svc in inst.rail_services}
     trains = sorted(
@@ -162,8 +162,8 @@ def layout(prob: Problem) -> Nodes:
             nodes.pads[(sid, k)] = []
             for j in range(max(0, most - _parts(way))):
                 at = by_id[sid].destination
-                a = nodes.add(at, 0.0, ("pad", way.legs[0], str(j), "0"))
-                b = nodes.add(at, 0.0, ("pad", way.legs[0], str(j), "1"))
+                a = nodes.add(at, 0.0, ("pad", way.parts[0], str(j), "0"))
+                b = nodes.add(at, 0.0, ("pad", way.parts[0], str(j), "1"))
                 nodes.pads[(sid, k)].append((a, b))
     for svc_id, _ in trains:
         svc = services[str(svc_id)]
@@ -174,8 +174,8 @@ def layout(prob: Problem) -> Nodes:
         for k, way in enumerate(ways):
             if way.kind == "rail":
                 svc = services[str(way.service)]
-                on = nodes.add(rail_stations[svc.origin].place, 0.0, ("on", way.legs[0]))
-                off = nodes.add(rail_stations[svc.destination].place, 0.0, ("off", way.legs[0]))
+                on = nodes.add(rail_stations[svc.origin].place, 0.0, ("on", way.parts[0]))
+                off = nodes.add(rail_stations[svc.destination].place, 0.0, ("off", way.parts[0]))
                 nodes.board[(sid, k)] = (on, off)
     vehicles = prob.vehicles
     nodes.starts = [depot_places.index(prob.depot_place(trucks[v.truck])) for v in vehicles]

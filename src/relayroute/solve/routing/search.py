@@ -202,9 +202,9 @@ def decode(
     for _, ways in nodes.units:
         for way in ways:
             if way.kind == "transload":
-                index = model.index(nodes.drop[way.legs[0]])
+                index = model.index(nodes.drop[way.parts[0]])
                 if solution.Value(routing.ActiveVar(index)):
-                    transload_starts[way.legs[0]] = float(solution.Value(tdim.CumulVar(index)))
+                    transload_starts[way.parts[0]] = float(solution.Value(tdim.CumulVar(index)))
     return RoutingResult(
         sequences,
         start_times,

@@ -167,7 +167,7 @@ def time_routes(
             dropped[sid] = reason(code)
             # A leg goes with the rest of its way: goods never half-way.
             way = prob.way_of.get(sid)
-            gone |= set(way.legs) if way is not None else {sid}
+            gone |= set(way.parts) if way is not None else {sid}
         for v in list(routes):
             routes[v] = [x for x in routes[v] if x.shipment not in gone]
             if not routes[v]:
@@ -182,7 +182,7 @@ def complete_ways(
     orphans = {
         leg
         for leg, way in prob.way_of.items()
-        if leg in delivered and not all(x in delivered for x in way.legs)
+        if leg in delivered and not all(x in delivered for x in way.parts)
     }
     if not orphans:
         return timed, dropped
