@@ -17,7 +17,7 @@ RULES = {
     "R4": "time windows",
     "R5": "outside drivers outside closed zones",
     "R6": "loop drivers inside their zone",
-    "R7": "driver swaps at relay stations",
+    "R7": "handovers at relay stations",
     "R8": "loop drivers on shift",
     "R9": "checkpoints and passes",
     "R10": "transloads",
@@ -29,6 +29,21 @@ RULES = {
 
 @dataclass(frozen=True)
 class Violation:
+    """One broken rule.
+
+    Attributes
+    ----------
+    rule
+        ``R1``-``R12`` (DESIGN.md) or ``PLAN`` (a statement of the plan that does not follow
+        from its routes).
+    obj
+        What breaks it, in a planner's words: ``truck T02 leg 3``, ``station rs_jindong``.
+    time
+        Minutes from the instance start where it happens, if it happens at a time.
+    message
+        What is wrong, with the figures.
+    """
+
     rule: str
     obj: str
     time: float | None
@@ -41,13 +56,23 @@ class Violation:
 
 @dataclass
 class Report:
+    """What :func:`relayroute.validate` found.
+
+    Attributes
+    ----------
+    violations
+        Every violation, in the order the checks found them.
+    """
+
     violations: list[Violation]
 
     @property
     def ok(self) -> bool:
+        """True when the plan breaks no rule."""
         return not self.violations
 
     def rules(self) -> set[str]:
+        """The rules broken (each once)."""
         return {v.rule for v in self.violations}
 
 

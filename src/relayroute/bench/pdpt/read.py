@@ -6,9 +6,10 @@ line and its values, a blank line, a ``node x y a b load`` header, then exactly
 published results: total Euclidean distance (unrounded), every vehicle driving from its
 start depot to its end depot even when it carries nothing.
 
-This module reads instances and published results, turns an instance into relayroute's
-transload model (:mod:`relayroute.bench.pdpt.transfers`) and checks routes independently of
-that model.
+This module reads instances and published results, measures routes and checks them by the
+benchmark's own rules, independently of relayroute (its instances and its validator):
+:mod:`relayroute.bench.pdpt.convert` makes a PDPT instance a relayroute instance and a plan
+routes this module checks.
 """
 
 from __future__ import annotations
@@ -18,17 +19,12 @@ import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from relayroute.bench.pdpt.transfers import (
-    TransferProblem,
-    TransferSolution,
-    TRequest,
-    TStation,
-    TVehicle,
-)
 from relayroute.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 
 @dataclass(frozen=True)
@@ -179,87 +175,73 @@ def total_distance(inst: PDPTInstance, routes: dict[str, list[str]]) -> float:
     return total
 
 
-def to_transfer_problem(inst: PDPTInstance) -> tuple[TransferProblem, list[Node]]:
-    """The instance as relayroute's transload model: every transfer point a transload
-    station with no transfer time; travel time and cost both the Euclidean distance.
-
-    Returns the problem and its location list (node of each location index).
-    """
-    locs: list[Node] = []
-    for r in inst.requests:
-        locs += [r.pickup, r.delivery]
-    for v in inst.vehicles:
-        locs += [v.start, v.end]
-    locs += inst.transfers
-    at = {n.id: i for i, n in enumerate(locs)}
-    xy = np.array([(n.x, n.y) for n in locs], dtype=float)
-    dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
-    requests = [
-        TRequest(
-            at[r.pickup.id],
-            at[r.delivery.id],
-            r.quantity,
-            (r.pickup.a, r.pickup.b),
-            (r.delivery.a, r.delivery.b),
-        )
-        for r in inst.requests
-    ]
-    vehicles = [
-        TVehicle(at[v.start.id], at[v.end.id], v.capacity, (v.start.a, min(v.start.b, v.end.b)))
-        for v in inst.vehicles
-    ]
-    stations = [TStation(at[t.id], (t.a, t.b)) for t in inst.transfers]
-    # Lyu & Yu: a vehicle visits each transfer station at most once.
-    return TransferProblem(dist, dist, requests, vehicles, stations, True, True), locs
+# A route's visits: consecutive stops at one node form one visit, with its actions
+# (action, request id) in order.
+Visits = list[tuple[str, list[tuple[str, str]]]]
 
 
-def check_routes(inst: PDPTInstance, routes: dict[str, list[tuple[str, str, str]]]) -> list[str]:
+def check_routes(
+    inst: PDPTInstance, routes: Mapping[str, Sequence[tuple[str, str, str]]]
+) -> list[str]:
     """Every way ``routes`` breaks the Lyu & Yu rules; empty when it keeps them.
 
     ``routes`` maps a vehicle id to its stops ``(action, request id, node id)`` with
     action ``pickup`` (at the request's pickup node), ``delivery`` (at its delivery
-    node), ``drop`` or ``collect`` (at a transfer node). Checked: each request picked
+    node), ``drop`` or ``collect`` (at a transfer node), or ``visit`` (driving through a
+    node without moving goods, request id empty). Checked: each request picked
     up and delivered once, goods moved between vehicles only at a transfer node where
     they were dropped, load within capacity, time windows (arrival ≥ a, departure ≤ b,
     waiting allowed, travel time = distance), each vehicle at each transfer node in at
     most one visit, and a drop no later than the collection's departure.
     """
-    nodes = inst.nodes
-    reqs = {r.id: r for r in inst.requests}
     errors: list[str] = []
-    holder: dict[str, str] = {}  # request -> vehicle that picked it up
-    collected: dict[str, str] = {}  # request -> vehicle that collected it at a station
+    known = {v.id for v in inst.vehicles}
+    errors += [f"no vehicle {v}" for v in routes if v not in known]
+    visits = {v.id: _visits(v.id, routes.get(v.id, []), errors) for v in inst.vehicles}
+    _goods(inst, visits, errors)
+    if errors:
+        return errors
+    _times(inst, visits, errors)
+    return errors
+
+
+def _visits(vehicle: str, stops: Sequence[tuple[str, str, str]], errors: list[str]) -> Visits:
+    """A route's stops as visits; a second visit to a transfer node is an error."""
+    seq: Visits = []
+    for action, rid, nid in stops:
+        if seq and seq[-1][0] == nid:
+            seq[-1][1].append((action, rid))
+        else:
+            seq.append((nid, [(action, rid)]))
+    seen: set[str] = set()
+    for nid, _ in seq:
+        if nid.startswith("t"):
+            if nid in seen:
+                errors.append(f"vehicle {vehicle} visits transfer node {nid} twice")
+            seen.add(nid)
+    return seq
+
+
+def _goods(inst: PDPTInstance, visits: dict[str, Visits], errors: list[str]) -> None:
+    """Each request picked up, moved and delivered once, in order; loads within capacity."""
+    reqs = {r.id: r for r in inst.requests}
     where: dict[str, str] = {}  # request -> transfer node it was dropped at
-    done: dict[str, int] = {}
-    # Visits: consecutive stops at one node form one visit.
-    visits: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {}
-    for v in inst.vehicles:
-        seq: list[tuple[str, list[tuple[str, str]]]] = []
-        for action, rid, nid in routes.get(v.id, []):
-            if seq and seq[-1][0] == nid:
-                seq[-1][1].append((action, rid))
-            else:
-                seq.append((nid, [(action, rid)]))
-        visits[v.id] = seq
-        seen_t: set[str] = set()
-        for nid, _ in seq:
-            if nid.startswith("t"):
-                if nid in seen_t:
-                    errors.append(f"vehicle {v.id} visits transfer node {nid} twice")
-                seen_t.add(nid)
-    # Where each request was dropped, whichever vehicle drops it.
-    for v in inst.vehicles:
+    for v in inst.vehicles:  # whichever vehicle drops it, before anyone collects it
         for nid, acts in visits[v.id]:
             for action, rid in acts:
                 if action == "drop":
                     if rid in where:
                         errors.append(f"request {rid} is dropped twice")
                     where[rid] = nid
-    # Loads and the order of actions per request, along each route.
+    holder: dict[str, str] = {}  # request -> vehicle that picked it up
+    collected: dict[str, str] = {}  # request -> vehicle that collected it at a station
+    done: dict[str, int] = {}
     for v in inst.vehicles:
         load = 0.0
         for nid, acts in visits[v.id]:
             for action, rid in acts:
+                if action == "visit":
+                    continue
                 r = reqs.get(rid)
                 if r is None:
                     errors.append(f"vehicle {v.id}: unknown request {rid}")
@@ -268,22 +250,21 @@ def check_routes(inst: PDPTInstance, routes: dict[str, list[tuple[str, str, str]
                     if nid != r.pickup.id or rid in holder:
                         errors.append(f"vehicle {v.id}: bad pickup of {rid} at {nid}")
                     holder[rid] = v.id
-                    load += r.quantity
                 elif action == "drop":
                     if not nid.startswith("t") or holder.get(rid) != v.id:
                         errors.append(f"vehicle {v.id}: drops {rid} it does not carry at {nid}")
-                    load -= r.quantity
                 elif action == "collect":
                     if where.get(rid) != nid:
                         errors.append(f"vehicle {v.id}: collects {rid} at {nid}, not dropped there")
                     collected[rid] = v.id
-                    load += r.quantity
                 elif action == "delivery":
-                    carrier = collected.get(rid, holder.get(rid))
-                    if nid != r.delivery.id or carrier != v.id:
+                    if nid != r.delivery.id or collected.get(rid, holder.get(rid)) != v.id:
                         errors.append(f"vehicle {v.id}: delivers {rid} it does not carry")
                     done[rid] = done.get(rid, 0) + 1
-                    load -= r.quantity
+                else:
+                    errors.append(f"vehicle {v.id}: unknown action {action!r}")
+                    continue
+                load += r.quantity if action in ("pickup", "collect") else -r.quantity
                 if load > v.capacity + 1e-9:
                     errors.append(f"vehicle {v.id}: load {load:g} over capacity at {nid}")
                 if load < -1e-9:
@@ -293,18 +274,24 @@ def check_routes(inst: PDPTInstance, routes: dict[str, list[tuple[str, str, str]
             errors.append(f"request {rid} is delivered {done.get(rid, 0)} times, not once")
         if (rid in where) != (rid in collected):
             errors.append(f"request {rid} is dropped and collected unevenly")
-    if errors:
-        return errors
-    # Times: earliest arrival and departure per visit, drops before collections; a
-    # fixed point since a collection may wait for another vehicle's drop.
+
+
+def _times(inst: PDPTInstance, visits: dict[str, Visits], errors: list[str]) -> None:
+    """Windows kept at the earliest times; a collection waits for its drop.
+
+    Earliest arrival and departure per visit, found as a fixed point since a collection
+    may wait for another vehicle's drop (which may itself wait for a collection).
+    """
+    nodes = inst.nodes
     arrive = {v.id: [0.0] * len(visits[v.id]) for v in inst.vehicles}
     depart = {v.id: [0.0] * len(visits[v.id]) for v in inst.vehicles}
-    dropped_at: dict[str, tuple[str, int]] = {}
-    for v in inst.vehicles:
-        for i, (_, acts) in enumerate(visits[v.id]):
-            for action, rid in acts:
-                if action == "drop":
-                    dropped_at[rid] = (v.id, i)
+    dropped_at = {
+        rid: (v.id, i)
+        for v in inst.vehicles
+        for i, (_, acts) in enumerate(visits[v.id])
+        for action, rid in acts
+        if action == "drop"
+    }
     for _ in range(len(dropped_at) + 2):
         changed = False
         for v in inst.vehicles:
@@ -312,13 +299,8 @@ def check_routes(inst: PDPTInstance, routes: dict[str, list[tuple[str, str, str]
             for i, (nid, acts) in enumerate(visits[v.id]):
                 node = nodes[nid]
                 a = max(t + distance(prev, node), node.a)
-                d = a
-                for action, rid in acts:
-                    if action == "collect":
-                        ov, oi = dropped_at[rid]
-                        d = max(d, arrive[ov][oi])
-                if (a, d) != (arrive[v.id][i], depart[v.id][i]):
-                    changed = True
+                d = max([a] + [arrive[ov][oi] for ov, oi in _drops_waited(acts, dropped_at)])
+                changed |= (a, d) != (arrive[v.id][i], depart[v.id][i])
                 arrive[v.id][i], depart[v.id][i] = a, d
                 t, prev = d, node
         if not changed:
@@ -335,14 +317,10 @@ def check_routes(inst: PDPTInstance, routes: dict[str, list[tuple[str, str, str]
             t, prev = depart[v.id][i], nodes[nid]
         if t + distance(prev, v.end) > v.end.b + 1e-6:
             errors.append(f"vehicle {v.id} reaches its end depot after {v.end.b:g}")
-    return errors
 
 
-def solution_routes(
-    inst: PDPTInstance, sol: TransferSolution, locs: list[Node]
-) -> dict[str, list[tuple[str, str, str]]]:
-    """A transload-model solution as ``check_routes`` reads it."""
-    return {
-        v.id: [(ev.kind, inst.requests[ev.request].id, locs[ev.location].id) for ev in route]
-        for v, route in zip(inst.vehicles, sol.routes)
-    }
+def _drops_waited(
+    acts: list[tuple[str, str]], dropped_at: dict[str, tuple[str, int]]
+) -> list[tuple[str, int]]:
+    """The (vehicle, visit) of each drop a visit's collections wait for."""
+    return [dropped_at[rid] for action, rid in acts if action == "collect"]
