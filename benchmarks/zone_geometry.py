@@ -251,7 +251,9 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     out = ["| " + " | ".join(h for _, h in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for r in rows:
         w = (
-            f"{r['outside_worst_truck']} #{r['outside_worst_leg']}, {r['outside_worst_m']:,.0f} m"
+            # float(): rows read back from a CSV carry the metres as text
+            f"{r['outside_worst_truck']} #{r['outside_worst_leg']}, "
+            f"{float(r['outside_worst_m']):,.0f} m"
             if r["outside_worst_truck"]
             else "-"
         )
