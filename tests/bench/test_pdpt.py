@@ -1,23 +1,30 @@
-"""Reading the Lyu & Yu pickup-and-delivery-with-transfers benchmark and its results."""
+"""The Lyu & Yu pickup-and-delivery-with-transfers benchmark: reading it and its results,
+the independent route checker, and the conversion that the product's pipeline solves."""
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 from pathlib import Path
 
 import pytest
 
+import relayroute as rr
+from relayroute.bench.pdpt.convert import (
+    SCALE,
+    pdpt_objective,
+    plan_routes,
+    to_instance,
+    transfers_used,
+)
 from relayroute.bench.pdpt.read import (
     PDPTInstance,
     check_routes,
     distance,
     read_lyu_yu,
     read_published_results,
-    solution_routes,
-    to_transfer_problem,
     total_distance,
 )
-from relayroute.bench.pdpt.transfers import solve_with_transfers
 from relayroute.errors import InputError
 
 PDPT = Path(__file__).resolve().parents[1] / "data" / "pdpt"
@@ -122,29 +129,116 @@ def _relay_line(tmp_path: Path) -> PDPTInstance:
     return read_lyu_yu(path)
 
 
-def test_transfer_model_finds_the_transfer(tmp_path: Path) -> None:
-    """West vehicle ends at the middle, east vehicle starts there: handing the goods over
-    at the station (22.1) beats either vehicle driving them all the way (38)."""
-    inst = _relay_line(tmp_path)
-    tp, locs = to_transfer_problem(inst)
-    sol = solve_with_transfers(tp, time_limit=1.0)
-    routes = solution_routes(inst, sol, locs)
-    assert check_routes(inst, routes) == []
-    assert sol.transfers == {0: 0}
-    assert total_distance(inst, {v: [n for _, _, n in r] for v, r in routes.items()}) == (
-        pytest.approx(2 * (1 + 2 * 0.5 + (81 + 1) ** 0.5), rel=1e-6)
+def _solve(inst: PDPTInstance, seconds: float) -> rr.Plan:
+    """Through the product: converted, solved by relayroute's pipeline with the default
+    configuration, and passed by relayroute's validator."""
+    converted = to_instance(inst)
+    loaded = rr.LoadedInstance(converted, PDPT, "")
+    config = rr.read_config(Path(__file__).resolve().parents[2] / "solvers" / "default.toml")
+    plan = rr.solve(loaded, config, time_limit=seconds)
+    report = rr.validate(converted, plan, PDPT)
+    assert report.ok, report.violations
+    return plan
+
+
+def _driven(inst: PDPTInstance, plan: rr.Plan) -> float:
+    """The distance of the plan's routes from the file's coordinates, every vehicle from
+    its start to its end depot (computed here, apart from convert.py)."""
+    nodes = inst.nodes
+    used = {r.truck: [nodes[s.place] for s in r.stops] for r in plan.routes}
+    return sum(
+        sum(distance(a, b) for a, b in itertools.pairwise(used.get(v.id, [v.start, v.end])))
+        for v in inst.vehicles
     )
 
 
-def test_transfer_model_reaches_a_published_optimum() -> None:
-    """PDPT-R5-K2-T1-Q100-0 within 0.01% of the published 512.7914791, checked routes."""
-    inst = read_lyu_yu(PDPT / "PDPT-R5-K2-T1-Q100-0.txt")
-    tp, locs = to_transfer_problem(inst)
-    sol = solve_with_transfers(tp, time_limit=2.0)
-    routes = solution_routes(inst, sol, locs)
+def test_converted_instance(tmp_path: Path) -> None:
+    """Places with the windows as hours, trucks with their own depots, the station
+    transload-only, distance the only cost; each vehicle's depot trip a shipment only it
+    can carry (none without ``depot_trips``)."""
+    pdpt = _relay_line(tmp_path)
+    inst = to_instance(pdpt)
+    assert inst.network.mode == "euclidean" and inst.network.speed == 1
+    places = inst.places_by_id
+    assert (places["p0"].lon, places["p0"].lat, places["p0"].hours) == (
+        SCALE,
+        0,
+        [(0, 999 * SCALE)],
+    )
+    k1 = inst.trucks_by_id["k1"]
+    assert (k1.depot, k1.end_depot, k1.capacity) == ("o1", "e1", {"load": 10, "k1": 1})
+    (station,) = inst.relay_stations
+    assert (station.zone, station.driver_swap, station.transload, station.transload_minutes) == (
+        None,
+        False,
+        True,
+        0,
+    )
+    r0 = inst.shipments_by_id["r0"]
+    assert (r0.origin, r0.destination, r0.quantity, r0.ready, r0.deadline) == (
+        "p0",
+        "d0",
+        {"load": 4},
+        0,
+        999 * SCALE,
+    )
+    assert (r0.due, r0.pickup_minutes, r0.delivery_minutes) == (r0.deadline, 0, 0)
+    w = inst.objective
+    assert (w.km, w.delay, w.truck, w.loop_driver) == (1, 0, 0, 0)
+    assert w.unserved > 1000 * SCALE * 100
+    trip = inst.shipments_by_id["depots-k0"]
+    assert (trip.origin, trip.destination, trip.quantity) == ("o0", "e0", {"k0": 1})
+    plain = to_instance(pdpt, depot_trips=False)
+    assert [s.id for s in plain.shipments] == ["r0"]
+    assert plain.trucks_by_id["k1"].capacity == {"load": 10}
+
+
+def test_product_solves_the_relay_line(tmp_path: Path) -> None:
+    """Through the product: a valid plan whose routes keep the Lyu & Yu rules, its
+    distance recomputed from the file's coordinates. The road plan costs 38 (one vehicle
+    carries the goods, the other drives its depot trip); a transfer at the station would
+    cost 22.1, and the product offers a transfer only where the road cannot serve (or
+    where it delivers sooner alone), so it may keep the road."""
+    inst = _relay_line(tmp_path)
+    plan = _solve(inst, 1.0)
+    assert check_routes(inst, plan_routes(plan)) == []
+    assert not plan.unserved
+    got = pdpt_objective(inst, plan)
+    assert got == pytest.approx(_driven(inst, plan), rel=1e-9)
+    assert got == pytest.approx(plan.kpis.km / SCALE, abs=1e-3)
+    assert got <= 38 + 1e-6
+
+
+def test_product_transfers_where_the_road_cannot_serve(tmp_path: Path) -> None:
+    """The west vehicle must be back at the middle by 12 and the east one at its end by
+    22: neither can carry the goods all the way (28 each), so the product moves them at
+    the station, and the routes keep the benchmark's rules (drop before collection)."""
+    text = (
+        RELAY_LINE.replace("o0\t0\t0\t0\t999", "o0\t0\t0\t0\t12")
+        .replace("e0\t10\t0\t0\t999", "e0\t10\t0\t0\t12")
+        .replace("o1\t10\t0\t0\t999", "o1\t10\t0\t0\t22")
+        .replace("e1\t20\t0\t0\t999", "e1\t20\t0\t0\t22")
+    )
+    path = tmp_path / "tight.txt"
+    path.write_text(text)
+    inst = read_lyu_yu(path)
+    plan = _solve(inst, 1.0)
+    routes = plan_routes(plan)
     assert check_routes(inst, routes) == []
-    got = total_distance(inst, {v: [n for _, _, n in r] for v, r in routes.items()})
-    assert got == pytest.approx(512.7914791, rel=1e-4)
+    assert transfers_used(plan) == 1
+    assert [a for a, _, _ in routes["k0"] if a != "visit"] == ["pickup", "drop"]
+    assert [a for a, _, _ in routes["k1"] if a != "visit"] == ["collect", "delivery"]
+    assert pdpt_objective(inst, plan) == pytest.approx(2 * (1 + 2 * 0.5 + 82**0.5), abs=1e-3)
+
+
+def test_product_reaches_a_published_optimum() -> None:
+    """PDPT-R5-K2-T1-Q100-0 through the product: within 0.01 % of the published
+    512.7914791, the routes checked by the benchmark's rules."""
+    inst = read_lyu_yu(PDPT / "PDPT-R5-K2-T1-Q100-0.txt")
+    plan = _solve(inst, 2.0)
+    assert check_routes(inst, plan_routes(plan)) == []
+    assert pdpt_objective(inst, plan) == pytest.approx(512.7914791, rel=1e-4)
+    assert pdpt_objective(inst, plan) == pytest.approx(_driven(inst, plan), rel=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -174,6 +268,7 @@ def test_transfer_model_reaches_a_published_optimum() -> None:
             "does not carry",
         ),
         ({"k0": []}, "not once"),
+        ({"k9": []}, "no vehicle k9"),
     ],
 )
 def test_checker_rejects(tmp_path: Path, routes, expected: str) -> None:
@@ -199,3 +294,15 @@ def test_checker_capacity_and_windows(tmp_path: Path) -> None:
         "k1": [("collect", "r0", "t0"), ("delivery", "r0", "d0")],
     }
     assert any("after 5" in e for e in check_routes(read_lyu_yu(late), split))
+
+
+def test_checker_drives_through_visits(tmp_path: Path) -> None:
+    """A ``visit`` moves no goods but is driven to: a detour by the east end makes the
+    delivery late."""
+    path = tmp_path / "due.txt"
+    path.write_text(RELAY_LINE.replace("d0\t19\t0\t0\t999", "d0\t19\t0\t0\t25"))
+    inst = read_lyu_yu(path)
+    direct = [("pickup", "r0", "p0"), ("delivery", "r0", "d0")]
+    assert check_routes(inst, {"k0": direct}) == []
+    detour = {"k0": [("visit", "", "e1"), *direct]}
+    assert any("after 25" in e for e in check_routes(inst, detour))

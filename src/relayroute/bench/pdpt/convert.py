@@ -56,6 +56,8 @@ from relayroute.bench.pdpt.read import distance, total_distance
 from relayroute.io.instance import instance_from_data
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from relayroute.bench.pdpt.read import Node, PDPTInstance
     from relayroute.model.instance import Instance
     from relayroute.model.plan import Plan
@@ -136,33 +138,9 @@ def to_instance(pdpt: PDPTInstance, *, scale: float = SCALE, depot_trips: bool =
             for v in pdpt.vehicles
         ],
         "shipments": [
-            {
-                "id": r.id,
-                "origin": r.pickup.id,
-                "destination": r.delivery.id,
-                "quantity": {DIMENSION: r.quantity},
-                "ready": s(r.pickup.a),
-                "due": s(r.delivery.b),
-                "deadline": s(r.delivery.b),
-                "pickup_minutes": 0.0,
-                "delivery_minutes": 0.0,
-            }
-            for r in pdpt.requests
+            _shipment(r.id, r.pickup, r.delivery, {DIMENSION: r.quantity}, s) for r in pdpt.requests
         ]
-        + [
-            {
-                "id": f"{DEPOT_TRIP}{v.id}",
-                "origin": v.start.id,
-                "destination": v.end.id,
-                "quantity": {v.id: 1.0},
-                "ready": s(v.start.a),
-                "due": s(v.end.b),
-                "deadline": s(v.end.b),
-                "pickup_minutes": 0.0,
-                "delivery_minutes": 0.0,
-            }
-            for v in trips
-        ],
+        + [_shipment(f"{DEPOT_TRIP}{v.id}", v.start, v.end, {v.id: 1.0}, s) for v in trips],
         "objective": {
             "unserved": UNSERVED_WEIGHT,
             "delay": 0.0,
@@ -173,6 +151,28 @@ def to_instance(pdpt: PDPTInstance, *, scale: float = SCALE, depot_trips: bool =
         },
     }
     return instance_from_data(data, pdpt.name)
+
+
+def _shipment(
+    sid: str,
+    origin: Node,
+    destination: Node,
+    quantity: dict[str, float],
+    s: Callable[[float], float],
+) -> dict[str, Any]:
+    """A shipment from ``origin`` to ``destination``: ready when the origin opens, due
+    (and at the latest) when the destination closes, no service time."""
+    return {
+        "id": sid,
+        "origin": origin.id,
+        "destination": destination.id,
+        "quantity": quantity,
+        "ready": s(origin.a),
+        "due": s(destination.b),
+        "deadline": s(destination.b),
+        "pickup_minutes": 0.0,
+        "delivery_minutes": 0.0,
+    }
 
 
 def plan_routes(plan: Plan) -> dict[str, list[tuple[str, str, str]]]:
