@@ -28,17 +28,20 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from relayroute.io.charts import write_charts
-from relayroute.io.geojson import write_geojson
+from relayroute.export.charts import write_charts
+from relayroute.export.geojson import write_geojson
+from relayroute.export.tables import write_tables
+from relayroute.export.webmap import write_map
 from relayroute.io.instance import read_instance
 from relayroute.io.plan import read_plan, write_plan
-from relayroute.io.tables import write_tables
-from relayroute.io.webmap import write_map
 from relayroute.solve import read_config, solve
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 

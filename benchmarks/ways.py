@@ -26,11 +26,14 @@ import csv
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from relayroute.io.instance import LoadedInstance, read_instance
-from relayroute.model.plan import Plan
 from relayroute.solve import build_problem, read_config, solve
 from relayroute.validate import validate
+
+if TYPE_CHECKING:
+    from relayroute.model.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ["yiwu-day-port", "yiwu-day-transload", "fuquan-kaili"]

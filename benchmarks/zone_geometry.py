@@ -46,11 +46,10 @@ import io
 import os
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -59,8 +58,12 @@ from pyproj import Transformer
 from relayroute.io.atomic import write_text_atomic
 from relayroute.io.instance import LoadedInstance, read_instance
 from relayroute.io.plan import read_plan, write_plan
-from relayroute.model.instance import Instance, Zone
-from relayroute.model.plan import Leg, Plan
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from relayroute.model.instance import Instance, Zone
+    from relayroute.model.plan import Leg, Plan
 
 ROOT = Path(__file__).resolve().parents[1]
 TOLERANCE_M = 25.0
@@ -248,7 +251,9 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     out = ["| " + " | ".join(h for _, h in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for r in rows:
         w = (
-            f"{r['outside_worst_truck']} #{r['outside_worst_leg']}, {r['outside_worst_m']:,.0f} m"
+            # float(): rows read back from a CSV carry the metres as text
+            f"{r['outside_worst_truck']} #{r['outside_worst_leg']}, "
+            f"{float(r['outside_worst_m']):,.0f} m"
             if r["outside_worst_truck"]
             else "-"
         )

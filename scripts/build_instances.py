@@ -265,7 +265,7 @@ def _solo_times(inst: dict, base: Path, road_only: bool) -> dict[str, float]:
     transload ways existed), so that rebuilding reproduces them.
     """
     from relayroute.io.instance import instance_from_data
-    from relayroute.solve.problem import build_problem
+    from relayroute.itineraries.problem import build_problem
 
     if road_only:
         inst = json.loads(json.dumps(inst))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from relayroute.io.instance import LoadedInstance, read_instance
-from relayroute.model.plan import Plan
 from relayroute.solve import SolverConfig, solve
+
+if TYPE_CHECKING:
+    from relayroute.model.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -43,7 +44,7 @@ def test_solve_writes_plan_and_prints_kpis(
 
 def _reject_r5(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the validator find an R5 violation (and an R9) in every plan."""
-    import relayroute.validate as validate_mod
+    validate_mod = importlib.import_module("relayroute.validate")  # the module, not the function
     from relayroute.validate import Report, Violation
 
     def fake(*_args: object, **_kw: object) -> Report:
@@ -165,3 +166,28 @@ def test_console_script_version() -> None:
         [sys.executable, "-m", "relayroute.cli", "--version"], capture_output=True, text=True
     )
     assert res.returncode == 0 and __version__ in res.stdout
+
+
+def test_missing_extra_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without the maps extra, `relayroute map` names the extra to install, exit 2."""
+    import builtins
+
+    real = builtins.__import__
+
+    def no_folium(name: str, *args: object, **kwargs: object) -> object:
+        if name.split(".")[0] == "folium":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.delitem(__import__("sys").modules, "relayroute.export.webmap", raising=False)
+    monkeypatch.setattr(builtins, "__import__", no_folium)
+    plan = tmp_path / "plan.json"
+    plan.write_text("{}")
+    code = main(
+        ["map", str(DATA / "small-straight.json"), str(plan), "-o", str(tmp_path / "m.html")]
+    )
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2
+    assert "pip install 'relayroute[maps]'" in err

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from relayroute import __version__
+from relayroute._version import __version__
 from relayroute.errors import InputError
 from relayroute.io.atomic import write_bytes_atomic, write_text_atomic
 
@@ -163,9 +164,9 @@ def _instance_and_plan(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from relayroute.io.charts import chart_files
-    from relayroute.io.geojson import geojson_files
-    from relayroute.io.tables import table_files
+    from relayroute.export.charts import chart_files
+    from relayroute.export.geojson import geojson_files
+    from relayroute.export.tables import table_files
 
     if not (args.geojson or args.csv or args.charts):
         raise InputError("export", "name at least one output: --geojson, --csv or --charts")
@@ -192,7 +193,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from relayroute.io.webmap import map_html
+    from relayroute.export.webmap import map_html
 
     loaded, plan = _instance_and_plan(args)
     page = map_html(loaded.instance, plan, tiles=args.tiles, charts=not args.no_charts)
@@ -203,7 +204,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from relayroute.io.literature import benchmark_instance, read_benchmark
+    from relayroute.bench.literature import benchmark_instance, read_benchmark
 
     bench = read_benchmark(args.file)
     inst = benchmark_instance(bench, scale=args.scale, mode=args.mode)
@@ -436,12 +437,33 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# Packages of the optional extras (pyproject.toml), for a clear message when one is missing.
+EXTRAS = {
+    "folium": "maps",
+    "matplotlib": "maps",
+    "distributed": "dask",
+    "pyvrp": "bench",
+    "vroom": "bench",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
     except InputError as exc:
         err_console.print(f"[red]error:[/] {exc.where}: {exc.message}", highlight=False)
+        return EXIT_BAD_INPUT
+    except ModuleNotFoundError as exc:
+        extra = EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        hint = escape(f"pip install 'relayroute[{extra}]'")
+        err_console.print(
+            f"[red]error:[/] relayroute {args.command} needs {exc.name}, which comes with the "
+            f"optional extra: {hint}",
+            highlight=False,
+        )
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         err_console.print("interrupted")

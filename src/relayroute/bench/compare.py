@@ -2,14 +2,14 @@
 
 A *job* is one (instance, solver) pair. Instances are relayroute instance files (``.json``)
 or literature benchmark files (Solomon/Homberger, Li & Lim; converted on the fly by
-:mod:`relayroute.io.literature`). Solvers are relayroute configuration files (TOML) or a
+:mod:`relayroute.bench.literature`). Solvers are relayroute configuration files (TOML) or a
 peer, ``peer:pyvrp``, ``peer:vroom`` or ``peer:ortools`` (benchmark files only).
 
 Jobs run in local processes (:class:`concurrent.futures.ProcessPoolExecutor`) or on a
 Dask cluster (``dask.distributed``); each worker runs one job at a time, single-threaded
 where the solver allows, so jobs do not steal time from each other. Every result is
 checked independently: relayroute instances by :func:`relayroute.validate.validate`,
-benchmark routes (of every solver alike) by :func:`relayroute.io.literature.check_routes`,
+benchmark routes (of every solver alike) by :func:`relayroute.bench.literature.check_routes`,
 which also measures their distance in the file's own numbers.
 """
 
@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import csv
 import time
-from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from relayroute.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 COLUMNS = [
     "instance",
@@ -147,14 +149,14 @@ def _run_relay(job: Job, row: dict[str, Any]) -> None:
 
 
 def _run_benchmark(job: Job, row: dict[str, Any]) -> None:
-    from relayroute.bench.peers import PEERS
-    from relayroute.io.literature import (
+    from relayroute.bench.literature import (
         benchmark_instance,
         check_routes,
         plan_routes,
         read_benchmark,
         total_distance,
     )
+    from relayroute.bench.peers import PEERS
 
     bench = read_benchmark(job.instance)
     limit = 30.0 if job.time_limit is None else job.time_limit

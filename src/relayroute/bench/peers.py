@@ -4,8 +4,8 @@ Every solver sees the benchmark through :func:`integer_data`: travel costs
 ``round(SCALE · distance)``, travel times ``ceil(SCALE · distance)`` (so a plan feasible in
 whole units is feasible in the file's real numbers), windows and service times times
 ``SCALE``. Each returns routes as node sequences of the file (depot left out), which the
-caller checks with :func:`relayroute.io.literature.check_routes` and measures with
-:func:`relayroute.io.literature.total_distance` — one independent check for all.
+caller checks with :func:`relayroute.bench.literature.check_routes` and measures with
+:func:`relayroute.bench.literature.total_distance` — one independent check for all.
 
 PyVRP and VROOM are optional (``pip install -e '.[bench]'``); plain OR-Tools is the
 textbook model: path cheapest arc and guided local search, nothing relayroute adds.
@@ -18,7 +18,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from relayroute.io.literature import SCALE, Benchmark
+from relayroute.bench.literature import SCALE, Benchmark
 
 # Hierarchical mode: a fixed cost per vehicle above any saving in distance (scaled units).
 VEHICLE_COST = 10_000_000
@@ -40,10 +40,10 @@ def integer_data(bench: Benchmark) -> IntegerData:
     return IntegerData(
         cost=np.round(d).astype(np.int64),
         time=np.ceil(d - 1e-9).astype(np.int64),
-        ready=[int(round(n.ready * SCALE)) for n in bench.nodes],
-        due=[int(round(n.due * SCALE)) for n in bench.nodes],
-        service=[int(round(n.service * SCALE)) for n in bench.nodes],
-        demand=[int(round(n.demand)) for n in bench.nodes],
+        ready=[round(n.ready * SCALE) for n in bench.nodes],
+        due=[round(n.due * SCALE) for n in bench.nodes],
+        service=[round(n.service * SCALE) for n in bench.nodes],
+        demand=[round(n.demand) for n in bench.nodes],
     )
 
 

@@ -26,8 +26,7 @@ SUITES = ["solomon", "homberger-200", "lilim-100", "lilim-200", "relay", "sample
 def data_root(given: str | None = None) -> Path:
     """Where the literature benchmarks are: ``given``, ``$RELAYROUTE_BENCHMARKS``, or
     ``../shared/benchmarks`` from the working directory."""
-    root = Path(given or os.environ.get("RELAYROUTE_BENCHMARKS") or "../shared/benchmarks")
-    return root
+    return Path(given or os.environ.get("RELAYROUTE_BENCHMARKS") or "../shared/benchmarks")
 
 
 def _class_of(name: str) -> str:

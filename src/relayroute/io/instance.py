@@ -17,7 +17,17 @@ from relayroute.model.instance import Instance
 
 @dataclass(frozen=True)
 class LoadedInstance:
-    """An instance with where it came from: relative network paths resolve against ``base``."""
+    """An instance with where it came from.
+
+    Attributes
+    ----------
+    instance
+        The checked instance.
+    base
+        Its folder: relative network file paths resolve against it.
+    sha256
+        SHA-256 of the file's bytes (plans name the instance they were made for by it).
+    """
 
     instance: Instance
     base: Path
@@ -48,7 +58,26 @@ def validation_message(exc: ValidationError) -> tuple[str, str]:
 
 
 def instance_from_data(data: Any, where: str = "$") -> Instance:
-    """Validate already-parsed JSON data into an :class:`Instance`."""
+    """Check already-parsed JSON data and make it an :class:`Instance`.
+
+    Parameters
+    ----------
+    data
+        The instance as Python data (dicts, lists, numbers, strings).
+    where
+        Prefix for the JSON paths in error messages (a file name, say).
+
+    Returns
+    -------
+    Instance
+        The instance, after the schema and the cross-object checks
+        (:func:`relayroute.model.checks.check_instance`).
+
+    Raises
+    ------
+    InputError
+        The first fault, with its JSON path.
+    """
     try:
         inst = Instance.model_validate(data)
     except ValidationError as exc:

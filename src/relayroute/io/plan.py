@@ -14,16 +14,41 @@ from relayroute.model.plan import Plan
 
 
 def plan_to_json(plan: Plan) -> str:
+    """The plan as JSON text (UTF-8, one space indent, ending with a newline)."""
     return json.dumps(plan.model_dump(mode="json"), indent=1, ensure_ascii=False) + "\n"
 
 
 def write_plan(plan: Plan, path: str | Path) -> None:
-    """Write the plan atomically (temporary file, then rename)."""
+    """Write a plan as JSON, atomically (a temporary file beside it, then a rename).
+
+    Parameters
+    ----------
+    plan
+        The plan to write.
+    path
+        Where to write it; an existing file is replaced only once the new one is whole.
+
+    Raises
+    ------
+    InputError
+        The place cannot be written (a folder, a read-only place, a path under a file).
+    """
     write_text_atomic(path, plan_to_json(plan))
 
 
 def read_plan(path: str | Path) -> Plan:
     """Read a plan file.
+
+    Parameters
+    ----------
+    path
+        A plan JSON file, as :func:`write_plan` writes it.
+
+    Returns
+    -------
+    Plan
+        The plan, checked against the plan schema (not against an instance: that is
+        :func:`relayroute.validate`'s work).
 
     Raises
     ------

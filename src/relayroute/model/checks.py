@@ -6,7 +6,7 @@ first fault found, so the user gets one clear message.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -14,7 +14,11 @@ from shapely.geometry import Polygon
 from shapely.validation import explain_validity
 
 from relayroute.errors import InputError
-from relayroute.model.instance import Instance
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from relayroute.model.instance import Instance
 
 # A checkpoint in the straight-line model must stand on its zone's boundary, within this.
 CHECKPOINT_TOLERANCE_KM = 0.2

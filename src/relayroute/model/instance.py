@@ -227,7 +227,14 @@ class NetworkSpec(_Strict):
 
 
 class Instance(_Strict):
-    """One day of traffic around closed zones."""
+    """One day of traffic around closed zones: the input of every solve.
+
+    Times are minutes from ``start`` (ISO 8601 with offset), coordinates WGS84 lon/lat,
+    ids strings. Build one from JSON with :func:`relayroute.read_instance` or from Python
+    data with :func:`relayroute.instance_from_data`, which add the checks across objects
+    (references, geometry) that the schema alone cannot make. ``relayroute schema`` prints
+    the JSON Schema.
+    """
 
     name: str
     start: datetime = Field(description="ISO 8601 with offset; time zero")

@@ -204,11 +204,22 @@ class Validation(_Model):
 
 
 class InstanceRef(_Model):
+    """The instance a plan was made for: its name and the SHA-256 of its file."""
+
     name: str
     sha256: str
 
 
 class Plan(_Model):
+    """What relayroute decided for one day, as data.
+
+    Routes (stops and legs, with drivers and checkpoint crossings), each shipment's
+    outcome, the unserved with their reasons, and the lists stations, drivers and the pass
+    service read: handovers, loop-driver duties, passes, transloads, rail bookings; then
+    the KPIs. :func:`relayroute.validate` checks every part of it against the instance;
+    :func:`relayroute.write_plan` / :func:`relayroute.read_plan` move it to and from JSON.
+    """
+
     format: str = PLAN_FORMAT
     relayroute_version: str
     instance: InstanceRef

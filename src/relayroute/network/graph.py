@@ -2,7 +2,7 @@
 
 Three modes share one form, a :class:`networkx.DiGraph` with ``km``/``minutes`` edges:
 
-- ``road``: the graph read from files (:mod:`relayroute.io.network`);
+- ``road``: the graph read from files (:mod:`relayroute.io.roads`);
 - ``straight_line``: a visibility graph over places, checkpoints and way-points just
   outside each restricted zone, edges at haversine km × detour factor;
 - ``euclidean``: a complete graph over places at plain x/y distance (benchmarks).
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import networkx as nx
@@ -22,14 +23,16 @@ import numpy as np
 import shapely
 
 from relayroute.errors import InputError
-from relayroute.io.network import read_graphml, read_nodes_edges, read_osm_xml
+from relayroute.io.roads import read_graphml, read_nodes_edges, read_osm_xml
 from relayroute.model.checks import (
     CHECKPOINT_TOLERANCE_KM,
     check_named_nodes,
     transit_road_nodes,
 )
-from relayroute.model.instance import Instance
 from relayroute.network.zones import classify_roads, metric_transformer
+
+if TYPE_CHECKING:
+    from relayroute.model.instance import Instance
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = 111.0

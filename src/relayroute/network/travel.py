@@ -9,12 +9,15 @@ joined by its inspection delay, so a crossing costs time only when it really cro
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 
-from relayroute.network.graph import Network
+if TYPE_CHECKING:
+    from relayroute.network.graph import Network
 
 INSIDE, OUTSIDE = "in", "out"
 
@@ -152,7 +155,7 @@ class TravelTable:
                     path = paths[dst]
                     self._paths[(i, j)] = path
                     self.km[i, j] = sum(
-                        self.graph.edges[a, b]["km"] for a, b in zip(path, path[1:])
+                        self.graph.edges[a, b]["km"] for a, b in itertools.pairwise(path)
                     )
 
     def reachable(self, a: str, b: str) -> bool:

@@ -43,7 +43,7 @@ LNS_OPERATOR = Literal[
 
 
 class SolverConfig(BaseModel):
-    """How to search.
+    """How to search: one solver configuration (a TOML file of ``solvers/``).
 
     ``engine``: ``routing`` (OR-Tools RoutingModel for the routes, then CP-SAT for the
     times around shared resources) or ``greedy`` (the dispatch-office baseline).
@@ -52,7 +52,10 @@ class SolverConfig(BaseModel):
     (0: no solution limit, the search runs for ``time_limit``).
     The CP-SAT timing gets ``schedule_share`` of ``time_limit`` and at most
     ``schedule_deterministic_time`` of CP-SAT's deterministic time, which is the same
-    on every machine with one worker (``schedule_workers``). ``objective`` overrides the instance's weights key by key.
+    on every machine with one worker (``schedule_workers``). ``objective`` overrides the
+    instance's weights key by key. Every field has a default; ``SolverConfig()`` is
+    ``solvers/default.toml``. Build one in Python (``SolverConfig(time_limit=30)``) or
+    read one with :func:`read_config`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -119,6 +122,16 @@ class SolverConfig(BaseModel):
 
 def read_config(path: str | Path) -> SolverConfig:
     """Read a solver configuration TOML file.
+
+    Parameters
+    ----------
+    path
+        A TOML file whose keys are :class:`SolverConfig`'s fields; ``name`` defaults to
+        the file's stem.
+
+    Returns
+    -------
+    SolverConfig
 
     Raises
     ------

@@ -15,11 +15,11 @@ for what optimisation is worth.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from relayroute.solve.legs import Way
-from relayroute.solve.plan import RAIL_FULL
-from relayroute.solve.problem import Problem, Reason, earliest_in
-from relayroute.solve.resources import (
+from relayroute.itineraries.problem import Problem, Reason, earliest_in
+from relayroute.itineraries.trips import Times, Trip, Visit, plan_trip
+from relayroute.solve.timing.dispatch import (
     Booking,
     Placement,
     Resources,
@@ -30,8 +30,11 @@ from relayroute.solve.resources import (
     place_block,
     release,
 )
-from relayroute.solve.timing import complete_ways
-from relayroute.solve.trips import Times, Trip, Visit, expand
+from relayroute.solve.timing.repair import complete_ways
+from relayroute.solve.to_plan import RAIL_FULL
+
+if TYPE_CHECKING:
+    from relayroute.itineraries.ways import Way
 
 NO_TRUCK = Reason(
     "no_truck_free",
@@ -57,7 +60,7 @@ def _extend(
     """Time the new tail of a truck's day; None if it cannot be done."""
     # The day so far stays exactly as it is; the new visits go on from its last stop.
     new = visits[len(st.visits) :] if st.trip is not None else visits
-    trip = expand(prob, prob.vehicles[veh], new, split=True, base=st.trip)
+    trip = plan_trip(prob, prob.vehicles[veh], new, split=True, base=st.trip)
     if trip is None:
         return None
     horizon = 3 * prob.inst.horizon
@@ -223,7 +226,7 @@ def _by_rail(
         used = seats.setdefault(key, {})
         if any(used.get(d, 0.0) + q > cap.get(d, 0.0) + 1e-9 for d, q in sh.quantity.items()):
             continue
-        if all(_assign(prob, state, res, leg, left) for leg in way.legs):
+        if all(_assign(prob, state, res, leg, left) for leg in way.parts):
             for d, q in sh.quantity.items():
                 used[d] = used.get(d, 0.0) + q
             return True

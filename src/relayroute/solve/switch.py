@@ -18,27 +18,44 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from relayroute.solve.legs import Way
-from relayroute.solve.problem import Problem
-from relayroute.solve.routing import NodeKey, RoutingResult
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from relayroute.itineraries.problem import Problem
+    from relayroute.itineraries.ways import Way
+    from relayroute.solve.routing import NodeKey, RouteKey, RoutingResult
 
 # A candidate group: shipments whose goods could be at the station within this many
 # minutes of the group's first.
 GROUP_WINDOW = 90.0
 
 
+# What the caller's evaluation returns beside the score (the pipeline: its timing).
+E = TypeVar("E")
+
+
 @dataclass
-class Incumbent:
+class Incumbent(Generic[E]):
     """The best plan so far: its score, the problem it was routed on and its routes."""
 
     score: float
     prob: Problem
     result: RoutingResult
-    extra: Any = None  # what the evaluation returned beside the score (timed trips, …)
+    extra: E | None = None  # what the evaluation returned beside the score
+
+
+@dataclass
+class SwitchStats:
+    """What the switch did: groups ``tried`` and ``kept``, shipments ``switched``, and the
+    ``seconds`` it took (rounded to a tenth)."""
+
+    tried: int = 0
+    kept: int = 0
+    switched: int = 0
+    seconds: float = 0.0
 
 
 def groups(
@@ -59,7 +76,7 @@ def groups(
         if sid not in on_road:
             continue
         w = _spare_way(prob, sid)
-        at.setdefault(str(w.station), []).append((ships[w.legs[1]].ready, sid))
+        at.setdefault(str(w.station), []).append((ships[w.parts[1]].ready, sid))
     out: list[list[str]] = []
     for station in sorted(at):
         timeline = sorted(at[station])
@@ -78,7 +95,7 @@ def groups(
 def _spare_way(prob: Problem, sid: str) -> Way:
     # Several transload stations: the one the goods reach first.
     ships = prob.inst.shipments_by_id
-    return min(prob.spare[sid], key=lambda w: (ships[w.legs[1]].ready, str(w.station)))
+    return min(prob.spare[sid], key=lambda w: (ships[w.parts[1]].ready, str(w.station)))
 
 
 def with_transload(prob: Problem, group: list[str], road: bool = False) -> Problem:
@@ -95,7 +112,9 @@ def with_transload(prob: Problem, group: list[str], road: bool = False) -> Probl
     return dataclasses.replace(prob, ways=ways, spare=spare)
 
 
-def without(routes: dict[int | tuple[str, float], list[NodeKey]], group: list[str]) -> dict:
+def without(
+    routes: dict[RouteKey, list[NodeKey]], group: list[str]
+) -> dict[RouteKey, list[NodeKey]]:
     """The routes with every visit of the group's shipments (any of their ways) left out."""
     gone = set(group)
 
@@ -106,10 +125,10 @@ def without(routes: dict[int | tuple[str, float], list[NodeKey]], group: list[st
 
 
 def switch_ways(
-    best: Incumbent,
-    route: Callable[[Problem, dict, float], RoutingResult],
-    evaluate: Callable[[Problem, RoutingResult], tuple[float, object]],
-    on_road: Callable[[Incumbent], dict[str, float]],
+    best: Incumbent[E],
+    route: Callable[[Problem, dict[RouteKey, list[NodeKey]], float], RoutingResult],
+    evaluate: Callable[[Problem, RoutingResult], tuple[float, E]],
+    on_road: Callable[[Incumbent[E]], dict[str, float]],
     seconds: float,
     size: int = 3,
     trial_seconds: float = 3.0,
@@ -118,7 +137,7 @@ def switch_ways(
     patience: int = 4,
     late: float = 60.0,
     more_seconds: float = 0.0,
-) -> tuple[Incumbent, dict[str, float]]:
+) -> tuple[Incumbent[E], SwitchStats]:
     """Try groups on transload until ``seconds`` are spent; keep what improves the score.
 
     Parameters
@@ -153,19 +172,18 @@ def switch_ways(
 
     Returns
     -------
-    Incumbent, dict
-        The best plan and counts: ``tried``, ``kept`` groups, ``switched`` shipments,
-        and the ``seconds`` it took.
+    Incumbent, SwitchStats
+        The best plan and what the switch did.
     """
     t0 = time.perf_counter()
-    stats: dict[str, float] = {"tried": 0, "kept": 0, "switched": 0}
+    stats = SwitchStats()
     tried: set[tuple[str, ...]] = set()
     misses = 0
     while (
-        stats["tried"] < trials
+        stats.tried < trials
         and misses < patience
         and time.perf_counter() - t0 + trial_seconds
-        <= seconds + (more_seconds if stats["tried"] and not misses else 0.0)
+        <= seconds + (more_seconds if stats.tried and not misses else 0.0)
     ):
         todo = [
             g
@@ -176,11 +194,13 @@ def switch_ways(
             break
         group = todo[0]
         tried.add(tuple(group))
-        stats["tried"] += 1
+        stats.tried += 1
         prob = with_transload(best.prob, group, road)
         result = route(prob, without(best.result.routes, group), trial_seconds)
-        score, extra = evaluate(prob, result) if result.sequences else (best.score, None)
         misses += 1
+        if not result.sequences:
+            continue
+        score, extra = evaluate(prob, result)
         if score < best.score - 1e-6:
             misses = 0
             before = best.prob
@@ -194,7 +214,7 @@ def switch_ways(
                 ways = {**prob.ways, **{x: before.ways[x] for x in lost}}
                 spare = {**prob.spare, **{x: before.spare[x] for x in lost}}
                 best.prob = dataclasses.replace(prob, ways=ways, spare=spare)
-            stats["kept"] += 1
-            stats["switched"] += len(group) - len(lost)
-    stats["seconds"] = round(time.perf_counter() - t0, 1)
+            stats.kept += 1
+            stats.switched += len(group) - len(lost)
+    stats.seconds = round(time.perf_counter() - t0, 1)
     return best, stats

@@ -14,18 +14,19 @@ checkpoint stands on its zone's boundary within 0.2 km).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
-from relayroute.validate.report import Violation
-
 if TYPE_CHECKING:
     from relayroute.model.instance import DriverPool
     from relayroute.model.plan import Leg, Plan
+    from relayroute.validate.report import Found
+    from relayroute.validate.world import World
 
 ZONE_TOLERANCE_M = 25.0
 GATE_RADIUS_M = 200.0
@@ -47,25 +48,22 @@ class _Road:
     gate_b: str | None
 
 
-def check_geometry(world: Any, plan: Plan, loop: dict[str, DriverPool]) -> list[Violation]:
-    """Violations of R5, R6 and R9 found on the legs' geometry, and PLAN for wrong coords.
+def check_geometry(found: Found, world: World, plan: Plan, loop: dict[str, DriverPool]) -> None:
+    """R5, R6 and R9 on the legs' geometry, and PLAN for coords off the roads.
 
     Parameters
     ----------
+    found
+        Where the violations go.
     world
-        The validator's ``_World`` (its own graph, zone polygons, gates).
+        The validator's :class:`~relayroute.validate.world.World` (its own graph, zone polygons, gates).
     plan
         The plan to check.
     loop
         Loop drivers the plan declares, with their pools.
-
-    Returns
-    -------
-    list of Violation
     """
-    out: list[Violation] = []
     if world.mode == "euclidean":
-        return out
+        return
     roads: list[_Road] = []
     lines: list[list[tuple[float, float]]] = []
     for r in plan.routes:
@@ -76,16 +74,14 @@ def check_geometry(world: Any, plan: Plan, loop: dict[str, DriverPool]) -> list[
             if shape is None:
                 continue
             if not _same_shape(shape, leg.coords):
-                out.append(
-                    Violation(
-                        "PLAN",
-                        f"truck {r.truck} leg {i}",
-                        leg.depart,
-                        "coords do not follow the roads of its path",
-                    )
+                found.add(
+                    "PLAN",
+                    f"truck {r.truck} leg {i}",
+                    leg.depart,
+                    "coords do not follow the roads of its path",
                 )
     if not roads or not world.zones:
-        return out
+        return
     metres, crossing = _measure(world, roads, lines)
     zone_ids = list(world.zones)
     # Sum per leg and zone; name the first road of the leg that breaks the rule.
@@ -105,52 +101,47 @@ def check_geometry(world: Any, plan: Plan, loop: dict[str, DriverPool]) -> list[
         where = f"from {road.a!r} to {road.b!r}"
         if pool is None and policy == "closed_loop":
             if m > ZONE_TOLERANCE_M:
-                out.append(
-                    Violation(
-                        "R5",
-                        name,
-                        road.depart,
-                        f"outside driver {road.driver} drives {m:.0f} m inside closed-loop zone "
-                        f"{zid!r} (road {where})",
-                    )
+                found.add(
+                    "R5",
+                    name,
+                    road.depart,
+                    f"outside driver {road.driver} drives {m:.0f} m inside closed-loop zone "
+                    f"{zid!r} (road {where})",
                 )
             continue
         if pool is not None and zid != pool.zone and m > ZONE_TOLERANCE_M:
-            out.append(
-                Violation(
-                    "R6",
-                    name,
-                    road.depart,
-                    f"loop driver {road.driver} of zone {pool.zone!r} drives {m:.0f} m in zone "
-                    f"{zid!r} (road {where})",
-                )
+            found.add(
+                "R6",
+                name,
+                road.depart,
+                f"loop driver {road.driver} of zone {pool.zone!r} drives {m:.0f} m in zone "
+                f"{zid!r} (road {where})",
             )
             continue
-        if pool is None and policy == "permit" and zid not in trucks[truck].permits:
-            if m > ZONE_TOLERANCE_M:
-                out.append(
-                    Violation(
-                        "R9",
-                        name,
-                        road.depart,
-                        f"drives {m:.0f} m in permit zone {zid!r} without a permit (road {where})",
-                    )
-                )
-                continue
-        if crossed:
-            out.append(
-                Violation(
-                    "R9",
-                    name,
-                    road.depart,
-                    f"crosses the boundary of zone {zid!r} away from any checkpoint (road {where})",
-                )
+        if (
+            pool is None
+            and policy == "permit"
+            and zid not in trucks[truck].permits
+            and m > ZONE_TOLERANCE_M
+        ):
+            found.add(
+                "R9",
+                name,
+                road.depart,
+                f"drives {m:.0f} m in permit zone {zid!r} without a permit (road {where})",
             )
-    return out
+            continue
+        if crossed:
+            found.add(
+                "R9",
+                name,
+                road.depart,
+                f"crosses the boundary of zone {zid!r} away from any checkpoint (road {where})",
+            )
 
 
 def _leg_roads(
-    world: Any,
+    world: World,
     leg: Leg,
     truck: str,
     i: int,
@@ -163,20 +154,21 @@ def _leg_roads(
         return None
     if world.mode == "road":
         g = world.graph
+        assert g is not None  # road mode reads the road files
         if any(n not in g for n in path) or any(
-            not g.has_edge(a, b) for a, b in zip(path, path[1:])
+            not g.has_edge(a, b) for a, b in itertools.pairwise(path)
         ):
             return None  # R12 reports the unknown road
         shape: list[tuple[float, float]] = [(g.nodes[path[0]]["lon"], g.nodes[path[0]]["lat"])]
         steps = []
-        for a, b in zip(path, path[1:]):
+        for a, b in itertools.pairwise(path):
             coords = [tuple(c) for c in g.edges[a, b]["coords"]]
             steps.append(coords)
             shape.extend(coords[1:])
     else:
         if len(leg.coords) != len(path):
             return None  # reported by the leg check
-        xy = [tuple(c) for c in leg.coords]
+        xy = [(c[0], c[1]) for c in leg.coords]
         # Places and checkpoints stand where the instance puts them; only way-points are free.
         shape = [world.fixed_xy.get(n, c) for n, c in zip(path, xy)]
         steps = [[xy[k], xy[k + 1]] for k in range(len(xy) - 1)]
@@ -203,7 +195,7 @@ def _same_shape(shape: list[tuple[float, float]], coords: list[tuple[float, floa
 
 
 def _measure(
-    world: Any, roads: list[_Road], lines: list[list[tuple[float, float]]]
+    world: World, roads: list[_Road], lines: list[list[tuple[float, float]]]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Metres of each road inside each zone, and whether it crosses the boundary off a gate."""
     zone_ids = list(world.zones)
@@ -239,7 +231,7 @@ def _measure(
     return metres, crossing
 
 
-def check_sealed_roads(world: Any, plan: Plan) -> list[Violation]:
+def check_sealed_roads(found: Found, world: World, plan: Plan) -> None:
     """R9: a leg drives a sealed transit road only from one end to the other.
 
     Every time a path passes an inner node of a sealed road, the roads on both sides of it
@@ -247,26 +239,21 @@ def check_sealed_roads(world: Any, plan: Plan) -> list[Violation]:
 
     Parameters
     ----------
+    found
+        Where the violations go.
     world
-        The validator's ``_World``.
+        The validator's :class:`~relayroute.validate.world.World`.
     plan
         The plan to check.
-
-    Returns
-    -------
-    list of Violation
     """
-    out: list[Violation] = []
     if not world.sealed:
-        return out
+        return
     for r in plan.routes:
         for i, leg in enumerate(r.legs):
-            out.extend(_sealed_stretches(world, leg.path, f"truck {r.truck} leg {i}", leg.depart))
-    return out
+            _sealed_stretches(found, world, leg.path, f"truck {r.truck} leg {i}", leg.depart)
 
 
-def _sealed_stretches(world: Any, p: list[str], name: str, t: float) -> list[Violation]:
-    out: list[Violation] = []
+def _sealed_stretches(found: Found, world: World, p: list[str], name: str, t: float) -> None:
     k = 1
     while k < len(p):
         road = world.transit.get((p[k - 1], p[k]))
@@ -276,14 +263,12 @@ def _sealed_stretches(world: Any, p: list[str], name: str, t: float) -> list[Vio
             if off is not None:
                 tid = world.sealed[off]
                 ends = world.transit_ends[tid]
-                out.append(
-                    Violation(
-                        "R9",
-                        name,
-                        t,
-                        f"leaves or joins sealed transit road {tid!r} at {off!r} (road "
-                        f"{p[k - 1]!r}->{p[k]!r}), away from its ends {ends[0]!r} and {ends[1]!r}",
-                    )
+                found.add(
+                    "R9",
+                    name,
+                    t,
+                    f"leaves or joins sealed transit road {tid!r} at {off!r} (road "
+                    f"{p[k - 1]!r}->{p[k]!r}), away from its ends {ends[0]!r} and {ends[1]!r}",
                 )
             k += 1
             continue
@@ -293,13 +278,10 @@ def _sealed_stretches(world: Any, p: list[str], name: str, t: float) -> list[Vio
         a, b = p[start], p[k - 1]
         ends = world.transit_ends[road]
         if {a, b} != set(ends):
-            out.append(
-                Violation(
-                    "R9",
-                    name,
-                    t,
-                    f"drives sealed transit road {road!r} from {a!r} to {b!r}; it is entered "
-                    f"and left only at its ends {ends[0]!r} and {ends[1]!r}",
-                )
+            found.add(
+                "R9",
+                name,
+                t,
+                f"drives sealed transit road {road!r} from {a!r} to {b!r}; it is entered "
+                f"and left only at its ends {ends[0]!r} and {ends[1]!r}",
             )
-    return out

@@ -37,20 +37,26 @@ measurement.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from relayroute.model.instance import Instance
 from relayroute.model.plan import Plan, Segment, Stop, TruckRoute
-from relayroute.validate.report import TOL, Violation
+from relayroute.validate.report import TOL
+
+if TYPE_CHECKING:
+    from relayroute.model.instance import Instance
+    from relayroute.validate.report import Found
 
 # Half a unit of the fourth decimal the plan rounds to: on time means a delay that rounds to 0.
 ON_TIME = 5e-5
 
 
-def check_statements(inst: Instance, plan: Plan, km: float) -> list[Violation]:
-    """Violations of the plan's statements against what its routes do.
+def check_statements(found: Found, inst: Instance, plan: Plan, km: float) -> None:
+    """The plan's statements against what its routes do.
 
     Parameters
     ----------
+    found
+        Where the violations go.
     inst
         The instance.
     plan
@@ -58,15 +64,13 @@ def check_statements(inst: Instance, plan: Plan, km: float) -> list[Violation]:
     km
         Kilometres of all legs as the validator measured them along their paths.
     """
-    out: list[Violation] = []
     facts = _derive(inst, plan)
-    _check_outside_drivers(inst, plan, out)
-    _check_passes(inst, plan, facts, out)
-    _check_handover_list(plan, out)
-    _check_roster(inst, plan, facts, out)
-    _check_outcomes(inst, plan, facts, out)
-    _check_kpis(inst, plan, facts, km, out)
-    return out
+    _check_outside_drivers(found, inst, plan)
+    _check_passes(found, inst, plan, facts)
+    _check_handover_list(found, plan)
+    _check_roster(found, inst, plan, facts)
+    _check_outcomes(found, inst, plan, facts)
+    _check_kpis(found, inst, plan, facts, km)
 
 
 @dataclass
@@ -150,9 +154,12 @@ def _derive(inst: Instance, plan: Plan) -> _Facts:
                     open_[goes] = ex
                     facts.excursions.setdefault(goes, []).append(ex)
                 here = s.station if goes != r.driver else None
-            if s.kind in ("pickup", "delivery", "unload", "load"):
-                if came != r.driver and came in open_:
-                    open_[came].places.append(s.place)
+            if (
+                s.kind in ("pickup", "delivery", "unload", "load")
+                and came != r.driver
+                and came in open_
+            ):
+                open_[came].places.append(s.place)
             if s.shipments:
                 facts.events.setdefault(s.shipments[0], []).append(_Event(r, i, s, here))
         inside: dict[str, _Entry] = {}
@@ -175,7 +182,7 @@ def _near(a: float | None, b: float | None, tol: float = TOL) -> bool:
     return abs(a - b) <= tol
 
 
-def _check_outside_drivers(inst: Instance, plan: Plan, out: list[Violation]) -> None:
+def _check_outside_drivers(found: Found, inst: Instance, plan: Plan) -> None:
     """R12: an outside driver drives one truck at a time, and picks up the next where the
     last one's day ended; all its trucks of one pool, all its duty within the pool's max."""
     trucks = inst.trucks_by_id
@@ -193,36 +200,30 @@ def _check_outside_drivers(inst: Instance, plan: Plan, out: list[Violation]) -> 
         for b in routes[1:]:
             a0, a1, b0 = a.stops[0].depart, a.stops[-1].arrive, b.stops[0].depart
             if b0 < a1 - TOL:
-                out.append(
-                    Violation(
-                        "R12",
-                        name,
-                        b0,
-                        f"drives {a.truck} ({a0:g}-{a1:g}) and {b.truck} "
-                        f"({b0:g}-{b.stops[-1].arrive:g}) at once",
-                    )
+                found.add(
+                    "R12",
+                    name,
+                    b0,
+                    f"drives {a.truck} ({a0:g}-{a1:g}) and {b.truck} "
+                    f"({b0:g}-{b.stops[-1].arrive:g}) at once",
                 )
             elif a.stops[-1].place != b.stops[0].place:
-                out.append(
-                    Violation(
-                        "R12",
-                        name,
-                        b0,
-                        f"ends {a.truck}'s day at {a.stops[-1].place} but starts "
-                        f"{b.truck}'s at {b.stops[0].place}",
-                    )
+                found.add(
+                    "R12",
+                    name,
+                    b0,
+                    f"ends {a.truck}'s day at {a.stops[-1].place} but starts "
+                    f"{b.truck}'s at {b.stops[0].place}",
                 )
             if b.stops[-1].arrive > a1:
                 a = b
         pools = {trucks[r.truck].driver_pool for r in routes}
         if len(pools) > 1:
-            out.append(
-                Violation(
-                    "R12",
-                    name,
-                    None,
-                    f"drives trucks of pools {', '.join(sorted(str(p) for p in pools))}",
-                )
+            found.add(
+                "R12",
+                name,
+                None,
+                f"drives trucks of pools {', '.join(sorted(str(p) for p in pools))}",
             )
             continue
         pid = pools.pop()
@@ -231,17 +232,15 @@ def _check_outside_drivers(inst: Instance, plan: Plan, out: list[Violation]) -> 
             last = max(r.stops[-1].arrive for r in routes)
             limit = inst.pools_by_id[pid].max_duty
             if last - first > limit + TOL:
-                out.append(
-                    Violation(
-                        "R12",
-                        name,
-                        last,
-                        f"on duty {first:g}-{last:g} over {len(routes)} trucks, max duty {limit:g}",
-                    )
+                found.add(
+                    "R12",
+                    name,
+                    last,
+                    f"on duty {first:g}-{last:g} over {len(routes)} trucks, max duty {limit:g}",
                 )
 
 
-def _check_passes(inst: Instance, plan: Plan, facts: _Facts, out: list[Violation]) -> None:
+def _check_passes(found: Found, inst: Instance, plan: Plan, facts: _Facts) -> None:
     """R9: each pass covers one entry into a permit zone, made out to the truck and the
     driver who drive in there, valid from reaching the checkpoint until the truck leaves
     the zone (or ends its day inside)."""
@@ -256,48 +255,34 @@ def _check_passes(inst: Instance, plan: Plan, facts: _Facts, out: list[Violation
             and p.valid_from - TOL <= e.arrive <= p.valid_to + TOL
         ]
         if not covered:
-            out.append(
-                Violation(
-                    "R9",
-                    name,
-                    p.valid_from,
-                    f"covers no entry of {p.truck} into permit zone {p.zone!r} at {p.checkpoint}",
-                )
+            found.add(
+                "R9",
+                name,
+                p.valid_from,
+                f"covers no entry of {p.truck} into permit zone {p.zone!r} at {p.checkpoint}",
             )
             continue
         e = min(covered, key=lambda e: (e.passes, abs(e.arrive - p.valid_from)))
         e.passes += 1
         if e.passes > 1:
-            out.append(
-                Violation(
-                    "R9",
-                    name,
-                    e.arrive,
-                    f"a second pass for the entry of {p.truck} at {e.arrive:g}",
-                )
+            found.add(
+                "R9", name, e.arrive, f"a second pass for the entry of {p.truck} at {e.arrive:g}"
             )
         if p.driver != e.driver:
-            out.append(
-                Violation(
-                    "R9",
-                    name,
-                    e.arrive,
-                    f"made out to {p.driver}, but {e.driver} drives {p.truck} in",
-                )
+            found.add(
+                "R9", name, e.arrive, f"made out to {p.driver}, but {e.driver} drives {p.truck} in"
             )
         if not (_near(p.valid_from, e.arrive) and _near(p.valid_to, e.until)):
-            out.append(
-                Violation(
-                    "R9",
-                    name,
-                    p.valid_from,
-                    f"valid {p.valid_from:g}-{p.valid_to:g}; the truck reaches the checkpoint "
-                    f"at {e.arrive:g} and is in the zone until {e.until:g}",
-                )
+            found.add(
+                "R9",
+                name,
+                p.valid_from,
+                f"valid {p.valid_from:g}-{p.valid_to:g}; the truck reaches the checkpoint "
+                f"at {e.arrive:g} and is in the zone until {e.until:g}",
             )
 
 
-def _check_handover_list(plan: Plan, out: list[Violation]) -> None:
+def _check_handover_list(found: Found, plan: Plan) -> None:
     """PLAN: a listed handover's direction (in: to a loop driver, out: back to the truck's
     own driver) and end (the handover stop's departure) follow from its stop."""
     routes = {r.truck: r for r in plan.routes if _whole(r)}
@@ -318,18 +303,16 @@ def _check_handover_list(plan: Plan, out: list[Violation]) -> None:
         _, s, came, goes = at[0]
         direction = "out" if goes == r.driver else "in"
         if h.direction != direction or not _near(h.end, s.depart):
-            out.append(
-                Violation(
-                    "PLAN",
-                    f"handover of {h.truck} at {h.station}",
-                    h.start,
-                    f"listed {h.direction} ending {h.end:g}; the route hands it "
-                    f"{direction} ({came} -> {goes}), ending {s.depart:g}",
-                )
+            found.add(
+                "PLAN",
+                f"handover of {h.truck} at {h.station}",
+                h.start,
+                f"listed {h.direction} ending {h.end:g}; the route hands it "
+                f"{direction} ({came} -> {goes}), ending {s.depart:g}",
             )
 
 
-def _check_roster(inst: Instance, plan: Plan, facts: _Facts, out: list[Violation]) -> None:
+def _check_roster(found: Found, inst: Instance, plan: Plan, facts: _Facts) -> None:
     """PLAN: each loop driver's home station, zone and excursions as the routes give them."""
     pools = inst.pools_by_id
     stations = inst.relay_stations_by_id
@@ -340,30 +323,24 @@ def _check_roster(inst: Instance, plan: Plan, facts: _Facts, out: list[Violation
         name = f"loop driver {d.driver}"
         made = sorted(facts.excursions.get(d.driver, []), key=lambda e: (e.start, e.truck))
         if not made:
-            out.append(Violation("PLAN", name, d.start, "listed, but takes no truck"))
+            found.add("PLAN", name, d.start, "listed, but takes no truck")
             continue
         # The pool's station, else the zone's only driver-swap station; with several
         # and none named, any of them can be home.
         swaps = [x.id for x in inst.relay_stations if x.zone == pool.zone and x.driver_swap]
         home = pool.station or (swaps[0] if len(swaps) == 1 else None)
         if home is not None and d.station != home:
-            out.append(
-                Violation("PLAN", name, None, f"home station listed {d.station}, it is {home}")
-            )
+            found.add("PLAN", name, None, f"home station listed {d.station}, it is {home}")
         elif home is None and d.station not in swaps:
-            out.append(
-                Violation(
-                    "PLAN",
-                    name,
-                    None,
-                    f"home station {d.station} is no driver-swap station of zone {pool.zone!r}",
-                )
+            found.add(
+                "PLAN",
+                name,
+                None,
+                f"home station {d.station} is no driver-swap station of zone {pool.zone!r}",
             )
         zone = pool.zone or (stations[home].zone if home in stations else None)
         if d.zone != zone:
-            out.append(
-                Violation("PLAN", name, None, f"zone listed {d.zone!r}, its pool's {zone!r}")
-            )
+            found.add("PLAN", name, None, f"zone listed {d.zone!r}, its pool's {zone!r}")
         listed = sorted(d.excursions, key=lambda e: (e.start, e.truck))
         same = len(listed) == len(made) and all(
             a.truck == b.truck
@@ -379,16 +356,14 @@ def _check_roster(inst: Instance, plan: Plan, facts: _Facts, out: list[Violation
                     f"{t} {a:g}-{'?' if b is None else f'{b:g}'} {','.join(p)}" for t, a, b, p in xs
                 )
 
-            out.append(
-                Violation(
-                    "PLAN",
-                    name,
-                    d.start,
-                    "excursions listed "
-                    + show([(e.truck, e.start, e.end, e.places) for e in listed])
-                    + "; the routes give "
-                    + show([(e.truck, e.start, e.end, e.places) for e in made]),
-                )
+            found.add(
+                "PLAN",
+                name,
+                d.start,
+                "excursions listed "
+                + show([(e.truck, e.start, e.end, e.places) for e in listed])
+                + "; the routes give "
+                + show([(e.truck, e.start, e.end, e.places) for e in made]),
             )
 
 
@@ -437,7 +412,7 @@ def _same_segment(a: Segment, b: Segment) -> bool:
     )
 
 
-def _check_outcomes(inst: Instance, plan: Plan, facts: _Facts, out: list[Violation]) -> None:
+def _check_outcomes(found: Found, inst: Instance, plan: Plan, facts: _Facts) -> None:
     """PLAN: each outcome's itinerary, stations, segments, pickup and weighted delay."""
     ships = inst.shipments_by_id
     relay = inst.relay_stations_by_id
@@ -447,7 +422,7 @@ def _check_outcomes(inst: Instance, plan: Plan, facts: _Facts, out: list[Violati
     for o in plan.shipments:
         name = f"shipment {o.shipment}"
         if o.shipment in seen:
-            out.append(Violation("PLAN", name, None, "has two outcomes"))
+            found.add("PLAN", name, None, "has two outcomes")
             continue
         seen.add(o.shipment)
         sh = ships.get(o.shipment)
@@ -531,10 +506,10 @@ def _check_outcomes(inst: Instance, plan: Plan, facts: _Facts, out: list[Violati
                 f"{delay:g} = {sh.priority * delay:g}"
             )
         for w in wrong:
-            out.append(Violation("PLAN", name, d.stop.start, f"outcome states {w}"))
+            found.add("PLAN", name, d.stop.start, f"outcome states {w}")
 
 
-def _weights(plan: Plan, inst: Instance, out: list[Violation]) -> dict[str, float] | None:
+def _weights(found: Found, plan: Plan, inst: Instance) -> dict[str, float] | None:
     """The instance's objective weights with the plan's solver overrides."""
     w = {k: float(v) for k, v in inst.objective.model_dump().items()}
     over = plan.solver.get("objective", {}) if isinstance(plan.solver, dict) else {}
@@ -542,17 +517,15 @@ def _weights(plan: Plan, inst: Instance, out: list[Violation]) -> dict[str, floa
         over = {}
     for k, v in over.items():
         if k not in w or not isinstance(v, int | float) or isinstance(v, bool):
-            out.append(
-                Violation(
-                    "PLAN", "solver.objective", None, f"unknown or non-numeric weight {k!r}: {v!r}"
-                )
+            found.add(
+                "PLAN", "solver.objective", None, f"unknown or non-numeric weight {k!r}: {v!r}"
             )
             return None
         w[k] = float(v)
     return w
 
 
-def _check_kpis(inst: Instance, plan: Plan, facts: _Facts, km: float, out: list[Violation]) -> None:
+def _check_kpis(found: Found, inst: Instance, plan: Plan, facts: _Facts, km: float) -> None:
     """PLAN: objective, on-time share and the counts, from what the routes do."""
     relay = inst.relay_stations_by_id
     services = {x.id: x for x in inst.rail_services}
@@ -580,17 +553,13 @@ def _check_kpis(inst: Instance, plan: Plan, facts: _Facts, km: float, out: list[
         name = f"rail booking {b.service}@{b.departure:g}"
         key = (b.service, round(b.departure, 3))
         if not b.shipments:
-            out.append(Violation("PLAN", name, b.departure, "books a departure for no shipment"))
+            found.add("PLAN", name, b.departure, "books a departure for no shipment")
         elif key in departures:
-            out.append(Violation("PLAN", name, b.departure, f"listed twice (booking {j})"))
+            found.add("PLAN", name, b.departure, f"listed twice (booking {j})")
         else:
             departures[key] = svc.cost
         if abs(b.cost - svc.cost) > TOL:
-            out.append(
-                Violation(
-                    "PLAN", name, None, f"states cost {b.cost:g}, the service costs {svc.cost:g}"
-                )
-            )
+            found.add("PLAN", name, None, f"states cost {b.cost:g}, the service costs {svc.cost:g}")
     k = plan.kpis
     n = len(served)
     share = sum(1 for x in delays.values() if x < ON_TIME) / n if n else 0.0
@@ -603,21 +572,15 @@ def _check_kpis(inst: Instance, plan: Plan, facts: _Facts, km: float, out: list[
     ]
     for label, stated, actual in counts:
         if stated != actual:
-            out.append(
-                Violation(
-                    "PLAN", f"kpis.{label}", None, f"states {stated}, the routes give {actual}"
-                )
-            )
+            found.add("PLAN", f"kpis.{label}", None, f"states {stated}, the routes give {actual}")
     if abs(k.on_time_share - share) > ON_TIME + 1e-9:
-        out.append(
-            Violation(
-                "PLAN",
-                "kpis.on_time_share",
-                None,
-                f"states {k.on_time_share:g}, the stops give {share:.4f} of {n} served",
-            )
+        found.add(
+            "PLAN",
+            "kpis.on_time_share",
+            None,
+            f"states {k.on_time_share:g}, the stops give {share:.4f} of {n} served",
         )
-    w = _weights(plan, inst, out)
+    w = _weights(found, plan, inst)
     if w is None:
         return
     unserved = sum(s.priority for s in inst.shipments if s.id not in served)
@@ -636,14 +599,12 @@ def _check_kpis(inst: Instance, plan: Plan, facts: _Facts, km: float, out: list[
         + 1e-4 * (w["delay"] * sum(ships[s].priority for s in delays) + w["km"] * len(plan.routes))
     )
     if abs(k.objective - objective) > tol:
-        out.append(
-            Violation(
-                "PLAN",
-                "kpis.objective",
-                None,
-                f"states {k.objective:.4f}; the instance's weights give {objective:.4f} "
-                f"(unserved priority {unserved:g}, weighted delay {weighted:g}, {km:g} km, "
-                f"{len(plan.routes)} trucks, {loop_drivers} loop drivers, "
-                f"rail cost {sum(departures.values()):g})",
-            )
+        found.add(
+            "PLAN",
+            "kpis.objective",
+            None,
+            f"states {k.objective:.4f}; the instance's weights give {objective:.4f} "
+            f"(unserved priority {unserved:g}, weighted delay {weighted:g}, {km:g} km, "
+            f"{len(plan.routes)} trucks, {loop_drivers} loop drivers, "
+            f"rail cost {sum(departures.values()):g})",
         )

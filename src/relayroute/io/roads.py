@@ -1,0 +1,208 @@
+"""Reading road networks into one plain graph form.
+
+Every reader returns a :class:`networkx.DiGraph` whose nodes carry ``lon``/``lat`` and
+whose edges carry ``km``, ``minutes``, ``closed`` and ``coords`` (the road's shape as a
+list of lon/lat pairs, ends included). Two-way roads become two directed edges.
+
+Formats: nodes + edges as GeoJSON or CSV (the bundled region data), osmnx GraphML, and
+OpenStreetMap XML (read by osmnx, speeds from ``maxspeed`` or by road class).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import pandas as pd
+
+from relayroute.errors import InputError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# km/h by OSM highway class where a way has no usable maxspeed (China/EU-like rural values).
+ROAD_CLASS_KMH: dict[str, float] = {
+    "motorway": 100,
+    "motorway_link": 60,
+    "trunk": 80,
+    "trunk_link": 50,
+    "primary": 60,
+    "primary_link": 40,
+    "secondary": 50,
+    "secondary_link": 35,
+    "tertiary": 40,
+    "tertiary_link": 30,
+    "unclassified": 30,
+    "residential": 25,
+    "living_street": 10,
+    "service": 15,
+    "road": 30,
+}
+FALLBACK_KMH = 30.0
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "y", "t")
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return bool(value)
+
+
+def _read_table(path: Path, what: str) -> pd.DataFrame:
+    if not path.exists():
+        raise InputError(str(path), f"{what} file not found")
+    try:
+        if path.suffix.lower() == ".csv":
+            return pd.read_csv(path, dtype={"id": str, "from": str, "to": str})
+        import geopandas as gpd
+
+        gdf = gpd.read_file(path)
+    except InputError:
+        raise
+    except Exception as exc:  # pyogrio/pandas raise many kinds; all mean "unreadable"
+        raise InputError(str(path), f"cannot read {what}: {exc}") from None
+    return pd.DataFrame(gdf)
+
+
+def _require(df: pd.DataFrame, columns: list[str], path: Path) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(str(path), f"missing column(s) {', '.join(missing)}")
+
+
+def read_nodes_edges(nodes_path: Path, edges_path: Path) -> nx.DiGraph:
+    """Read a node table and an edge table (GeoJSON or CSV).
+
+    Nodes need ``id`` and either Point geometry or ``lon``/``lat`` columns. Edges need
+    ``from``, ``to``, ``km`` and ``minutes``; ``closed`` and ``oneway`` are optional
+    (default false); LineString geometry, where given, is kept as the road's shape.
+
+    Raises
+    ------
+    InputError
+        A file is missing or unreadable, a column is missing, a value is invalid, or an
+        edge names an unknown node.
+    """
+    nodes = _read_table(nodes_path, "nodes")
+    edges = _read_table(edges_path, "edges")
+    _require(nodes, ["id"], nodes_path)
+    _require(edges, ["from", "to", "km", "minutes"], edges_path)
+    g = nx.DiGraph()
+    if "geometry" in nodes.columns and nodes["geometry"].notna().all():
+        xs = [geom.x for geom in nodes["geometry"]]
+        ys = [geom.y for geom in nodes["geometry"]]
+    else:
+        _require(nodes, ["lon", "lat"], nodes_path)
+        xs, ys = nodes["lon"].tolist(), nodes["lat"].tolist()
+    for row, (nid, x, y) in enumerate(zip(nodes["id"].astype(str), xs, ys)):
+        if not (-180 <= float(x) <= 180 and -90 <= float(y) <= 90):
+            raise InputError(
+                f"{nodes_path} row {row + 1}", f"node {nid!r} lon {x}, lat {y} out of range"
+            )
+        g.add_node(nid, lon=float(x), lat=float(y))
+    has_geom = "geometry" in edges.columns
+    for row, rec in enumerate(edges.to_dict("records")):
+        u, v = str(rec["from"]), str(rec["to"])
+        where = f"{edges_path} row {row + 1}"
+        for end in (u, v):
+            if end not in g:
+                raise InputError(where, f"edge names unknown node {end!r}")
+        km, minutes = float(rec["km"]), float(rec["minutes"])
+        if not (km >= 0 and minutes > 0):
+            raise InputError(
+                where, f"edge {u}->{v} needs km >= 0 and minutes > 0 (got {km}, {minutes})"
+            )
+        geom = rec.get("geometry") if has_geom else None
+        coords = [tuple(c) for c in geom.coords] if geom is not None and not _isnan(geom) else None
+        if coords is None:
+            coords = [
+                (g.nodes[u]["lon"], g.nodes[u]["lat"]),
+                (g.nodes[v]["lon"], g.nodes[v]["lat"]),
+            ]
+        attrs = {
+            "km": km,
+            "minutes": minutes,
+            "closed": _truthy(rec.get("closed")),
+            "road_class": str(rec.get("road_class") or ""),
+        }
+        g.add_edge(u, v, coords=coords, **attrs)
+        if not _truthy(rec.get("oneway")):
+            g.add_edge(v, u, coords=coords[::-1], **attrs)
+    return g
+
+
+def _isnan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _from_osmnx(mg: Any) -> nx.DiGraph:
+    """Collapse an osmnx MultiDiGraph to our DiGraph, keeping the fastest parallel edge."""
+    import osmnx as ox
+
+    if any("highway" in d for _, _, d in mg.edges(data=True)):
+        # maxspeed where tagged, else the mean of its class, else our class table
+        mg = ox.routing.add_edge_speeds(mg, hwy_speeds=ROAD_CLASS_KMH, fallback=FALLBACK_KMH)
+    g = nx.DiGraph()
+    for nid, data in mg.nodes(data=True):
+        g.add_node(str(nid), lon=float(data["x"]), lat=float(data["y"]))
+    for u, v, data in mg.edges(data=True):
+        su, sv = str(u), str(v)
+        hwy = data.get("highway", "")
+        road_class = hwy[0] if isinstance(hwy, list) else str(hwy)
+        if road_class not in ROAD_CLASS_KMH:
+            continue  # footways, cycleways, tracks and untagged ways carry no trucks
+        speed = data.get("speed_kph")
+        if speed is None or not speed > 0:
+            speed = ROAD_CLASS_KMH.get(road_class, FALLBACK_KMH)
+        minutes = max(float(data["length"]) / 1000.0 / float(speed) * 60.0, 1e-3)
+        if g.has_edge(su, sv) and g.edges[su, sv]["minutes"] <= minutes:
+            continue
+        geom = data.get("geometry")
+        coords = (
+            [tuple(c) for c in geom.coords]
+            if geom is not None
+            else [
+                (g.nodes[su]["lon"], g.nodes[su]["lat"]),
+                (g.nodes[sv]["lon"], g.nodes[sv]["lat"]),
+            ]
+        )
+        g.add_edge(
+            su,
+            sv,
+            km=float(data["length"]) / 1000.0,
+            minutes=minutes,
+            closed=False,
+            road_class=road_class,
+            speed_kmh=float(speed),
+            coords=coords,
+        )
+    g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])
+    return g
+
+
+def read_osm_xml(path: Path) -> nx.DiGraph:
+    """Read OpenStreetMap XML (``.osm`` or ``.osm.bz2``) through osmnx."""
+    import osmnx as ox
+
+    if not path.exists():
+        raise InputError(str(path), "OSM file not found")
+    try:
+        mg = ox.graph_from_xml(path, simplify=True, retain_all=True)
+    except Exception as exc:  # osmnx/xml errors vary
+        raise InputError(str(path), f"cannot read OSM XML: {exc}") from None
+    return _from_osmnx(mg)
+
+
+def read_graphml(path: Path) -> nx.DiGraph:
+    """Read an osmnx GraphML file (``osmnx.save_graphml``)."""
+    import osmnx as ox
+
+    if not path.exists():
+        raise InputError(str(path), "GraphML file not found")
+    try:
+        mg = ox.load_graphml(path)
+    except Exception as exc:
+        raise InputError(str(path), f"cannot read GraphML: {exc}") from None
+    return _from_osmnx(mg)

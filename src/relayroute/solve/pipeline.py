@@ -1,0 +1,361 @@
+"""``solve()``: route, time, re-route, switch ways, re-time with CP-SAT, build the plan.
+
+1. The dispatcher's plan (:func:`~relayroute.solve.greedy.greedy`) is the floor.
+2. The routing model routes the trucks; the dispatcher times the routes and takes off
+   what it cannot time (:func:`~relayroute.solve.timing.time_routes`).
+3. Where relay work was dropped, the stations it came from get less of their loop-driver
+   minutes and the trucks are routed again (at most ``ROUNDS`` rounds).
+4. Where transload ways were kept aside, the way switch tries them a group at a time.
+5. CP-SAT re-times the best trips to cut delay; what is still left out goes in by road at
+   the end of some truck's day where it fits.
+
+What the run did (routing status, solutions, rounds, the switch's counts, CP-SAT's
+status) is kept in :class:`Statistics` and written into the plan's ``solver`` block.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING
+
+from relayroute.itineraries import build_problem, delay_lower_bound
+from relayroute.itineraries.ways import fix_transloads
+from relayroute.solve.config import SolverConfig
+from relayroute.solve.greedy import greedy, insert_dropped
+from relayroute.solve.objective import score, served_ways
+from relayroute.solve.routing import LOOP_UTILISATION, solve_routing, weights
+from relayroute.solve.switch import Incumbent, SwitchStats, switch_ways
+from relayroute.solve.timing import (
+    complete_ways,
+    improve,
+    stuck_stations,
+    time_everything,
+    time_routes,
+)
+from relayroute.solve.to_plan import UNROUTED, build_plan
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from relayroute.io.instance import LoadedInstance
+    from relayroute.itineraries import Problem, Reason
+    from relayroute.model.plan import Plan
+    from relayroute.solve.routing import NodeKey, RouteKey, RoutingResult
+    from relayroute.solve.timing import Timed
+
+ROUNDS = 3  # routing rounds at most: the first, and re-routes where timing dropped work
+
+
+@dataclass
+class Statistics:
+    """What one run of :func:`solve` did.
+
+    Attributes
+    ----------
+    status
+        The routing search's status in the last routing round (``dispatched``: the
+        greedy engine).
+    solutions
+        Routing solutions found over the routing rounds.
+    rounds
+        Routing rounds run (0: the greedy engine).
+    switch
+        What the way switch did, if it ran.
+    schedule_status
+        CP-SAT's status the last time it ran, if it did.
+    """
+
+    status: str = ""
+    solutions: int = 0
+    rounds: int = 0
+    switch: SwitchStats | None = None
+    schedule_status: str | None = None
+    # The key ``schedule_status`` follows in the plan's solver block: the one last set
+    # when CP-SAT first ran (the block lists keys in the order the run met them).
+    _schedule_after: str = field(default="", repr=False)
+
+    def scheduled(self, status: str) -> None:
+        """CP-SAT ran and ended with ``status``."""
+        if self.schedule_status is None:
+            self._schedule_after = (
+                "switch" if self.switch is not None else "rounds" if self.rounds else "solutions"
+            )
+        self.schedule_status = status
+
+    def solver_block(self, config: SolverConfig, time_limit: float | None) -> dict[str, object]:
+        """The plan's ``solver`` block: the configuration as run, then these statistics."""
+        out: dict[str, object] = config.model_dump()
+        if time_limit is not None:
+            out["time_limit"] = time_limit
+        out["status"] = self.status
+        if not self.rounds:  # the greedy engine
+            return out
+        after: list[tuple[str, object]] = [("solutions", self.solutions), ("rounds", self.rounds)]
+        if self.switch is not None:
+            after.append(("switch", asdict(self.switch)))
+        for key, value in after:
+            out[key] = value
+            if key == self._schedule_after:
+                out["schedule_status"] = self.schedule_status
+        return out
+
+
+@dataclass
+class Timing:
+    """Timed trips, what timing dropped, and the problem they were timed on (transload
+    times fixed as routed; the way switch changes its ways)."""
+
+    trips: list[Timed]
+    dropped: dict[str, Reason]
+    prob: Problem
+
+
+def solve(
+    loaded: LoadedInstance,
+    config: SolverConfig | None = None,
+    *,
+    time_limit: float | None = None,
+    on_solution: Callable[[float, float], None] | None = None,
+    problem: Problem | None = None,
+) -> Plan:
+    """Plan one day.
+
+    Parameters
+    ----------
+    loaded
+        The instance (from :func:`relayroute.io.instance.read_instance`).
+    config
+        Search configuration; the balanced default when omitted.
+    time_limit
+        Seconds; overrides the configuration's.
+    on_solution
+        Called with (elapsed seconds, objective) whenever the routing search finds a
+        solution.
+    problem
+        A problem already built for this instance, to skip rebuilding the network.
+
+    Returns
+    -------
+    Plan
+        Routes, handovers, loop-driver duties, passes, shipment outcomes, unserved
+        shipments with reasons, and KPIs; the configuration and :class:`Statistics` of
+        the run in its ``solver`` block.
+    """
+    t0 = time.perf_counter()
+    config = config or SolverConfig()
+    prob = problem or build_problem(
+        loaded.instance, loaded.base, station_choices=config.station_choices
+    )
+    w = weights(loaded.instance, config)
+    limit = time_limit if time_limit is not None else config.time_limit
+    stats = Statistics()
+    if config.engine == "greedy":
+        trips, dropped = greedy(prob)
+        stats.status = "dispatched"
+        timing = Timing(trips, dropped, prob)
+    else:
+        timing = _Run(prob, config, w, limit, t0, stats, on_solution).optimise()
+    return build_plan(
+        timing.prob,
+        timing.trips,
+        timing.dropped,
+        stats.solver_block(config, time_limit),
+        w,
+        loaded.sha256,
+        delay_lower_bound(timing.prob),
+        time.perf_counter() - t0,
+    )
+
+
+@dataclass
+class _Run:
+    """One optimising run: its budget, clock and statistics, and its steps."""
+
+    prob: Problem
+    config: SolverConfig
+    w: dict[str, float]
+    limit: float  # seconds for the whole run
+    t0: float  # when the run started (``time.perf_counter``)
+    stats: Statistics
+    on_solution: Callable[[float, float], None] | None
+    # Share of each station's loop-driver minutes the routes may use: lowered round by
+    # round where timing shows a station cannot cope.
+    utilisation: dict[str, float] = field(default_factory=dict)
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def optimise(self) -> Timing:
+        """The best timing of the run, CP-SAT-timed and filled."""
+        prob, config, w = self.prob, self.config, self.w
+        # The dispatcher's plan is the floor: the optimiser's plan is never worse than it.
+        # (Starting the routing search from it was measured worse: guided local search
+        # then rarely inserts what the dispatcher left unserved.)
+        trips, dropped = greedy(prob)
+        best = (score(prob, trips, w), Timing(trips, dropped, prob))
+        # CP-SAT re-times trips to cut delay: with no weight on delay the routing search
+        # gets the whole time limit.
+        schedule_share = config.schedule_share if w["delay"] > 0 else 0.0
+        routing_budget = self.limit * (1 - schedule_share)
+        switch_budget = routing_budget * config.switch_share if prob.spare else 0.0
+        best, routed = self.route(best, routing_budget, switch_budget)
+        left = routing_budget - self.elapsed()
+        if routed is not None and switch_budget > 0 and left > config.switch_trial_time:
+            routed = self.switch(routed, left, routing_budget, schedule_share)
+            assert routed.extra is not None
+            if routed.score < best[0]:
+                best = (routed.score, routed.extra)
+        timing = best[1]
+        trips = timing.trips
+        if trips and w["delay"] > 0:
+            better = self.cpsat(timing.prob, trips, 1.0)
+            if better is not None and score(timing.prob, better, w) <= score(timing.prob, trips, w):
+                trips = better
+        trips, dropped = _fill(timing.prob, trips, timing.dropped)
+        return Timing(trips, dropped, timing.prob)
+
+    def cpsat(self, p: Problem, trips: list[Timed], share: float) -> list[Timed] | None:
+        """CP-SAT's timing of ``trips`` in ``share`` of the time left (None: no time for
+        it, or it found none)."""
+        config = self.config
+        left = (self.limit - self.elapsed()) * share
+        if config.schedule_deterministic_time <= 0 or left <= 0.1:
+            return None
+        out = improve(
+            p,
+            trips,
+            self.w,
+            left,
+            deterministic_time=config.schedule_deterministic_time * min(1.0, share),
+            workers=config.schedule_workers,
+            seed=config.seed,
+        )
+        self.stats.scheduled(out.status)
+        return out.timed if out.objective is not None else None
+
+    def evaluate(self, p: Problem, result: RoutingResult) -> tuple[float, Timing]:
+        """Time a routing result: its score and timing."""
+        # Transload times as routed: the two trucks are then timed apart.
+        fixed = fix_transloads(p, result.transload_starts)
+        trips, dropped = time_routes(fixed, result.sequences, result.start_times)
+        if dropped:
+            trips, dropped = time_everything(
+                fixed, result, trips, dropped, self.w, partial(self.cpsat, fixed, share=0.1)
+            )
+        trips, dropped = complete_ways(fixed, trips, dropped)
+        return score(fixed, trips, self.w), Timing(trips, dropped, fixed)
+
+    def route(
+        self, best: tuple[float, Timing], routing_budget: float, switch_budget: float
+    ) -> tuple[tuple[float, Timing], Incumbent[Timing] | None]:
+        """Route, time, and where a station could not cope, route again asking less of
+        it: the best timing so far, and the best routed one (for the switch)."""
+        routed: Incumbent[Timing] | None = None
+        for round_ in range(ROUNDS):
+            spent = self.elapsed()
+            # Later rounds only use time a solution-limited first round left over.
+            share = (routing_budget - switch_budget - spent) * (1.0 if round_ == 0 else 0.6)
+            if round_ and share < 1.0:
+                break
+            result = solve_routing(
+                self.prob,
+                self.config,
+                time_limit=share,
+                on_solution=self.on_solution,
+                utilisation=self.utilisation,
+            )
+            self.stats.status = result.status
+            self.stats.solutions += result.solutions
+            # Compared as routed: putting what it left out in by road before comparing
+            # (at the end of trucks' days) was measured much worse on yiwu-day-scarce
+            # (52,865 against 6,311 weighted delay): it picks rounds whose gaps were
+            # filled late instead of rounds CP-SAT can re-time well.
+            value, timing = self.evaluate(self.prob, result)
+            if value < best[0]:
+                best = (value, timing)
+            if result.sequences and (routed is None or value < routed.score):
+                routed = Incumbent(value, self.prob, result, timing)
+            stuck = stuck_stations(self.prob, result.sequences, timing.dropped)
+            if not stuck:
+                break
+            for sid in stuck:
+                self.utilisation[sid] = self.utilisation.get(sid, LOOP_UTILISATION) * 0.8
+        self.stats.rounds = round_ + 1
+        return best, routed
+
+    def _route_from(
+        self, p: Problem, initial: dict[RouteKey, list[NodeKey]], seconds: float
+    ) -> RoutingResult:
+        return solve_routing(
+            p, self.config, time_limit=seconds, utilisation=self.utilisation, initial=initial
+        )
+
+    def switch(
+        self,
+        routed: Incumbent[Timing],
+        left: float,
+        routing_budget: float,
+        schedule_share: float,
+    ) -> Incumbent[Timing]:
+        """The way switch from the best routes, then the routing search on from its best
+        in the routing time it left."""
+        config = self.config
+        routed, self.stats.switch = switch_ways(
+            routed,
+            self._route_from,
+            self.evaluate,
+            _on_road,
+            left,
+            size=config.switch_group,
+            trial_seconds=config.switch_trial_time,
+            road=config.switch_to == "road",
+            trials=config.switch_trials,
+            patience=config.switch_patience,
+            late=config.switch_late,
+            # While groups keep being kept, the switch may go on into half of the
+            # CP-SAT timing's share: a shipment served outweighs minutes of delay.
+            more_seconds=self.limit * schedule_share / 2,
+        )
+        # The routing time the switch left: the search goes on from the best routes.
+        left = routing_budget - self.elapsed()
+        if left > 1.0:
+            more = self._route_from(routed.prob, routed.result.routes, left)
+            if more.sequences:
+                value, timing = self.evaluate(routed.prob, more)
+                if value < routed.score:
+                    routed = Incumbent(value, routed.prob, more, timing)
+        return routed
+
+
+def _on_road(inc: Incumbent[Timing]) -> dict[str, float]:
+    """Served by road, or not at all: the shipments a switch may help, the unserved
+    first, then the latest (priority-weighted)."""
+    assert inc.extra is not None
+    trips, fixed = inc.extra.trips, inc.extra.prob
+    served = served_ways(fixed, trips)
+    done = {s: t for tt in trips for s, t in tt.times.delivered.items()}
+    ships = fixed.inst.shipments_by_id
+    return {
+        s: math.inf if s not in served else ships[s].priority * max(0.0, done[s] - ships[s].due)
+        for s in fixed.ways
+        if served.get(s, [s]) == [s]
+    }
+
+
+def _fill(
+    prob: Problem, trips: list[Timed], dropped: dict[str, Reason]
+) -> tuple[list[Timed], dict[str, Reason]]:
+    """What timing or routing left out, put in by road at the end of some truck's day
+    where it still fits (the routing search may also leave a way half taken, when a
+    train turned out full, with no move back to the road)."""
+    done = served_ways(prob, trips)
+    missing = {
+        s: dropped.get(s, UNROUTED) for s in prob.ways if s not in done and s in prob.eligible
+    }
+    if not missing:
+        return trips, dropped
+    trips, more = insert_dropped(prob, trips, missing)
+    return trips, {**{k: v for k, v in dropped.items() if k not in missing}, **more}

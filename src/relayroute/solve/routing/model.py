@@ -1,0 +1,399 @@
+"""The OR-Tools RoutingModel of a problem: arc costs, the time and load dimensions,
+pickup-and-delivery pairs, disjunctions for what may stay unserved, and the station and
+fleet limits.
+
+Lateness past ``due`` is a soft upper bound on the delivery's time. The order in which
+the model is built is part of it (OR-Tools' search depends on the order of dimensions,
+pairs and disjunctions), so each step below keeps its place in :func:`build`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp
+
+from relayroute.itineraries.trips import transit_matrices
+from relayroute.solve.routing.nodes import Nodes, layout
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from relayroute.itineraries.problem import Problem
+    from relayroute.model.instance import Instance
+    from relayroute.solve.config import SolverConfig
+
+COST_SCALE = 100  # objective units per priority-weighted minute, so weights keep 2 decimals
+QTY_SCALE = 1000  # capacity units per quantity unit
+
+# Share of a station's loop-driver minutes the routes may plan to use: drivers cannot be
+# packed end to end, and queues at bays and checkpoints take their part.
+LOOP_UTILISATION = 0.85
+
+
+def weights(inst: Instance, config: SolverConfig) -> dict[str, float]:
+    """Instance objective weights with the configuration's overrides.
+
+    Raises
+    ------
+    ValueError
+        The configuration names a weight the instance has not.
+    """
+    w = inst.objective.model_dump()
+    unknown = set(config.objective) - set(w)
+    if unknown:
+        raise ValueError(f"unknown objective weight(s): {', '.join(sorted(unknown))}")
+    w.update(config.objective)
+    return w
+
+
+@dataclass
+class Model:
+    """A built routing model and what reading its solutions needs.
+
+    Vehicles ``0 .. n_trucks - 1`` are the problem's vehicles, the rest its trains (in
+    the order of ``nodes.trains``).
+    """
+
+    nodes: Nodes
+    manager: pywrapcp.RoutingIndexManager
+    routing: pywrapcp.RoutingModel
+    time: pywrapcp.RoutingDimension
+    horizon: int
+    n_trucks: int
+
+    def index(self, node: int) -> int:
+        """The routing index of a node."""
+        return int(self.manager.NodeToIndex(node))
+
+    def set_hours(self, index: int, hours: list[tuple[float, float]], lo: float, hi: float) -> None:
+        """The node at ``index`` starts within ``hours`` (none: any time) and [lo, hi]."""
+        var = self.time.CumulVar(index)
+        windows = sorted(
+            (max(a, lo), min(b, hi)) for a, b in (hours or [(0.0, float(self.horizon))])
+        )
+        windows = [
+            (math.ceil(a), math.floor(b)) for a, b in windows if math.ceil(a) <= math.floor(b)
+        ]
+        if not windows:  # cannot happen after classification; keep the node unperformed
+            self.routing.ActiveVar(index).SetValue(0)
+            return
+        var.SetRange(windows[0][0], windows[-1][1])
+        for (_, b), (a, _) in itertools.pairwise(windows):
+            if b + 1 <= a - 1:
+                var.RemoveInterval(b + 1, a - 1)
+
+
+def build(
+    prob: Problem, config: SolverConfig, utilisation: dict[str, float] | None = None
+) -> Model:
+    """The routing model of ``prob``.
+
+    Parameters
+    ----------
+    prob
+        The prepared problem.
+    config
+        Search configuration (objective overrides, loop-minute cost, seed).
+    utilisation
+        Share of each station's loop-driver minutes the routes may use (default
+        ``LOOP_UTILISATION``).
+    """
+    inst = prob.inst
+    w = weights(inst, config)
+    nodes = layout(prob)
+    n_trucks = len(prob.vehicles)
+    manager = pywrapcp.RoutingIndexManager(
+        nodes.n, n_trucks + len(nodes.trains), nodes.starts, nodes.ends
+    )
+    routing = pywrapcp.RoutingModel(manager)
+    routing.solver().ReSeed(config.seed)
+    horizon = math.ceil(max([inst.horizon] + [prob.duty[t][1] for t in inst.trucks_by_id]))
+    transits, loops = _arcs(prob, config, w, nodes, routing, horizon)
+    model = Model(
+        nodes, manager, routing, _time(prob, routing, transits, horizon), horizon, n_trucks
+    )
+    _loads(prob, model)
+    _shipments(prob, model, w)
+    _ways(prob, model, w)
+    _station_limits(prob, model, loops, utilisation or {})
+    _fleet(prob, model)
+    return model
+
+
+def _arcs(
+    prob: Problem,
+    config: SolverConfig,
+    w: dict[str, float],
+    nodes: Nodes,
+    routing: pywrapcp.RoutingModel,
+    horizon: int,
+) -> tuple[list[int], list[int]]:
+    """Register each vehicle's transit and cost matrices and set its arc and fixed costs;
+    the time and loop-minute transit callbacks of every vehicle, trains last."""
+    services = {svc.id: svc for svc in prob.inst.rail_services}
+    big = 10 * horizon
+    service = np.array(nodes.service)
+    rail_nodes = nodes.rail
+    time_cb: dict[object, int] = {}
+    cost_cb: dict[object, int] = {}
+    loop_cb: dict[object, int] = {}
+    for veh in prob.vehicles:
+        key = (prob.profiles[veh.truck], veh.stations)
+        if key in time_cb:
+            continue
+        minutes, km, loop = transit_matrices(prob, veh, nodes.place, service)
+        # Trucks never visit train nodes (their vehicles are fixed below).
+        minutes[rail_nodes, :] = 0.0
+        minutes[:, rail_nodes] = 0.0
+        km[rail_nodes, :] = 0.0
+        km[:, rail_nodes] = 0.0
+        loop[rail_nodes, :] = 0.0
+        loop[:, rail_nodes] = 0.0
+        finite = np.isfinite(minutes)
+        tm = np.where(finite, np.ceil(np.where(finite, minutes, 0) - 1e-9), big).astype(np.int64)
+        # Loop-driver minutes are the scarce resource the routing model cannot see as such.
+        arc_cost = np.where(finite, km, 0) * w["km"] + loop * config.loop_minute_cost
+        cm = np.where(finite, np.round(arc_cost * COST_SCALE), big * COST_SCALE).astype(np.int64)
+        time_cb[key] = routing.RegisterTransitMatrix(tm.tolist())
+        cost_cb[key] = routing.RegisterTransitMatrix(cm.tolist())
+        loop_cb[key] = routing.RegisterTransitMatrix(np.ceil(loop - 1e-9).astype(np.int64).tolist())
+    keys = [(prob.profiles[veh.truck], veh.stations) for veh in prob.vehicles]
+    # Trains carry goods at no routing cost and take no truck time: their times are
+    # fixed by the timetable through the legs' windows.
+    zero_cb = routing.RegisterTransitCallback(lambda i, j: 0)
+    n_trucks = len(prob.vehicles)
+    for v in range(n_trucks):
+        routing.SetArcCostEvaluatorOfVehicle(cost_cb[keys[v]], v)
+        routing.SetFixedCostOfVehicle(round(w["truck"] * COST_SCALE), v)
+    for k, (svc_id, _) in enumerate(nodes.trains):
+        v = n_trucks + k
+        routing.SetArcCostEvaluatorOfVehicle(zero_cb, v)
+        fixed = w["rail"] * services[str(svc_id)].cost
+        routing.SetFixedCostOfVehicle(round(fixed * COST_SCALE), v)
+    trains = [zero_cb] * len(nodes.trains)
+    return [time_cb[k] for k in keys] + trains, [loop_cb[k] for k in keys] + trains
+
+
+def _time(
+    prob: Problem, routing: pywrapcp.RoutingModel, transits: list[int], horizon: int
+) -> pywrapcp.RoutingDimension:
+    """The time dimension: each truck within its hours and duty, leaving as late and
+    coming back as early as its route allows."""
+    routing.AddDimensionWithVehicleTransits(transits, horizon, horizon, False, "time")
+    tdim = routing.GetDimensionOrDie("time")
+    for v, veh in enumerate(prob.vehicles):
+        lo, hi, duty = prob.duty[veh.truck]
+        tdim.CumulVar(routing.Start(v)).SetRange(math.ceil(lo), math.floor(hi))
+        tdim.CumulVar(routing.End(v)).SetRange(math.ceil(lo), math.floor(hi))
+        tdim.SetSpanUpperBoundForVehicle(math.floor(duty), v)
+        routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(v)))
+        routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(routing.Start(v)))
+    return tdim
+
+
+def _loads(prob: Problem, model: Model) -> None:
+    """A load dimension per capacity dimension for the trucks and, with trains, a
+    boarding dimension per capacity dimension for each departure."""
+    inst, nodes, routing = prob.inst, model.nodes, model.routing
+    trucks = inst.trucks_by_id
+    by_id = inst.shipments_by_id
+    services = {svc.id: svc for svc in inst.rail_services}
+    dims = sorted(
+        set(inst.capacity_dimensions()) | {d for svc in services.values() for d in svc.capacity}
+    )
+    board_ship = {on_off: by_id[sid] for (sid, _), on_off in nodes.board.items()}
+    for dim in dims:
+        demand = [0] * nodes.n
+        for s in nodes.ships:
+            q = math.ceil(s.quantity.get(dim, 0.0) * QTY_SCALE - 1e-6)
+            if nodes.loaded:  # what is delivered so far: at most what the truck set out with
+                demand[nodes.drop[s.id]] = q
+            else:
+                demand[nodes.pick[s.id]], demand[nodes.drop[s.id]] = q, -q
+        cb = routing.RegisterUnaryTransitVector(demand)
+        caps = [
+            math.floor(trucks[veh.truck].capacity.get(dim, 0.0) * QTY_SCALE + 1e-6)
+            for veh in prob.vehicles
+        ] + [0] * len(nodes.trains)
+        routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"load:{dim}")
+        if not nodes.trains:
+            continue
+        # A departure's capacity: everything boarding it, whatever order the train's
+        # route visits its boarding and alighting nodes in (they are all at once).
+        boarding = [0] * nodes.n
+        for (on, _), sh in board_ship.items():
+            boarding[on] = math.ceil(sh.quantity.get(dim, 0.0) * QTY_SCALE - 1e-6)
+        rail_caps = [0] * len(prob.vehicles) + [
+            math.floor(services[str(svc_id)].capacity.get(dim, 0.0) * QTY_SCALE + 1e-6)
+            for svc_id, _ in nodes.trains
+        ]
+        routing.AddDimensionWithVehicleCapacity(
+            routing.RegisterUnaryTransitVector(boarding), 0, rail_caps, True, f"rail:{dim}"
+        )
+
+
+def _shipments(prob: Problem, model: Model, w: dict[str, float]) -> None:
+    """Each leg: the trucks that may carry it, its pickup before its delivery on the same
+    truck, its places' hours, ready time and deadline, and the cost of delay past due."""
+    inst, nodes, routing, tdim = prob.inst, model.nodes, model.routing, model.time
+    solver = routing.solver()
+    places = inst.places_by_id
+    horizon = model.horizon
+    for s in nodes.ships:
+        d = model.index(nodes.drop[s.id])
+        allowed = sorted(prob.eligible[s.id])
+        if len(allowed) < model.n_trucks or nodes.trains:
+            routing.VehicleVar(d).SetValues([-1, *allowed])
+        if not nodes.loaded:
+            p = model.index(nodes.pick[s.id])
+            routing.AddPickupAndDelivery(p, d)
+            solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
+            solver.Add(routing.ActiveVar(p) == routing.ActiveVar(d))
+            solver.Add(tdim.CumulVar(p) + math.ceil(s.pickup_minutes) <= tdim.CumulVar(d))
+            if len(allowed) < model.n_trucks or nodes.trains:
+                routing.VehicleVar(p).SetValues([-1, *allowed])
+            model.set_hours(p, places[s.origin].hours, s.ready, horizon)
+        hi = horizon if s.deadline is None else s.deadline - s.delivery_minutes
+        model.set_hours(d, places[s.destination].hours, s.ready, hi)
+        coeff = round(s.priority * w["delay"] * COST_SCALE)
+        if coeff > 0 and s.due < 2 * horizon:
+            tdim.SetCumulVarSoftUpperBound(d, math.floor(s.due - s.delivery_minutes), coeff)
+
+
+def _ways(prob: Problem, model: Model, w: dict[str, float]) -> None:
+    """Each way as a chain of pairs taken in order (legs, the train ride, padding), and
+    the disjunctions that let a shipment go unserved at its penalty."""
+    inst, nodes, routing, tdim = prob.inst, model.nodes, model.routing, model.time
+    solver = routing.solver()
+    by_id = inst.shipments_by_id
+    stations = inst.relay_stations_by_id
+    train_index = {t: model.n_trucks + k for k, t in enumerate(nodes.trains)}
+    # The inner nodes of a way (between its first pickup and last delivery) carry a
+    # penalty when left out, so that every insertion along a chosen way pays (a train
+    # costs money before the last leg saves the shipment's penalty).
+    inner_penalty = {
+        sid: round(w["unserved"] * by_id[sid].priority * COST_SCALE) // 8 for sid, _ in nodes.units
+    }
+    for sid, ways in nodes.units:
+        sh = by_id[sid]
+        firsts: list[int] = []
+        lasts: list[int] = []
+        for k, way in enumerate(ways):
+            chain = [(nodes.pick.get(leg, nodes.drop[leg]), nodes.drop[leg]) for leg in way.parts]
+            if way.kind == "rail":
+                on, off = nodes.board[(sid, k)]
+                at = 1 if way.parts[0].endswith("#1") else 0
+                chain.insert(at, (on, off))
+                ion, ioff = model.index(on), model.index(off)
+                routing.AddPickupAndDelivery(ion, ioff)
+                train = train_index[(way.service, way.departure)]
+                routing.VehicleVar(ion).SetValues([-1, train])
+                routing.VehicleVar(ioff).SetValues([-1, train])
+            last_leg = way.parts[-1]
+            for pad_on, pad_off in nodes.pads[(sid, k)]:
+                ia, ib = model.index(pad_on), model.index(pad_off)
+                routing.AddPickupAndDelivery(ia, ib)
+                solver.Add(routing.VehicleVar(ia) == routing.VehicleVar(ib))
+                routing.VehicleVar(ia).SetValues([-1, *sorted(prob.eligible[last_leg])])
+                chain.append((pad_on, pad_off))
+            idx = [(model.index(a), model.index(b)) for a, b in chain]
+            firsts.append(idx[0][0])
+            lasts.append(idx[-1][1])
+            inner = [x for pair in idx for x in pair][1:-1]
+            for x in inner:
+                routing.AddDisjunction([x], inner_penalty[sid])
+            # Each part only once the one before it is done: a way is taken whole or,
+            # for a moment of the search, in part at the price of its missing parts.
+            for (_, a_off), (b_on, _) in itertools.pairwise(idx):
+                solver.Add(routing.ActiveVar(b_on) <= routing.ActiveVar(a_off))
+            if way.kind == "transload":
+                st = stations[str(way.station)]
+                first = by_id[way.parts[0]]
+                gap = math.ceil(first.delivery_minutes + st.transload_minutes)
+                solver.Add(tdim.CumulVar(idx[0][1]) + gap <= tdim.CumulVar(idx[1][0]))
+                model.set_hours(idx[0][1], st.hours, 0, model.horizon)
+                model.set_hours(idx[1][0], st.hours, 0, model.horizon)
+        penalty = round(w["unserved"] * sh.priority * COST_SCALE)
+        if firsts == lasts:  # a delivery loaded at the start: one node
+            routing.AddDisjunction(firsts, penalty, 1)
+        else:
+            routing.AddDisjunction(firsts, penalty // 2 + penalty % 2, 1)
+            routing.AddDisjunction(lasts, penalty // 2, 1)
+
+
+def _station_limits(
+    prob: Problem, model: Model, loop_transits: Sequence[int], utilisation: dict[str, float]
+) -> None:
+    """What the routes can know of relay stations without timing them against each other.
+
+    Loop-driver minutes: the excursions of the trucks homed at a station add up to no
+    more than its loop drivers can work (a dimension summed over those trucks' ends).
+    Station hours: an inside stop on a truck homed at a station is served while the
+    station is open long enough to take the truck in and bring it back.
+    """
+    if not any(prob.swap_stations.values()):
+        return
+    nodes, routing, tdim, horizon = model.nodes, model.routing, model.time, model.horizon
+    rail_nodes = nodes.rail
+    # Inside stops: (routing index, place, service minutes).
+    inside = [
+        (model.index(node), nodes.place[node], nodes.service[node])
+        for node in range(len(nodes.depot_places), nodes.n)
+        if not rail_nodes[node] and prob.place_zone.get(nodes.place[node]) is not None
+    ]
+    solver = routing.solver()
+    routing.AddDimensionWithVehicleTransits(list(loop_transits), 0, horizon * 4, True, "loop")
+    ldim = routing.GetDimensionOrDie("loop")
+    homed: dict[str, list[int]] = {}
+    for v, veh in enumerate(prob.vehicles):
+        for _, sid in veh.stations:
+            homed.setdefault(sid, []).append(v)
+    for sid, vs in homed.items():
+        minutes = sum(count * duty for _, count, _, duty in prob.loop_pools(sid))
+        cap = int(minutes * utilisation.get(sid, LOOP_UTILISATION))
+        solver.Add(solver.Sum([ldim.CumulVar(routing.End(v)) for v in vs]) <= cap)
+        st = prob.station(sid)
+        if not st.hours:
+            continue
+        assert st.zone is not None  # a swap station serves a zone
+        loop = prob.loop_tables[st.zone]
+        opens, closes = min(a for a, _ in st.hours), max(b for _, b in st.hours)
+        s_idx = loop.index[st.place]
+        for index, place, service in inside:
+            if prob.place_zone[place] != st.zone:
+                continue
+            p_idx = loop.index[place]
+            lo = math.ceil(opens + st.handover_minutes + loop.minutes[s_idx, p_idx])
+            hi = math.floor(closes - st.handover_minutes - loop.minutes[p_idx, s_idx] - service)
+            homed_here = solver.IsMemberVar(routing.VehicleVar(index), vs)
+            var = tdim.CumulVar(index)
+            # Only binds when the stop rides a truck homed at this station.
+            solver.Add(var >= lo * homed_here)
+            solver.Add(var <= hi + (horizon - hi) * (1 - homed_here))
+
+
+def _fleet(prob: Problem, model: Model) -> None:
+    """A truck works as at most one of its vehicles (one home station a day), and a
+    driver pool sends out no more trucks than it has drivers."""
+    inst, routing, vehicles = prob.inst, model.routing, prob.vehicles
+    solver = routing.solver()
+    by_truck: dict[str, list[int]] = {}
+    for v, veh in enumerate(vehicles):
+        by_truck.setdefault(veh.truck, []).append(v)
+    for vs in by_truck.values():
+        if len(vs) > 1:
+            solver.Add(solver.Sum([routing.ActiveVehicleVar(v) for v in vs]) <= 1)
+    pools: dict[str, list[int]] = {}
+    for v, veh in enumerate(vehicles):
+        pool = inst.trucks_by_id[veh.truck].driver_pool
+        if pool is not None:
+            pools.setdefault(pool, []).append(v)
+    for pid, vs in pools.items():
+        count = inst.pools_by_id[pid].count
+        if count < len({vehicles[v].truck for v in vs}):
+            solver.Add(solver.Sum([routing.ActiveVehicleVar(v) for v in vs]) <= count)

@@ -1,0 +1,218 @@
+"""Searching the routing model: the search parameters, a warm start from earlier routes,
+and reading a solution back as visits, train bookings, transload starts and node-key routes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
+
+from relayroute.itineraries.trips import Visit
+from relayroute.solve.routing.model import COST_SCALE, Model, build
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from relayroute.itineraries.problem import Problem
+    from relayroute.solve.config import SolverConfig
+    from relayroute.solve.routing.nodes import NodeKey
+
+# A vehicle of the routing model as routes name it: a truck by its vehicle index, a train
+# by (service, departure).
+RouteKey = int | tuple[str, float]
+
+STATUS = {
+    0: "not_solved",
+    1: "success",
+    2: "partial_success_local_optimum_not_reached",
+    3: "fail",
+    4: "fail_timeout",
+    5: "invalid",
+    6: "infeasible",
+    7: "optimal",
+}
+
+
+@dataclass
+class RoutingResult:
+    """What a routing search found."""
+
+    sequences: dict[int, list[Visit]]  # vehicle index -> visits; empty for idle vehicles
+    start_times: dict[int, float]  # vehicle index -> latest depot departure the search found
+    objective: float | None
+    seconds: float
+    solutions: int
+    status: str
+    # Rail departures used: (service, departure) -> shipments riding it.
+    bookings: dict[tuple[str, float], list[str]] = field(default_factory=dict)
+    # Transload ways: first leg shipment -> start of its unloading at the station.
+    transload_starts: dict[str, float] = field(default_factory=dict)
+    # Every route as node keys (see ``NodeKey``), trucks by vehicle index and trains by
+    # (service, departure): what a later search may start from (``initial``).
+    routes: dict[RouteKey, list[NodeKey]] = field(default_factory=dict)
+
+
+def parameters(
+    config: SolverConfig, time_limit: float | None = None
+) -> pywrapcp.RoutingSearchParameters:
+    """OR-Tools search parameters for a configuration (``time_limit`` overrides its)."""
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = getattr(
+        routing_enums_pb2.FirstSolutionStrategy, config.first_solution_strategy
+    )
+    params.local_search_metaheuristic = getattr(
+        routing_enums_pb2.LocalSearchMetaheuristic, config.metaheuristic
+    )
+    limit = time_limit if time_limit is not None else config.time_limit
+    params.time_limit.FromMilliseconds(int(limit * 1000))
+    if config.solution_limit:
+        params.solution_limit = config.solution_limit
+    for op in config.lns_operators:
+        setattr(params.local_search_operators, f"use_{op}", optional_boolean_pb2.BOOL_TRUE)
+    params.lns_time_limit.FromMilliseconds(int(config.lns_time_limit * 1000))
+    if config.gls_lambda is not None:
+        params.guided_local_search_lambda_coefficient = config.gls_lambda
+    params.log_search = config.log_search
+    return params
+
+
+def solve_routing(
+    prob: Problem,
+    config: SolverConfig,
+    time_limit: float | None = None,
+    on_solution: Callable[[float, float], None] | None = None,
+    utilisation: dict[str, float] | None = None,
+    initial: dict[RouteKey, list[NodeKey]] | None = None,
+) -> RoutingResult:
+    """Build and solve the routing model.
+
+    Parameters
+    ----------
+    prob
+        The prepared problem.
+    config
+        Search configuration.
+    time_limit
+        Seconds; overrides the configuration's.
+    on_solution
+        Called with (elapsed seconds, objective) at each solution found.
+    utilisation
+        Share of each station's loop-driver minutes the routes may use (default
+        ``LOOP_UTILISATION``); lowered when timing shows a station cannot cope.
+    initial
+        Routes to start the search from instead of a first-solution heuristic (node keys
+        of another model's ``routes``; nodes this model lacks are left out).
+
+    Returns
+    -------
+    RoutingResult
+        The routes found (none if the search found no solution).
+    """
+    model = build(prob, config, utilisation)
+    routing = model.routing
+    params = parameters(config, time_limit)
+    t0 = time.perf_counter()
+    found = [0]
+
+    def at_solution() -> None:
+        found[0] += 1
+        if on_solution is not None:
+            on_solution(time.perf_counter() - t0, routing.CostVar().Value() / COST_SCALE)
+
+    routing.AddAtSolutionCallback(at_solution)
+    start = None if initial is None else warm_start(model, params, initial)
+    if start is not None:
+        solution = routing.SolveFromAssignmentWithParameters(start, params)
+    else:
+        solution = routing.SolveWithParameters(params)
+    seconds = time.perf_counter() - t0
+    status = routing.status()
+    status_name = STATUS.get(int(status), str(status))
+    if solution is None:
+        return RoutingResult({}, {}, None, seconds, found[0], status_name)
+    return decode(model, solution, seconds, found[0], status_name)
+
+
+def warm_start(
+    model: Model,
+    params: pywrapcp.RoutingSearchParameters,
+    initial: dict[RouteKey, list[NodeKey]],
+) -> pywrapcp.Assignment | None:
+    """Close the model and read ``initial`` routes into an assignment to start from
+    (None if OR-Tools cannot make one of them)."""
+    routing, nodes = model.routing, model.nodes
+    routing.CloseModelWithParameters(params)
+    node_of = {k: node for node, k in nodes.key.items()}
+    vehicle_keys: list[RouteKey] = [
+        *range(model.n_trucks),
+        *((str(svc), float(dep or 0)) for svc, dep in nodes.trains),
+    ]
+    return routing.ReadAssignmentFromRoutes(
+        [
+            [model.index(node_of[k]) for k in initial.get(vk, []) if k in node_of]
+            for vk in vehicle_keys
+        ],
+        True,
+    )
+
+
+def decode(
+    model: Model, solution: pywrapcp.Assignment, seconds: float, solutions: int, status: str
+) -> RoutingResult:
+    """A solution as visits per truck, train bookings, transload starts and node-key
+    routes."""
+    routing, manager, nodes, n_trucks = model.routing, model.manager, model.nodes, model.n_trucks
+    tdim = model.time
+    by_node = {nodes.pick[s.id]: Visit("pickup", s.id) for s in nodes.ships if s.id in nodes.pick}
+    by_node.update({nodes.drop[s.id]: Visit("delivery", s.id) for s in nodes.ships})
+    riding = {on: sid for (sid, _), (on, _) in nodes.board.items()}
+    sequences: dict[int, list[Visit]] = {}
+    start_times: dict[int, float] = {}
+    bookings: dict[tuple[str, float], list[str]] = {}
+    routes: dict[RouteKey, list[NodeKey]] = {}
+    for v in range(n_trucks + len(nodes.trains)):
+        index = solution.Value(routing.NextVar(routing.Start(v)))
+        seq = []
+        keys_v: list[NodeKey] = []
+        while not routing.IsEnd(index):
+            node = manager.IndexToNode(index)
+            keys_v.append(nodes.key[node])
+            if v >= n_trucks:
+                if node in riding:
+                    svc_id, dep = nodes.trains[v - n_trucks]
+                    bookings.setdefault((str(svc_id), float(dep or 0)), []).append(riding[node])
+            elif node in by_node:  # padding pairs are no visits
+                seq.append(by_node[node])
+            index = solution.Value(routing.NextVar(index))
+        if keys_v:
+            if v < n_trucks:
+                routes[v] = keys_v
+            else:
+                svc_id, dep = nodes.trains[v - n_trucks]
+                routes[(str(svc_id), float(dep or 0))] = keys_v
+        if seq:
+            if nodes.loaded:  # everything it delivers was loaded at the depot before it left
+                seq = [Visit("pickup", x.shipment) for x in seq] + seq
+            sequences[v] = seq
+            start_times[v] = float(solution.Value(tdim.CumulVar(routing.Start(v))))
+    transload_starts = {}
+    for _, ways in nodes.units:
+        for way in ways:
+            if way.kind == "transload":
+                index = model.index(nodes.drop[way.parts[0]])
+                if solution.Value(routing.ActiveVar(index)):
+                    transload_starts[way.parts[0]] = float(solution.Value(tdim.CumulVar(index)))
+    return RoutingResult(
+        sequences,
+        start_times,
+        solution.ObjectiveValue() / COST_SCALE,
+        seconds,
+        solutions,
+        status,
+        bookings,
+        transload_starts,
+        routes,
+    )

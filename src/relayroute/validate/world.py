@@ -1,0 +1,132 @@
+"""The validator's own geography: zones, gates and travel, read from the instance alone.
+
+It shares the *model* (instance and plan types, the raw road files) with the solver but
+none of its network code: the road graph is read again here, places are snapped to nodes
+here, zone membership is tested on the polygons and travel is measured edge by edge (road)
+or by straight line (euclidean, great-circle), so the validator can catch the solver's
+mistakes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+
+from relayroute.io.roads import read_graphml, read_nodes_edges, read_osm_xml
+from relayroute.model.checks import check_named_nodes
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import networkx as nx
+
+    from relayroute.model.instance import Instance, Place
+    from relayroute.model.plan import Leg
+
+
+def _great_circle(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, h)))
+
+
+class World:
+    """What the validator knows of the instance's geography, computed its own way."""
+
+    def __init__(self, inst: Instance, base: Path) -> None:
+        self.inst = inst
+        self.mode = inst.network.mode
+        self.zones = {
+            z.id: shapely.Polygon(z.polygon[0], z.polygon[1:])
+            for z in inst.zones
+            if z.policy != "open"
+        }
+        self.policy = {z.id: z.policy for z in inst.zones}
+        self.graph: nx.DiGraph | None = None
+        self.place_node: dict[str, str] = {}
+        self.gate_of: dict[str, str] = {}  # node -> checkpoint id
+        self.fixed_xy: dict[str, tuple[float, float]] = {}  # straight-line: node -> lon/lat
+        # Sealed transit roads: edge -> road id, inner node -> road id, road id -> its ends.
+        self.transit: dict[tuple[str, str], str] = {}
+        self.sealed: dict[str, str] = {}
+        self.transit_ends: dict[str, tuple[str, str]] = {}
+        for z in inst.zones:
+            for t in z.transit_roads:
+                self.transit_ends[t.id] = (t.nodes[0], t.nodes[-1])
+                for a, b in zip(t.nodes, t.nodes[1:]):
+                    self.transit[a, b] = self.transit[b, a] = t.id
+                self.sealed.update({n: t.id for n in t.nodes[1:-1]})
+        if self.mode == "road":
+            spec = inst.network
+            if spec.osm:
+                self.graph = read_osm_xml(base / spec.osm)
+            elif spec.graphml:
+                self.graph = read_graphml(base / spec.graphml)
+            else:
+                assert spec.nodes and spec.edges
+                self.graph = read_nodes_edges(base / spec.nodes, base / spec.edges)
+            ids = list(self.graph.nodes)
+            xy = np.array([(self.graph.nodes[n]["lon"], self.graph.nodes[n]["lat"]) for n in ids])
+            # Where the node and the lon/lat of a place disagree the instance itself is refused.
+            check_named_nodes(inst, {n: (float(x), float(y)) for n, (x, y) in zip(ids, xy)})
+
+            def nearest(lon: float, lat: float) -> str:
+                return ids[int(np.argmin((xy[:, 0] - lon) ** 2 + (xy[:, 1] - lat) ** 2))]
+
+            for p in inst.places:
+                self.place_node[p.id] = p.node or nearest(p.lon, p.lat)
+            for c in inst.checkpoints:
+                self.gate_of[c.node or nearest(c.lon, c.lat)] = c.id
+        else:
+            for p in inst.places:
+                self.place_node[p.id] = p.id
+                self.fixed_xy[p.id] = (p.lon, p.lat)
+            for c in inst.checkpoints:
+                self.gate_of[f"checkpoint:{c.id}"] = c.id
+                self.fixed_xy[f"checkpoint:{c.id}"] = (c.lon, c.lat)
+
+    def zone_at(self, lon: float, lat: float) -> str | None:
+        """The restricted zone (not open) that holds the point, if any."""
+        for zid, poly in self.zones.items():
+            if poly.contains(shapely.Point(lon, lat)):
+                return zid
+        return None
+
+    def place_zone(self, place: Place) -> str | None:
+        """The restricted zone a place stands in (straight-line plane: none, it has no map)."""
+        return self.zone_at(place.lon, place.lat) if self.mode != "euclidean" else None
+
+    def node_xy(self, node: str, leg: Leg, k: int) -> tuple[float, float]:
+        """Lon/lat of the leg's ``k``-th path node (road mode: from the graph)."""
+        if self.mode == "road":
+            assert self.graph is not None
+            d = self.graph.nodes[node]
+            return (d["lon"], d["lat"])
+        return (leg.coords[k][0], leg.coords[k][1])
+
+    def step(
+        self, a: str, b: str, xa: tuple[float, float], xb: tuple[float, float]
+    ) -> tuple[float, float, str | None]:
+        """(minutes, km, fault) of driving from node a to node b."""
+        spec = self.inst.network
+        if self.mode == "road":
+            assert self.graph is not None
+            if not self.graph.has_edge(a, b):
+                return 0.0, 0.0, f"no road from {a!r} to {b!r}"
+            e = self.graph.edges[a, b]
+            return (
+                e["minutes"],
+                e["km"],
+                (f"road {a!r}->{b!r} is closed" if e["closed"] else None),
+            )
+        if self.mode == "euclidean":
+            d = math.hypot(xb[0] - xa[0], xb[1] - xa[1])
+            return d / spec.speed, d, None
+        km = _great_circle(xa, xb) * spec.detour_factor
+        return km / spec.speed_kmh * 60.0, km, None

@@ -1,0 +1,306 @@
+"""Bad input: one clear message naming where, exit 2, no traceback, no output file."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import shapely
+
+from relayroute.cli import main
+from relayroute.errors import InputError
+from relayroute.io.instance import read_instance
+from relayroute.validate import validate
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from relayroute.model.plan import Plan
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+BASE: dict[str, Any] = json.loads((DATA / "small-straight.json").read_text())
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        *head, last = path.split(".")
+        obj: Any = d
+        for part in head:
+            obj = obj[int(part)] if part.isdigit() else obj[part]
+        if last.isdigit():
+            obj[int(last)] = value
+        else:
+            obj[last] = value
+
+    return change
+
+
+def _delete(path: str) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        *head, last = path.split(".")
+        obj: Any = d
+        for part in head:
+            obj = obj[int(part)] if part.isdigit() else obj[part]
+        del obj[last]
+
+    return change
+
+
+# (name, change to the valid instance, text the message must contain)
+FAULTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
+    ("missing field", _delete("shipments.0.origin"), "$.shipments[0].origin"),
+    ("unknown field", _set("trucks.0.colour", "red"), "$.trucks[0].colour"),
+    ("wrong type", _set("shipments.1.ready", "eight o'clock"), "$.shipments[1].ready"),
+    ("unknown place", _set("shipments.2.destination", "atlantis"), "unknown place 'atlantis'"),
+    ("unknown depot", _set("trucks.1.depot", "nowhere"), "$.trucks[1].depot"),
+    ("unknown zone in permits", _set("trucks.0.permits", ["moon"]), "$.trucks[0].permits[0]"),
+    ("duplicate id", _set("shipments.1.id", "S1"), "duplicate id 'S1'"),
+    ("inverted window", _set("trucks.0.available", [900, 400]), "ends before it starts"),
+    ("due before ready", _set("shipments.0.due", 100), "$.shipments[0].due"),
+    ("negative quantity", _set("shipments.0.quantity", {"t": -4}), "$.shipments[0].quantity.t"),
+    (
+        "unknown dimension",
+        _set("shipments.0.quantity", {"m3": 4}),
+        "no truck has capacity dimension 'm3'",
+    ),
+    ("latitude out of range", _set("places.1.lat", 129.25), "$.places[1]"),
+    ("lon/lat swapped", lambda d: d["places"][2].update(lon=29.45, lat=120.15), "swapped"),
+    (
+        "unclosed polygon",
+        _set("zones.0.polygon", [[[120.0, 29.3], [120.1, 29.3], [120.1, 29.4], [120.0, 29.4]]]),
+        "not closed",
+    ),
+    (
+        "self-intersecting polygon",
+        _set(
+            "zones.0.polygon",
+            [[[120.0, 29.3], [120.1, 29.4], [120.1, 29.3], [120.0, 29.4], [120.0, 29.3]]],
+        ),
+        "invalid polygon",
+    ),
+    (
+        "overlapping zones",
+        _set(
+            "zones.1.polygon",
+            [[[120.05, 29.3], [120.26, 29.3], [120.26, 29.36], [120.05, 29.36], [120.05, 29.3]]],
+        ),
+        "overlaps",
+    ),
+    ("checkpoint off the boundary", _set("checkpoints.0.lon", 119.9), "from the boundary"),
+    ("negative delay", _set("checkpoints.1.delay", -5), "$.checkpoints[1].delay"),
+    ("start without offset", _set("start", "2022-08-12T00:00:00"), "UTC offset"),
+    ("no trucks", _set("trucks", []), "$.trucks"),
+    ("same origin and destination", _set("shipments.0.destination", "sup1"), "same place"),
+    ("relay station in a permit zone", _set("relay_stations.0.zone", "park"), "not closed_loop"),
+    (
+        "relay station inside its closed zone",
+        _set("relay_stations.0.place", "city_factory"),
+        "$.relay_stations[0].place",
+    ),
+    (
+        "loop pool without a home station",
+        lambda d: (
+            d["relay_stations"].append({"id": "rs_north", "zone": "city", "place": "cust1"}),
+            d["driver_pools"][1].pop("station"),
+        ),
+        "$.driver_pools[1].station",
+    ),
+    ("swap station without a zone", _delete("relay_stations.0.zone"), "name it"),
+    (
+        "rail service to an unknown station",
+        lambda d: d.update(
+            rail_stations=[{"id": "RA", "place": "sup1"}],
+            rail_services=[
+                {
+                    "id": "K",
+                    "origin": "RA",
+                    "destination": "RB",
+                    "departures": [600],
+                    "duration": 60,
+                    "capacity": {"t": 10},
+                }
+            ],
+        ),
+        "$.rail_services[0].destination",
+    ),
+    (
+        "rail departure with no capacity field",
+        lambda d: d.update(
+            rail_stations=[{"id": "RA", "place": "sup1"}, {"id": "RB", "place": "cust1"}],
+            rail_services=[
+                {
+                    "id": "K",
+                    "origin": "RA",
+                    "destination": "RB",
+                    "departures": [600],
+                    "duration": 60,
+                }
+            ],
+        ),
+        "$.rail_services[0].capacity",
+    ),
+    (
+        "place enclosed in a zone without checkpoints",
+        lambda d: d.update(checkpoints=[c for c in d["checkpoints"] if c["zone"] != "park"]),
+        "'park_factory' cannot be reached",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "expected"), FAULTS, ids=[f[0] for f in FAULTS])
+def test_fault_gets_clear_message(
+    name: str,
+    change: Callable[[dict[str, Any]], None],
+    expected: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Each fault exits 2 with one message naming where it is, and writes no plan."""
+    data = copy.deepcopy(BASE)
+    change(data)
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(data))
+    out = tmp_path / "plan.json"
+    code = main(["solve", str(inst), "-o", str(out), "-q", "--time-limit", "1"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert expected in " ".join(err.split()), err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) <= 2
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [inst]
+
+
+def test_unreachable_place_on_roads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A place on a road node that no road joins to the depots is named."""
+    root = DATA.parents[1]
+    demo = json.loads((root / "instances" / "yiwu-demo.json").read_text())
+    nodes = json.loads((root / "data" / "yiwu" / "nodes.geojson").read_text())
+    nodes["features"].append(
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [120.4, 29.1]},
+            "properties": {"id": "island"},
+        }
+    )
+    (tmp_path / "nodes.geojson").write_text(json.dumps(nodes))
+    demo["network"] = {
+        "mode": "road",
+        "nodes": "nodes.geojson",
+        "edges": str(root / "data" / "yiwu" / "edges.geojson"),
+    }
+    demo["places"].append({"id": "island", "lon": 120.4, "lat": 29.1, "node": "island"})
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(demo))
+    assert main(["solve", str(inst), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "$.places[15]" in err and "cannot be reached" in err
+
+
+def test_place_far_from_roads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A place with no node, far from every road node, is named with its distance."""
+    root = DATA.parents[1]
+    demo = json.loads((root / "instances" / "yiwu-demo.json").read_text())
+    demo["network"]["nodes"] = str(root / "data" / "yiwu" / "nodes.geojson")
+    demo["network"]["edges"] = str(root / "data" / "yiwu" / "edges.geojson")
+    demo["places"].append({"id": "far", "lon": 121.0, "lat": 28.5})
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(demo))
+    assert main(["solve", str(inst), "-q"]) == 2
+    assert "km from the nearest road node" in " ".join(capsys.readouterr().err.split())
+
+
+def _demo_with(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    root = DATA.parents[1]
+    demo = json.loads((root / "instances" / "yiwu-demo.json").read_text())
+    demo["network"]["nodes"] = str(root / "data" / "yiwu" / "nodes.geojson")
+    demo["network"]["edges"] = str(root / "data" / "yiwu" / "edges.geojson")
+    change(demo)
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(demo))
+    return inst
+
+
+def _place(demo: dict[str, Any], pid: str) -> dict[str, Any]:
+    return next(p for p in demo["places"] if p["id"] == pid)
+
+
+def _moved_factory(demo: dict[str, Any]) -> None:
+    _place(demo, "yiwu_futian")["lon"] += 6 / 97.0  # about 6 km east
+
+
+def test_place_far_from_its_node(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A factory moved 6 km from the road node it names is refused, with the distance."""
+    inst = _demo_with(tmp_path, _moved_factory)
+    assert main(["solve", str(inst), "-q", "-o", str(tmp_path / "out.json")]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "$.places[" in err and "'yiwu_futian' lies 6.00 km" in err and "km from its node" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_validator_refuses_place_far_from_its_node(tmp_path: Path, demo_plan: Plan) -> None:
+    """The validator refuses the same instance instead of judging zones its own way."""
+    loaded = read_instance(_demo_with(tmp_path, _moved_factory))
+    with pytest.raises(InputError, match=r"'yiwu_futian' lies 6\.00 km from its node"):
+        validate(loaded.instance, demo_plan, loaded.base)
+
+
+def test_place_across_a_boundary_from_its_node(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A place outside the closed zone whose named node is inside it: refused, zones named."""
+
+    def move(demo: dict[str, Any]) -> None:
+        jinhua, inside = _place(demo, "jinhua"), _place(demo, "yiwu_futian")
+        zone = shapely.Polygon(next(z for z in demo["zones"] if z["id"] == "yiwu")["polygon"][0])
+        node = shapely.Point(inside["lon"], inside["lat"])
+        edge = zone.exterior.interpolate(zone.exterior.project(node))
+        # 300 m beyond the boundary point nearest the factory's node, outside the zone.
+        away = shapely.Point(edge.x + (edge.x - node.x), edge.y + (edge.y - node.y))
+        step = 0.003 / max(edge.distance(away), 1e-9)
+        out = shapely.Point(edge.x + (away.x - edge.x) * step, edge.y + (away.y - edge.y) * step)
+        assert not zone.contains(out)
+        jinhua["node"] = inside["node"]
+        jinhua["lon"], jinhua["lat"] = out.x, out.y
+        demo["network"]["snap_km"] = 10.0  # near enough: only the zones disagree
+
+    inst = _demo_with(tmp_path, move)
+    assert main(["solve", str(inst), "-q"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "'jinhua' lies in no restricted zone but its node 'yiwu_futian' in zone 'yiwu'" in err
+
+
+def test_invalid_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Broken JSON is reported with its line and column."""
+    inst = tmp_path / "bad.json"
+    inst.write_text('{"name": "x",\n "start": }')
+    assert main(["solve", str(inst), "-q"]) == 2
+    assert "line 2" in capsys.readouterr().err
+
+
+def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A missing instance file is one message, exit 2."""
+    assert main(["solve", str(tmp_path / "none.json"), "-q"]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_missing_network_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A road network file that is not there is named."""
+    data = copy.deepcopy(BASE)
+    data["network"] = {"mode": "road", "nodes": "nodes.geojson", "edges": "edges.geojson"}
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(data))
+    assert main(["solve", str(inst), "-q"]) == 2
+    assert "nodes.geojson" in capsys.readouterr().err
+
+
+def test_bad_solver_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown strategy in a solver configuration is named."""
+    cfg = tmp_path / "x.toml"
+    cfg.write_text('metaheuristic = "MAGIC"\n')
+    assert main(["solve", str(DATA / "small-straight.json"), "--solver", str(cfg), "-q"]) == 2
+    assert "metaheuristic" in capsys.readouterr().err
