@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -94,31 +95,75 @@ def _arc(x: tuple[float, float], y: tuple[float, float]) -> float:
     return 2 * 6371.0088 * math.asin(math.sqrt(h)) * 1.3
 
 
-def _write_roads(folder: Path) -> None:
-    nodes = {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": list(xy)},
-                "properties": {"id": n},
-            }
-            for n, xy in NODES.items()
-        ],
-    }
-    edges = {"type": "FeatureCollection", "features": []}
-    for u, v in ROADS:
-        km = round(_km(u, v), 3)
+def _write_network(
+    folder: Path,
+    nodes: dict[str, tuple[float, float]],
+    roads: list[tuple[str, str]],
+    shape: Any = None,
+) -> None:
+    """nodes.geojson and edges.geojson of two-way roads, km along each road's shape."""
+    shape = shape or (lambda a, b: [nodes[a], nodes[b]])
+    points = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": list(xy)},
+            "properties": {"id": n},
+        }
+        for n, xy in nodes.items()
+    ]
+    lines = []
+    for u, v in roads:
+        line = shape(u, v)
+        km = round(sum(_arc(p, q) for p, q in pairwise(line)), 3)
         for a, b in ((u, v), (v, u)):
-            edges["features"].append(
+            lines.append(
                 {
                     "type": "Feature",
-                    "geometry": {"type": "LineString", "coordinates": _shape(a, b)},
+                    "geometry": {"type": "LineString", "coordinates": shape(a, b)},
                     "properties": {"from": a, "to": b, "km": km, "minutes": km / 50 * 60},
                 }
             )
-    (folder / "nodes.geojson").write_text(json.dumps(nodes))
-    (folder / "edges.geojson").write_text(json.dumps(edges))
+    for name, feats in (("nodes", points), ("edges", lines)):
+        (folder / f"{name}.geojson").write_text(
+            json.dumps({"type": "FeatureCollection", "features": feats})
+        )
+
+
+def _relay_day(origin: str, destination: str, ready: float, loop_drivers: int) -> dict[str, Any]:
+    """Relay station ``rs`` at the place ``station`` for zone Z, one truck, one shipment."""
+    return {
+        "relay_stations": [{"id": "rs", "zone": "Z", "place": "station", "bays": 2}],
+        "driver_pools": [
+            {"id": "out", "kind": "outside", "count": loop_drivers, "shift": [0, 1440]},
+            {
+                "id": "loop",
+                "kind": "loop",
+                "zone": "Z",
+                "station": "rs",
+                "count": loop_drivers,
+                "shift": [0, 1440],
+            },
+        ],
+        "trucks": [
+            {
+                "id": "T1",
+                "depot": "dep",
+                "capacity": {"t": 10},
+                "available": [0, 1440],
+                "driver_pool": "out",
+            }
+        ],
+        "shipments": [
+            {
+                "id": "S1",
+                "origin": origin,
+                "destination": destination,
+                "quantity": {"t": 2},
+                "ready": ready,
+                "due": 600,
+            }
+        ],
+    }
 
 
 def _instance(mode: str, folder: Path) -> LoadedInstance:
@@ -130,7 +175,7 @@ def _instance(mode: str, folder: Path) -> LoadedInstance:
             "nodes": "nodes.geojson",
             "edges": "edges.geojson",
         }
-        _write_roads(folder)
+        _write_network(folder, NODES, ROADS, _shape)
     else:
         network = {"mode": "straight_line", "detour_factor": 1.3, "speed_kmh": 50}
     data = {
@@ -156,38 +201,8 @@ def _instance(mode: str, folder: Path) -> LoadedInstance:
                 **({"node": "K"} if road else {}),
             }
         ],
-        "relay_stations": [{"id": "rs", "zone": "Z", "place": "station", "bays": 2}],
         "depots": [{"id": "dep", "place": "depot"}],
-        "driver_pools": [
-            {"id": "out", "kind": "outside", "count": 2, "shift": [0, 1440]},
-            {
-                "id": "loop",
-                "kind": "loop",
-                "zone": "Z",
-                "station": "rs",
-                "count": 2,
-                "shift": [0, 1440],
-            },
-        ],
-        "trucks": [
-            {
-                "id": "T1",
-                "depot": "dep",
-                "capacity": {"t": 10},
-                "available": [0, 1440],
-                "driver_pool": "out",
-            }
-        ],
-        "shipments": [
-            {
-                "id": "S1",
-                "origin": "factory",
-                "destination": "customer",
-                "quantity": {"t": 2},
-                "ready": 60,
-                "due": 600,
-            }
-        ],
+        **_relay_day("factory", "customer", ready=60, loop_drivers=2),
     }
     path = folder / "instance.json"
     path.write_text(json.dumps(data))
@@ -429,35 +444,7 @@ TRANSIT_ROADS = [
 
 def _transit_instance(folder: Path, sealed: bool, change: Any = None) -> LoadedInstance:
     """An outside shipment D -> C across Z, with or without a sealed road through it."""
-    nodes = {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": list(xy)},
-                "properties": {"id": n},
-            }
-            for n, xy in TRANSIT_NODES.items()
-        ],
-    }
-    feats = []
-    for u, v in TRANSIT_ROADS:
-        km = round(_arc(TRANSIT_NODES[u], TRANSIT_NODES[v]), 3)
-        for a, b in ((u, v), (v, u)):
-            feats.append(
-                {
-                    "type": "Feature",
-                    "geometry": {
-                        "type": "LineString",
-                        "coordinates": [TRANSIT_NODES[a], TRANSIT_NODES[b]],
-                    },
-                    "properties": {"from": a, "to": b, "km": km, "minutes": km / 50 * 60},
-                }
-            )
-    (folder / "nodes.geojson").write_text(json.dumps(nodes))
-    (folder / "edges.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": feats})
-    )
+    _write_network(folder, TRANSIT_NODES, TRANSIT_ROADS)
     zone: dict[str, Any] = {"id": "Z", "policy": "closed_loop", "polygon": [Z]}
     if sealed:
         zone["transit_roads"] = [{"id": "G60", "nodes": ["Tw", "Tx", "Tm", "Te"]}]
@@ -660,38 +647,8 @@ def oakland_relay(tmp_path_factory: pytest.TempPathFactory) -> tuple[LoadedInsta
                 "delay": 30,
             }
         ],
-        "relay_stations": [{"id": "rs", "zone": "Z", "place": "station", "bays": 2}],
         "depots": [{"id": "dep", "place": "station"}],
-        "driver_pools": [
-            {"id": "out", "kind": "outside", "count": 1, "shift": [0, 1440]},
-            {
-                "id": "loop",
-                "kind": "loop",
-                "zone": "Z",
-                "station": "rs",
-                "count": 1,
-                "shift": [0, 1440],
-            },
-        ],
-        "trucks": [
-            {
-                "id": "T1",
-                "depot": "dep",
-                "capacity": {"t": 10},
-                "available": [0, 1440],
-                "driver_pool": "out",
-            }
-        ],
-        "shipments": [
-            {
-                "id": "S1",
-                "origin": "station",
-                "destination": "factory",
-                "quantity": {"t": 2},
-                "ready": 0,
-                "due": 600,
-            }
-        ],
+        **_relay_day("station", "factory", ready=0, loop_drivers=1),
     }
     folder = tmp_path_factory.mktemp("oak-relay")
     (folder / "relay.json").write_text(json.dumps(data))
