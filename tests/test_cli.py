@@ -191,3 +191,38 @@ def test_missing_extra_is_named(
     err = " ".join(capsys.readouterr().err.split())
     assert code == 2
     assert "pip install 'relayroute[maps]'" in err
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("{instance}", "is an input of this command"),
+        ("", "the output path is empty"),
+        ("{tmp}", "is a folder; give a file name"),
+        ("{tmp}/afile/plan.json", "is a file, not a folder"),
+    ],
+)
+def test_bad_output_refused_before_solving(
+    output: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-o is checked before the solve: the input itself, '', a folder, a path under a file."""
+    instance = tmp_path / "day.json"
+    original = (DATA / "small-straight.json").read_bytes()
+    instance.write_bytes(original)
+    (tmp_path / "afile").write_text("not a folder")
+    target = output.format(instance=instance, tmp=tmp_path)
+    assert main(["solve", str(instance), "-o", target, "-q"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert message in err and "internal error" not in err
+    assert instance.read_bytes() == original  # nothing the user gave is changed
+    assert "solving" not in err
+
+
+def test_unwritable_place_is_bad_input_not_internal(tmp_path: Path) -> None:
+    """Writing under a file raises InputError (exit 2 at the CLI), not an OSError."""
+    from relayroute.errors import InputError
+    from relayroute.io.atomic import write_text_atomic
+
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(InputError, match="cannot be written"):
+        write_text_atomic(tmp_path / "afile" / "out.json", "{}")

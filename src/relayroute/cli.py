@@ -16,7 +16,7 @@ from rich.table import Table
 
 from relayroute._version import __version__
 from relayroute.errors import InputError
-from relayroute.io.atomic import write_bytes_atomic, write_text_atomic
+from relayroute.io.atomic import check_output, write_bytes_atomic, write_text_atomic
 
 console = Console()
 err_console = Console(stderr=True)
@@ -64,6 +64,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
     if args.keep_invalid and not args.output:
         raise InputError("--keep-invalid", "keeps an invalid plan beside -o; give -o too")
+    # The output place is checked before the solve: no work is lost to a bad -o.
+    if args.output is not None:
+        check_output(args.output, args.instance, args.solver)
+        if args.keep_invalid:
+            check_output(invalid_path(args.output), args.instance, args.solver)
     loaded = read_instance(args.instance)
     config = read_config(args.solver) if args.solver else SolverConfig()
     prob = build_problem(loaded.instance, loaded.base, station_choices=config.station_choices)
@@ -172,6 +177,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise InputError("export", "name at least one output: --geojson, --csv or --charts")
     if args.split and not args.geojson:
         raise InputError("--split", "splits the --geojson output; give --geojson too")
+    inputs = (args.instance, args.plan)
+    if args.geojson is not None:
+        check_output(args.geojson, *inputs)
+    for folder in (args.csv, args.charts):
+        if folder is not None:
+            check_output(folder, *inputs, folder=True)
     loaded, plan = _instance_and_plan(args)
     inst = loaded.instance
     # Everything is built before anything is written: bad input leaves no file.
@@ -195,6 +206,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_map(args: argparse.Namespace) -> int:
     from relayroute.export.webmap import map_html
 
+    check_output(args.output, args.instance, args.plan)
     loaded, plan = _instance_and_plan(args)
     page = map_html(loaded.instance, plan, tiles=args.tiles, charts=not args.no_charts)
     write_text_atomic(args.output, page)
@@ -206,6 +218,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 def cmd_convert(args: argparse.Namespace) -> int:
     from relayroute.bench.literature import benchmark_instance, read_benchmark
 
+    check_output(args.output, args.file)
     bench = read_benchmark(args.file)
     inst = benchmark_instance(bench, scale=args.scale, mode=args.mode)
     text = json.dumps(inst.model_dump(mode="json", exclude_defaults=True), indent=1) + "\n"
@@ -259,6 +272,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for path in args.instances:
         if not Path(path).is_file():
             raise InputError(path, "no such instance file")
+    if args.output is not None:
+        check_output(args.output, *args.instances)
     for s in args.solvers:
         if not s.startswith("peer:") and not Path(s).is_file():
             raise InputError(s, "no such solver configuration (a TOML file or peer:NAME)")
@@ -282,6 +297,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     files = [str(f) for f in suite_files(args.suite, args.data)]
     if args.limit:
         files = files[: args.limit]
+    if args.output is not None:
+        check_output(args.output, *files)
     solvers = list(args.solver or ["solvers/default.toml"])
     if args.peers:
         if args.suite == "relay":
