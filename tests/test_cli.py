@@ -226,3 +226,21 @@ def test_unwritable_place_is_bad_input_not_internal(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x")
     with pytest.raises(InputError, match="cannot be written"):
         write_text_atomic(tmp_path / "afile" / "out.json", "{}")
+
+
+def test_stale_temp_files_are_swept(tmp_path: Path) -> None:
+    """A temp file a killed writer left beside the target goes at the next write; a fresh one stays."""
+    import os
+    import time
+
+    from relayroute.io.atomic import STALE_SECONDS, write_text_atomic
+
+    stale = tmp_path / ".plan.json.abc123.tmp"
+    fresh = tmp_path / ".plan.json.def456.tmp"
+    for f in (stale, fresh):
+        f.write_text("half a plan")
+    old = time.time() - STALE_SECONDS - 60
+    os.utime(stale, (old, old))
+    write_text_atomic(tmp_path / "plan.json", "{}")
+    assert not stale.exists() and fresh.exists()
+    assert (tmp_path / "plan.json").read_text() == "{}"

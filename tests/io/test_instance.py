@@ -150,6 +150,32 @@ FAULTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("horizon", float("inf")),
+        ("shipments.0.due", float("inf")),
+        ("shipments.1.ready", float("nan")),
+        ("objective.unserved", float("inf")),
+    ],
+)
+def test_non_finite_numbers_refused(
+    path: str, value: float, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Infinity or NaN (Python's JSON reader takes them) is bad input with its path, exit 2."""
+    data = copy.deepcopy(BASE)
+    data.setdefault("objective", {})
+    _set(path, value)(data)
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(data))  # writes Infinity / NaN, as a hostile file would
+    out = tmp_path / "plan.json"
+    assert main(["solve", str(inst), "-o", str(out), "-q", "--time-limit", "1"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    where = "$." + path.replace(".0.", "[0].").replace(".1.", "[1].")
+    assert where in err and "internal error" not in err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(("name", "change", "expected"), FAULTS, ids=[f[0] for f in FAULTS])
 def test_fault_gets_clear_message(
     name: str,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -23,6 +25,7 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise InputError(str(target), f"cannot be written: {exc.strerror}") from None
+    _sweep(target)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -34,6 +37,21 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# A temporary file older than this beside a target was left by a writer that was killed.
+STALE_SECONDS = 600
+
+
+def _sweep(target: Path) -> None:
+    """Remove temporary files of earlier writes of ``target`` that a kill left behind."""
+    now = time.time()
+    for old in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        try:
+            if now - old.stat().st_mtime > STALE_SECONDS:
+                old.unlink()
+        except OSError:
+            pass  # another writer's, or gone already
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:

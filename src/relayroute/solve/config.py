@@ -58,7 +58,7 @@ class SolverConfig(BaseModel):
     read one with :func:`read_config`.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = "default"
     engine: Literal["routing", "greedy"] = "routing"
