@@ -330,3 +330,43 @@ def test_bad_solver_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     cfg.write_text('metaheuristic = "MAGIC"\n')
     assert main(["solve", str(DATA / "small-straight.json"), "--solver", str(cfg), "-q"]) == 2
     assert "metaheuristic" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("shipments.0.ready", 2000, "$.shipments[0].ready: ready 2000 is past the horizon 1440"),
+        ("shipments.1.due", 1500, "$.shipments[1].due: due 1500 is past the horizon 1440"),
+        (
+            "places.1.hours",
+            [[1500, 1600]],
+            "$.places[1].hours[0]: opening 1500 is past the horizon",
+        ),
+    ],
+)
+def test_time_past_horizon_refused(
+    path: str, value: Any, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ready, due or opening time past the horizon is refused with its path, not planned round."""
+    data = copy.deepcopy(BASE)
+    _set(path, value)(data)
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(data))
+    assert main(["solve", str(inst), "-q"]) == 2
+    assert message in " ".join(capsys.readouterr().err.split())
+
+
+def test_misspelt_field_named_with_all_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`redy` is named as unknown next to the missing `ready`, and every error is listed."""
+    data = copy.deepcopy(BASE)
+    data["shipments"][0]["redy"] = data["shipments"][0].pop("ready")
+    data["trucks"][1]["capacity"] = "lots"
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(data))
+    assert main(["solve", str(inst), "-q"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "$.shipments[0].redy: unknown field (did you mean 'ready'?)" in err
+    assert "$.shipments[0].ready: Field required" in err
+    assert "$.trucks[1].capacity" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -44,9 +45,11 @@ def parse_json(text: str, where: str) -> Any:
         ) from None
 
 
-def validation_message(exc: ValidationError) -> tuple[str, str]:
-    """The first pydantic error as (JSON path, message)."""
-    err = exc.errors()[0]
+# Errors listed in one message at most; the rest are counted.
+SHOWN_ERRORS = 10
+
+
+def _one(err: Any, missing: dict[tuple[Any, ...], list[str]]) -> tuple[str, str]:
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
@@ -54,7 +57,31 @@ def validation_message(exc: ValidationError) -> tuple[str, str]:
         msg += f" (got {shown if len(shown) < 60 else shown[:57] + '...'})"
     if err["type"] == "extra_forbidden":
         msg = "unknown field"
+        near = difflib.get_close_matches(str(loc[-1]), missing.get(loc[:-1], []), n=1)
+        if near:
+            msg += f" (did you mean {near[0]!r}?)"
     return json_path(loc), msg
+
+
+def validation_message(exc: ValidationError) -> tuple[str, str]:
+    """Every pydantic error of one input as (JSON path of the first, message naming all).
+
+    A misspelt key shows both ways: the missing field and the unknown key next to it, with
+    the likely intended name.
+    """
+    errors = exc.errors()
+    missing: dict[tuple[Any, ...], list[str]] = {}
+    for err in errors:
+        if err["type"] == "missing":
+            missing.setdefault(tuple(err["loc"][:-1]), []).append(str(err["loc"][-1]))
+    # Unknown keys first where they explain a missing field: that is the likely typo.
+    items = [_one(err, missing) for err in errors]
+    items.sort(key=lambda item: "did you mean" not in item[1])
+    where, msg = items[0]
+    rest = [f"{w}: {m}" for w, m in items[1:SHOWN_ERRORS]]
+    if len(items) > SHOWN_ERRORS:
+        rest.append(f"and {len(items) - SHOWN_ERRORS} more")
+    return where, msg + ("; also " + "; ".join(rest) if rest else "")
 
 
 def instance_from_data(data: Any, where: str = "$") -> Instance:

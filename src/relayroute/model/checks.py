@@ -142,7 +142,24 @@ def _references(inst: Instance) -> None:
         _ref(f"$.shipments[{i}].destination", sh.destination, places, "place")
 
 
+def _past_horizon(inst: Instance) -> None:
+    """A time past the day's horizon can never be met: refuse it rather than plan round it."""
+    end = inst.horizon
+
+    def late(where: str, t: float, what: str) -> None:
+        if t > end:
+            raise InputError(where, f"{what} {t:g} is past the horizon {end:g}")
+
+    for i, sh in enumerate(inst.shipments):
+        late(f"$.shipments[{i}].ready", sh.ready, "ready")
+        late(f"$.shipments[{i}].due", sh.due, "due")
+    for i, p in enumerate(inst.places):
+        for k, (a, _) in enumerate(p.hours):
+            late(f"$.places[{i}].hours[{k}]", a, "opening")
+
+
 def _shipments(inst: Instance) -> None:
+    _past_horizon(inst)
     dims = set(inst.capacity_dimensions())
     for i, sh in enumerate(inst.shipments):
         where = f"$.shipments[{i}]"
