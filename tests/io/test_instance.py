@@ -370,3 +370,30 @@ def test_misspelt_field_named_with_all_errors(
     assert "$.shipments[0].redy: unknown field (did you mean 'ready'?)" in err
     assert "$.shipments[0].ready: Field required" in err
     assert "$.trucks[1].capacity" in err
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("shipments.0.priority", 1e30),
+        ("trucks.0.capacity", {"t": 1e30}),
+        ("driver_pools.0.max_duty", 1e308),
+        ("shipments.2.deadline", 1e300),
+        ("horizon", 1e20),
+        ("driver_pools.0.count", 10**12),
+    ],
+)
+def test_huge_numbers_refused(
+    path: str, value: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Numbers past the stated maxima (which keep OR-Tools' integers safe) are bad input."""
+    data = copy.deepcopy(BASE)
+    _set(path, value)(data)
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(data))
+    assert main(["solve", str(inst), "-q", "--time-limit", "1"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    where = "$." + ".".join(f"[{p}]" if p.isdigit() else p for p in path.split(".")).replace(
+        ".[", "["
+    )
+    assert where in err and "internal error" not in err

@@ -14,8 +14,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-Minutes = Annotated[float, Field(ge=0, description="minutes from the instance start")]
-Duration = Annotated[float, Field(ge=0, description="a duration in minutes")]
+# Upper bounds that keep every figure far inside OR-Tools' 64-bit integers after scaling
+# (the largest bundled or converted benchmark reaches 360,000 minutes, 1,000 units, 1e9).
+MAX_MINUTES = 1e7
+MAX_AMOUNT = 1e9
+MAX_PRIORITY = 1e3
+MAX_WEIGHT = 1e10
+
+Minutes = Annotated[
+    float, Field(ge=0, le=MAX_MINUTES, description="minutes from the instance start")
+]
+Duration = Annotated[float, Field(ge=0, le=MAX_MINUTES, description="a duration in minutes")]
 Id = Annotated[str, Field(min_length=1, description="an identifier, unique in its list")]
 
 
@@ -32,7 +41,8 @@ Window = Annotated[
     Field(description="[from, to] in minutes from the instance start"),
 ]
 Quantity = Annotated[
-    dict[str, Annotated[float, Field(ge=0)]], Field(description="amount per capacity dimension")
+    dict[str, Annotated[float, Field(ge=0, le=MAX_AMOUNT)]],
+    Field(description="amount per capacity dimension"),
 ]
 
 
@@ -163,7 +173,7 @@ class DriverPool(_Strict):
     kind: Literal["outside", "loop"]
     zone: Id | None = Field(None, description="closed zone (loop drivers)")
     station: Id | None = Field(None, description="home relay station (loop drivers)")
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=100_000)
     shift: Window
     max_duty: Duration = Field(600, gt=0)
 
@@ -172,7 +182,7 @@ class Truck(_Strict):
     id: Id
     depot: Id
     end_depot: Id | None = None
-    capacity: dict[str, Annotated[float, Field(gt=0)]] = Field(min_length=1)
+    capacity: dict[str, Annotated[float, Field(gt=0, le=MAX_AMOUNT)]] = Field(min_length=1)
     available: Window
     permits: list[Id] = Field(
         default_factory=list, description="permit zones it may get a pass for"
@@ -190,18 +200,20 @@ class Shipment(_Strict):
     deadline: Minutes | None = Field(None, description="hard latest delivery")
     pickup_minutes: Duration = 20
     delivery_minutes: Duration = 20
-    priority: float = Field(1, gt=0)
+    priority: float = Field(1, gt=0, le=MAX_PRIORITY)
 
 
 class ObjectiveWeights(_Strict):
     """unserved ≫ delay ≫ cost, in units of one priority-weighted minute of delay."""
 
-    unserved: float = Field(100_000, ge=0, description="per unserved shipment, times its priority")
-    delay: float = Field(1, ge=0, description="per priority-weighted minute late")
-    km: float = Field(0.01, ge=0)
-    truck: float = Field(1, ge=0, description="per truck used")
-    loop_driver: float = Field(1, ge=0, description="per loop driver used")
-    rail: float = Field(1, ge=0, description="times a departure's cost")
+    unserved: float = Field(
+        100_000, ge=0, le=MAX_WEIGHT, description="per unserved shipment, times its priority"
+    )
+    delay: float = Field(1, ge=0, le=MAX_WEIGHT, description="per priority-weighted minute late")
+    km: float = Field(0.01, ge=0, le=MAX_WEIGHT)
+    truck: float = Field(1, ge=0, le=MAX_WEIGHT, description="per truck used")
+    loop_driver: float = Field(1, ge=0, le=MAX_WEIGHT, description="per loop driver used")
+    rail: float = Field(1, ge=0, le=MAX_WEIGHT, description="times a departure's cost")
 
 
 class NetworkSpec(_Strict):
