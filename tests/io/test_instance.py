@@ -397,3 +397,11 @@ def test_huge_numbers_refused(
         ".[", "["
     )
     assert where in err and "internal error" not in err
+
+
+def test_deep_nesting_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """JSON nested 100,000 deep gets one line, exit 2 (was a RecursionError, exit 3)."""
+    inst = tmp_path / "deep.json"
+    inst.write_text("[" * 100_000 + "]" * 100_000)
+    assert main(["solve", str(inst), "-q"]) == 2
+    assert "nested too deeply" in capsys.readouterr().err

@@ -39,6 +39,8 @@ def parse_json(text: str, where: str) -> Any:
     """Parse JSON or raise :class:`InputError` with line and column."""
     try:
         return json.loads(text)
+    except RecursionError:
+        raise InputError(where, "JSON nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise InputError(
             where, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
