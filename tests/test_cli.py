@@ -244,3 +244,71 @@ def test_stale_temp_files_are_swept(tmp_path: Path) -> None:
     write_text_atomic(tmp_path / "plan.json", "{}")
     assert not stale.exists() and fresh.exists()
     assert (tmp_path / "plan.json").read_text() == "{}"
+
+
+def _interrupt(tmp_path: Path, sig: int) -> tuple[int, float, Path]:
+    """Start a 60 s solve of the demo, send ``sig`` after 8 s; exit code, seconds to exit."""
+    import time
+
+    out = tmp_path / "plan.json"
+    demo = DATA.parents[1] / "instances" / "yiwu-demo.json"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "relayroute.cli",
+            "solve",
+            str(demo),
+            "-o",
+            str(out),
+            "-q",
+            "--time-limit",
+            "60",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(8)
+    proc.send_signal(sig)
+    sent = time.perf_counter()
+    proc.wait(timeout=30)
+    return proc.returncode, time.perf_counter() - sent, out
+
+
+@pytest.mark.parametrize(("name", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_signal_keeps_the_best_plan(name: str, code: int, tmp_path: Path) -> None:
+    """SIGINT or SIGTERM mid-solve: within 5 s a valid plan marked interrupted, exit 130/143."""
+    import signal
+
+    from relayroute.io.instance import read_instance
+    from relayroute.io.plan import read_plan
+    from relayroute.validate import validate
+
+    rc, seconds, out = _interrupt(tmp_path, getattr(signal, name))
+    assert rc == code
+    assert seconds < 5
+    plan = read_plan(out)
+    assert plan.solver.get("interrupted") is True
+    loaded = read_instance(DATA.parents[1] / "instances" / "yiwu-demo.json")
+    assert validate(loaded.instance, plan, loaded.base).ok
+
+
+def test_request_stop_from_python() -> None:
+    """request_stop() ends a solve early with its best plan; the next solve is whole again."""
+    from relayroute.io.instance import read_instance
+    from relayroute.solve import SolverConfig, solve
+    from relayroute.solve.stop import request_stop, stop_requested
+
+    loaded = read_instance(DATA.parents[1] / "instances" / "yiwu-demo.json")
+    config = SolverConfig(time_limit=60)
+    seen: list[float] = []
+
+    def stop_at_first(elapsed: float, _objective: float) -> None:
+        seen.append(elapsed)
+        request_stop()
+
+    plan = solve(loaded, config, on_solution=stop_at_first)
+    assert plan.solver.get("interrupted") is True and plan.kpis.served > 0
+    assert plan.kpis.solve_seconds < 30 and not stop_requested()
+    again = solve(loaded, SolverConfig(solution_limit=20, time_limit=60))
+    assert "interrupted" not in again.solver

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -17,6 +20,9 @@ from rich.table import Table
 from relayroute._version import __version__
 from relayroute.errors import InputError
 from relayroute.io.atomic import check_output, write_bytes_atomic, write_text_atomic
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 console = Console()
 err_console = Console(stderr=True)
@@ -57,9 +63,7 @@ def _kpi_table(plan: object) -> Table:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    from relayroute.io.instance import read_instance
     from relayroute.io.plan import write_plan
-    from relayroute.solve import SolverConfig, build_problem, read_config, solve
     from relayroute.validate.verdict import describe, invalid_path, with_verdict
 
     if args.keep_invalid and not args.output:
@@ -69,6 +73,26 @@ def cmd_solve(args: argparse.Namespace) -> int:
         check_output(args.output, args.instance, args.solver)
         if args.keep_invalid:
             check_output(invalid_path(args.output), args.instance, args.solver)
+    with _stop_on_signals() as got:
+        plan, loaded = _solve_with_progress(args)
+    # The solver's own plan is checked by the independent validator before anything is
+    # written: an invalid plan never lands at -o as if it were good.
+    plan, report = with_verdict(loaded, plan)
+    code = _write_and_report(args, plan, report, write_plan, describe, invalid_path)
+    if got:
+        err_console.print(
+            f"interrupted by {signal.Signals(got[0]).name}: the best plan found so far"
+            + (" was written" if report.ok and args.output else ""),
+            highlight=False,
+        )
+        return 128 + int(got[0])
+    return code
+
+
+def _solve_with_progress(args: argparse.Namespace) -> tuple[Any, Any]:
+    from relayroute.io.instance import read_instance
+    from relayroute.solve import SolverConfig, build_problem, read_config, solve
+
     loaded = read_instance(args.instance)
     config = read_config(args.solver) if args.solver else SolverConfig()
     prob = build_problem(loaded.instance, loaded.base, station_choices=config.station_choices)
@@ -93,9 +117,17 @@ def cmd_solve(args: argparse.Namespace) -> int:
         plan = solve(
             loaded, config, time_limit=args.time_limit, on_solution=on_solution, problem=prob
         )
-    # The solver's own plan is checked by the independent validator before anything is
-    # written: an invalid plan never lands at -o as if it were good.
-    plan, report = with_verdict(loaded, plan)
+    return plan, loaded
+
+
+def _write_and_report(
+    args: argparse.Namespace,
+    plan: Any,
+    report: Any,
+    write_plan: Any,
+    describe: Any,
+    invalid_path: Any,
+) -> int:
     written: Path | None = None
     if args.output and report.ok:
         written = Path(args.output)
@@ -134,6 +166,52 @@ def cmd_solve(args: argparse.Namespace) -> int:
                 soft_wrap=True,
             )
     return 0 if report.ok else EXIT_VIOLATIONS
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[list[int]]:
+    """SIGINT or SIGTERM ends the search and keeps its best plan; a second SIGINT aborts.
+
+    Python runs signal handlers only between bytecodes, and the solvers run in C++: the
+    signal is also written to a wake-up pipe that a watcher thread reads, so a stop reaches
+    CP-SAT (whose search releases the GIL) at once and the routing search at its next
+    solution.
+    """
+    from relayroute.solve.stop import request_stop
+
+    got: list[int] = []
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+
+    def handler(signum: int, _frame: object) -> None:
+        if signum not in got:
+            got.append(signum)
+        request_stop()
+
+    def watch() -> None:
+        interrupts = 0
+        while data := os.read(read_fd, 1):
+            if data[0] in (signal.SIGINT, signal.SIGTERM):
+                interrupts += data[0] == signal.SIGINT
+                if interrupts >= 2:
+                    os._exit(130)  # a second Ctrl-C: abort at once, as a terminal expects
+                if data[0] not in got:
+                    got.append(data[0])
+                request_stop()
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    old_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    watcher = threading.Thread(target=watch, name="relayroute-stop", daemon=True)
+    watcher.start()
+    try:
+        yield got
+    finally:
+        signal.set_wakeup_fd(old_fd)
+        for s, h in old.items():
+            signal.signal(s, h)
+        os.close(write_fd)
+        watcher.join(timeout=1)
+        os.close(read_fd)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

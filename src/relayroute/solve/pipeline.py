@@ -27,6 +27,7 @@ from relayroute.solve.config import SolverConfig
 from relayroute.solve.greedy import greedy, insert_dropped
 from relayroute.solve.objective import score, served_ways
 from relayroute.solve.routing import LOOP_UTILISATION, solve_routing, weights
+from relayroute.solve.stop import reset, stop_requested
 from relayroute.solve.switch import Incumbent, SwitchStats, switch_ways
 from relayroute.solve.timing import (
     complete_ways,
@@ -69,6 +70,7 @@ class Statistics:
     """
 
     status: str = ""
+    interrupted: bool = False
     solutions: int = 0
     rounds: int = 0
     switch: SwitchStats | None = None
@@ -91,6 +93,8 @@ class Statistics:
         if time_limit is not None:
             out["time_limit"] = time_limit
         out["status"] = self.status
+        if self.interrupted:  # only then: plans of whole runs stay as they were
+            out["interrupted"] = True
         if not self.rounds:  # the greedy engine
             return out
         after: list[tuple[str, object]] = [("solutions", self.solutions), ("rounds", self.rounds)]
@@ -157,7 +161,11 @@ def solve(
         stats.status = "dispatched"
         timing = Timing(trips, dropped, prob)
     else:
-        timing = _Run(prob, config, w, limit, t0, stats, on_solution).optimise()
+        try:
+            timing = _Run(prob, config, w, limit, t0, stats, on_solution).optimise()
+        finally:
+            stats.interrupted = stop_requested()
+            reset()  # the stop was this run's; the next solve starts afresh
     return build_plan(
         timing.prob,
         timing.trips,
@@ -203,14 +211,19 @@ class _Run:
         switch_budget = routing_budget * config.switch_share if prob.spare else 0.0
         best, routed = self.route(best, routing_budget, switch_budget)
         left = routing_budget - self.elapsed()
-        if routed is not None and switch_budget > 0 and left > config.switch_trial_time:
+        if (
+            not stop_requested()
+            and routed is not None
+            and switch_budget > 0
+            and left > config.switch_trial_time
+        ):
             routed = self.switch(routed, left, routing_budget, schedule_share)
             assert routed.extra is not None
             if routed.score < best[0]:
                 best = (routed.score, routed.extra)
         timing = best[1]
         trips = timing.trips
-        if trips and w["delay"] > 0:
+        if trips and w["delay"] > 0 and not stop_requested():
             better = self.cpsat(timing.prob, trips, 1.0)
             if better is not None and score(timing.prob, better, w) <= score(timing.prob, trips, w):
                 trips = better
@@ -279,7 +292,7 @@ class _Run:
             if result.sequences and (routed is None or value < routed.score):
                 routed = Incumbent(value, self.prob, result, timing)
             stuck = stuck_stations(self.prob, result.sequences, timing.dropped)
-            if not stuck:
+            if not stuck or stop_requested():
                 break
             for sid in stuck:
                 self.utilisation[sid] = self.utilisation.get(sid, LOOP_UTILISATION) * 0.8

@@ -12,6 +12,7 @@ from ortools.util import optional_boolean_pb2
 
 from relayroute.itineraries.trips import Visit
 from relayroute.solve.routing.model import COST_SCALE, Model, build
+from relayroute.solve.stop import stop_requested
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -119,6 +120,8 @@ def solve_routing(
 
     def at_solution() -> None:
         found[0] += 1
+        if stop_requested():
+            routing.solver().FinishCurrentSearch()  # keep this solution, stop searching
         if on_solution is not None:
             on_solution(time.perf_counter() - t0, routing.CostVar().Value() / COST_SCALE)
 

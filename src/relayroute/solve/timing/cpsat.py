@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 from relayroute.itineraries.trips import Times
+from relayroute.solve.stop import on_stop
 from relayroute.solve.timing.dispatch import Timed, lane_gap, loop_drivers
 
 if TYPE_CHECKING:
@@ -141,7 +142,8 @@ def improve(
     # Not interleave_search: with it CP-SAT 9.15 aborted the whole process here
     # ("Check failed: heuristics.fixed_search != nullptr"). One worker repeats exactly.
     solver.parameters.random_seed = seed
-    status = solver.solve(b.m)
+    with on_stop(solver.stop_search):
+        status = solver.solve(b.m)
     name = solver.status_name(status)
     seconds = solver.wall_time
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
