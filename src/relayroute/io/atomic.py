@@ -8,6 +8,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from relayroute.errors import InputError
+
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it into place.
@@ -17,8 +19,6 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     InputError
         The place cannot be written (a folder in the way, no permission, a path under a file).
     """
-    from relayroute.errors import InputError
-
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -82,8 +82,6 @@ def check_output(path: str | Path, *inputs: str | Path, folder: bool = False) ->
         The path is empty, is a folder where a file is meant (or a file where a folder is),
         lies under a file, is one of the inputs, or its folder cannot be written.
     """
-    from relayroute.errors import InputError
-
     text = str(path)
     if not text.strip():
         raise InputError("-o", "the output path is empty")
