@@ -5,7 +5,7 @@ configuration that repeats exactly (``solvers/repeatable.toml``: a solution limi
 CP-SAT worker, a deterministic-time cap). Each instance is solved once under each tree, in
 a subprocess whose ``PYTHONPATH`` is that tree's ``src``, and the plan JSONs are compared
 after dropping the fields that are wall-clock times (``kpis.solve_seconds``,
-``solver.switch.seconds``).
+``solver.switch.seconds``, ``solver.phases``).
 
 Examples
 --------
@@ -52,7 +52,11 @@ with open(out, "w", encoding="utf-8") as f:
 """
 
 # Fields that are wall-clock times: (path of keys).
-TIMINGS: list[tuple[str, ...]] = [("kpis", "solve_seconds"), ("solver", "switch", "seconds")]
+TIMINGS: list[tuple[str, ...]] = [
+    ("kpis", "solve_seconds"),
+    ("solver", "switch", "seconds"),
+    ("solver", "phases"),
+]
 
 
 def solve_under(

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 from pathlib import Path
+
+from relayroute.bench import generate as generated
+from relayroute.bench.generate import YIWU_INSIDE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,127 +47,20 @@ def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
-YIWU_ZONE = [
-    [120.00, 29.26],
-    [120.02, 29.24],
-    [120.13, 29.24],
-    [120.13, 29.38],
-    [120.00, 29.38],
-    [120.00, 29.26],
-]
-DONGYANG_ZONE = [
-    [120.18, 29.235],
-    [120.255, 29.235],
-    [120.255, 29.30],
-    [120.18, 29.30],
-    [120.18, 29.235],
-]
 DAY = 1440
 WORK = [420.0, 1200.0]  # factory gates 07:00-20:00
 
 
-def yiwu_base() -> dict:
-    n = _nodes("yiwu")
+def _relative(inst: dict) -> dict:
+    """Network paths relative to instances/, where the bundled days are written."""
+    net = inst["network"]
+    for key in ("nodes", "edges"):
+        net[key] = Path(os.path.relpath(net[key], ROOT / "instances")).as_posix()
+    return inst
 
-    places = [
-        _place(n, "yiwu_futian", "factory", [WORK]),
-        _place(n, "yiwu_choujiang", "factory", [WORK]),
-        _place(n, "yiwu_beiyuan", "factory", [WORK]),
-        _place(n, "jinhua", "depot"),
-        _place(n, "jindong", "station"),
-        _place(n, "pujiang", "supplier", [[360.0, 1320.0]]),
-        _place(n, "yiwu_port", "station"),
-        _place(n, "jinhua_rail", "rail_station"),
-        _place(n, "lanxi", "supplier", [WORK]),
-        _place(n, "zhuji", "customer", [[360.0, 1320.0]]),
-        _place(n, "hangzhou", "customer", [[360.0, 1380.0]]),
-        _place(n, "shengzhou", "supplier", [WORK]),
-        _place(n, "ningbo", "customer"),
-        _place(n, "dongyang", "customer", [WORK]),
-        _place(n, "dongyang_dev", "factory", [WORK]),
-    ]
-    checkpoints = [
-        {"id": c, "name": n[c][2], "zone": z, "lon": n[c][0], "lat": n[c][1], "node": c, "delay": d}
-        for c, z, d in [
-            ("cp_yiwu_g60", "yiwu", 20),
-            ("cp_yiwu_south", "yiwu", 20),
-            ("cp_yiwu_north", "yiwu", 20),
-            ("cp_dongyang_w", "dongyang", 10),
-            ("cp_dongyang_n", "dongyang", 10),
-            ("cp_dongyang_e", "dongyang", 10),
-        ]
-    ]
-    return {
-        "start": "2022-08-12T00:00:00+08:00",
-        "horizon": DAY,
-        "network": {
-            "mode": "road",
-            "nodes": "../data/yiwu/nodes.geojson",
-            "edges": "../data/yiwu/edges.geojson",
-        },
-        "places": places,
-        "zones": [
-            {
-                "id": "yiwu",
-                "name": "Yiwu city (static management)",
-                "policy": "closed_loop",
-                "polygon": [YIWU_ZONE],
-            },
-            {
-                "id": "dongyang",
-                "name": "Dongyang development zone",
-                "policy": "permit",
-                "polygon": [DONGYANG_ZONE],
-            },
-        ],
-        "checkpoints": checkpoints,
-        "relay_stations": [
-            {
-                "id": f"rs_{p}",
-                "name": f"{n[p][2]} relay station",
-                "zone": "yiwu",
-                "place": p,
-                "driver_swap": True,
-                "transload": p == "yiwu_port",
-                "handover_minutes": 15,
-                "transload_minutes": 45,
-                "bays": b,
-                "hours": [[360.0, 1320.0]],
-            }
-            for p, b in (("jindong", 3), ("pujiang", 2), ("yiwu_port", 4))
-        ],
-        "rail_stations": [
-            {
-                "id": "rail_jinhua",
-                "name": "Jinhua station",
-                "place": "jinhua_rail",
-                "handling_minutes": 60,
-            },
-            {
-                "id": "rail_yiwu_west",
-                "name": "Yiwu West freight station",
-                "place": "yiwu_port",
-                "handling_minutes": 60,
-            },
-        ],
-        "rail_services": [
-            {
-                "id": "jinhua-yiwu",
-                "origin": "rail_jinhua",
-                "destination": "rail_yiwu_west",
-                "departures": [480.0, 840.0],
-                "duration": 50,
-                "cutoff_minutes": 60,
-                "capacity": {"t": 200.0},
-                "cost": 50,
-            },
-        ],
-        "depots": [
-            {"id": "depot_jinhua", "place": "jinhua"},
-            {"id": "depot_pujiang", "place": "pujiang"},
-            {"id": "depot_zhuji", "place": "zhuji"},
-        ],
-    }
+
+def yiwu_base() -> dict:
+    return _relative(generated.yiwu_base(ROOT / "data"))
 
 
 def yiwu_demo() -> dict:
@@ -265,7 +162,7 @@ def _solo_times(inst: dict, base: Path, road_only: bool) -> dict[str, float]:
     transload ways existed), so that rebuilding reproduces them.
     """
     from relayroute.io.instance import instance_from_data
-    from relayroute.itineraries.problem import build_problem
+    from relayroute.itineraries import build_problem
 
     if road_only:
         inst = json.loads(json.dumps(inst))
@@ -288,240 +185,29 @@ def _set_dues(inst: dict, rng: random.Random, slacks: list[float], road_only: bo
     inst["shipments"] = kept
 
 
-YIWU_INSIDE = [
-    "yiwu_futian",
-    "yiwu_choujiang",
-    "yiwu_beiyuan",
-    "yiwu_chengxi",
-    "yiwu_fotang",
-    "yiwu_suxi",
-    "yiwu_houzhai",
-]
-# Outside ends, weighted towards the nearby suppliers and customers of Yiwu's factories.
-YIWU_OUTSIDE = ["jinhua"] * 3 + ["pujiang"] * 3 + ["dongyang"] * 3 + ["lanxi", "zhuji"] * 2
-YIWU_OUTSIDE += ["hangzhou", "ningbo", "shengzhou"]
-# Loop drivers per station in the yiwu-day scenario (40 in all, two shifts each).
-YIWU_LOOP = {"rs_yiwu_port": 16, "rs_jindong": 12, "rs_pujiang": 12}
-
-
-def _ready(rng: random.Random) -> float:
-    """Morning and early-afternoon peaks, as factory shifts load and unload."""
-    peak = rng.random()
-    if peak < 0.45:
-        return float(rng.randrange(420, 600, 5))
-    if peak < 0.8:
-        return float(rng.randrange(780, 930, 5))
-    return float(rng.randrange(360, 1080, 5))
+def _named(day: dict, name: str) -> dict:
+    """``day`` named ``name``, the key where the bundled file has it (its bytes unchanged:
+    plans name their instance by its SHA-256)."""
+    out = {k: v for k, v in day.items() if k != "name"}
+    keys = list(out)
+    # yiwu-day was named after its base was built; liling-day first.
+    cut = keys.index("driver_pools") if name.startswith("yiwu") else 0
+    return {
+        **{k: out[k] for k in keys[:cut]},
+        "name": name,
+        **{k: out[k] for k in keys[cut:]},
+    }
 
 
 def yiwu_day() -> dict:
-    """A Yiwu lockdown day: about 200 shipments, 3 relay stations, 60 trucks, 40 loop drivers.
-
-    Figures from DOMAIN.md (Yiwu, August 2022): the whole city closed, 214 firms producing in
-    closed loop, relay stations at Jindong, Pujiang and Yiwu port, inside drivers recruited to
-    "swap the driver, keep the truck". Loop drivers are scarce and work two shifts; the city
-    checkpoints inspect and disinfect (20 min) at a limited rate; stations have few bays.
-    """
-    rng = random.Random(20220813)
-    n = _nodes("yiwu")
-    inst = yiwu_base()
-    inst["name"] = "yiwu-day"
-
-    known = {p["id"] for p in inst["places"]}
-    for pid in YIWU_INSIDE:
-        if pid not in known:
-            inst["places"].append(_place(n, pid, "factory", [[360.0, 1320.0]]))
-    for p in inst["places"]:
-        if p["id"] in YIWU_INSIDE:
-            p["hours"] = [[360.0, 1320.0]]  # closed-loop factories work long shifts
-    for c in inst["checkpoints"]:
-        if c["zone"] == "yiwu":
-            c["throughput_per_hour"] = 12
-    for st in inst["relay_stations"]:
-        st["hours"] = [[300.0, 1380.0]]
-        st["bays"] = {"rs_yiwu_port": 3, "rs_jindong": 2, "rs_pujiang": 2}[st["id"]]
-    pools = [
-        {"id": "outside", "kind": "outside", "count": 60, "shift": [300.0, 1380.0], "max_duty": 720}
-    ]
-    for sid, count in YIWU_LOOP.items():
-        total = count
-        early = (total + 1) // 2
-        for name, k, shift in (
-            ("early", early, [300.0, 1080.0]),
-            ("late", total - early, [600.0, 1380.0]),
-        ):
-            if k:
-                pools.append(
-                    {
-                        "id": f"loop_{sid[3:]}_{name}",
-                        "kind": "loop",
-                        "zone": "yiwu",
-                        "station": sid,
-                        "count": k,
-                        "shift": shift,
-                        "max_duty": 600,
-                    }
-                )
-    inst["driver_pools"] = pools
-    depots = ["depot_jinhua"] * 25 + ["depot_pujiang"] * 15 + ["depot_zhuji"] * 20
-    inst["trucks"] = [
-        {
-            "id": f"T{i + 1:02d}",
-            "depot": depot,
-            "capacity": {"t": 20.0, "pallets": 24.0} if i % 3 else {"t": 10.0, "pallets": 12.0},
-            "available": [300.0, 1380.0],
-            "permits": ["dongyang"] if i % 4 != 3 else [],
-            "driver_pool": "outside",
-        }
-        for i, depot in enumerate(depots)
-    ]
-    kinds = ["in"] * 42 + ["out"] * 36 + ["inside"] * 8 + ["direct"] * 84 + ["permit"] * 30
-    shipments = []
-    for k, kind in enumerate(kinds):
-        if kind == "in":
-            a, b = rng.choice(YIWU_OUTSIDE), rng.choice(YIWU_INSIDE)
-        elif kind == "out":
-            a, b = rng.choice(YIWU_INSIDE), rng.choice(YIWU_OUTSIDE)
-        elif kind == "inside":
-            a, b = rng.sample(YIWU_INSIDE, 2)
-        elif kind == "direct":
-            a = rng.choice(YIWU_OUTSIDE)
-            b = rng.choice([p for p in YIWU_OUTSIDE if p != a])
-        else:
-            a, b = rng.choice(YIWU_OUTSIDE), "dongyang_dev"
-            if rng.random() < 0.4:
-                a, b = b, a
-        tonnes = float(rng.choice([2, 4, 6, 8, 10]))
-        shipments.append(
-            {
-                "id": f"S{k + 1:03d}",
-                "origin": a,
-                "destination": b,
-                "quantity": {"t": tonnes, "pallets": float(math.ceil(tonnes * 1.2))},
-                "ready": _ready(rng),
-                "due": 10_000.0,
-                "pickup_minutes": 20.0,
-                "delivery_minutes": 25.0 if b in YIWU_INSIDE else 20.0,  # buffer-zone unloading
-                "priority": rng.choice([1.0, 1.0, 1.0, 1.0, 2.0, 3.0, 5.0]),
-            }
-        )
-    rng.shuffle(shipments)
-    for k, sh in enumerate(shipments):
-        sh["id"] = f"S{k + 1:03d}"
-    inst["shipments"] = shipments
-    _set_dues(inst, rng, [0, 15, 30, 45, 60, 90])
-    return inst
+    """A Yiwu lockdown day: about 200 shipments, 3 relay stations, 60 trucks, 40 loop drivers
+    (drawn by :func:`relayroute.bench.generate.generate` with the bundled seed)."""
+    return _named(generated.generate("yiwu", 200, relative_to=ROOT / "instances"), "yiwu-day")
 
 
-LILING_PARK = [
-    [113.51, 27.655],
-    [113.55, 27.655],
-    [113.55, 27.69],
-    [113.51, 27.69],
-    [113.51, 27.655],
-]
-LILING_INSIDE = ["liling_park", "liling_ceramics", "liling_glass", "liling_electric"]
-# Outside ends, weighted: Liling and Zhuzhou suppliers first, Changsha and Pingxiang customers.
-LILING_OUTSIDE = ["liling"] * 4 + ["zhuzhou"] * 3 + ["pingxiang"] * 2 + ["xiangtan"] * 2
-LILING_OUTSIDE += ["changsha"] * 2 + ["liuyang"]
-
-
-def liling_day(shipments: int = 500, trucks: int = 130) -> dict:
-    """A Liling park day (Hunan, from 26 Nov 2022): the economic development zone is a permit
-    zone, trucks need a freight pass, each entry is disinfected at one of three checkpoints
-    with a limited hourly throughput, and the park approves 500+ truck trips a day
-    (DOMAIN.md). Every shipment has one end in the park: raw materials in, ceramics, glass
-    and electrical porcelain out.
-    """
-    rng = random.Random(20221126)
-    n = _nodes("liling")
-
-    places = [_place(n, p, "factory", [[360.0, 1320.0]]) for p in LILING_INSIDE]
-    places += [_place(n, p, "site", [[300.0, 1380.0]]) for p in sorted(set(LILING_OUTSIDE))]
-    checkpoints = [
-        {
-            "id": c,
-            "name": n[c][2],
-            "zone": "liling_park",
-            "lon": n[c][0],
-            "lat": n[c][1],
-            "node": c,
-            "delay": 15,  # disinfection
-            "hours": [[300.0, 1380.0]],
-            "throughput_per_hour": k,
-        }
-        for c, k in (("cp_liling_park_w", 30), ("cp_liling_park_n", 30), ("cp_liling_park_e", 20))
-    ]
-    depots = [
-        ("depot_liling", "liling"),
-        ("depot_zhuzhou", "zhuzhou"),
-        ("depot_pingxiang", "pingxiang"),
-    ]
-    fleet = []
-    for i in range(trucks):
-        depot = depots[0][0] if i % 2 == 0 else depots[1 + (i // 2) % 2][0]
-        fleet.append(
-            {
-                "id": f"L{i + 1:03d}",
-                "depot": depot,
-                "capacity": {"t": 30.0} if i % 3 == 0 else {"t": 20.0},
-                "available": [300.0, 1380.0],
-                "permits": [] if i % 10 == 9 else ["liling_park"],  # a few have no pass
-                "driver_pool": "drivers",
-            }
-        )
-    ships = []
-    for k in range(shipments):
-        inside, outside = rng.choice(LILING_INSIDE), rng.choice(LILING_OUTSIDE)
-        a, b = (outside, inside) if rng.random() < 0.5 else (inside, outside)
-        tonnes = float(rng.choice([5, 8, 10, 12, 15, 20]))
-        ships.append(
-            {
-                "id": f"P{k + 1:03d}",
-                "origin": a,
-                "destination": b,
-                "quantity": {"t": tonnes},
-                "ready": _ready(rng),
-                "due": 10_000.0,
-                "pickup_minutes": 20.0,
-                "delivery_minutes": 25.0 if b in LILING_INSIDE else 20.0,  # buffer-zone unloading
-                "priority": rng.choice([1.0, 1.0, 1.0, 2.0, 3.0]),
-            }
-        )
-    inst = {
-        "name": "liling-day",
-        "start": "2022-11-28T00:00:00+08:00",
-        "horizon": DAY,
-        "network": {
-            "mode": "road",
-            "nodes": "../data/liling/nodes.geojson",
-            "edges": "../data/liling/edges.geojson",
-        },
-        "places": places,
-        "zones": [
-            {
-                "id": "liling_park",
-                "name": "Liling economic development zone (freight pass needed)",
-                "policy": "permit",
-                "polygon": [LILING_PARK],
-            }
-        ],
-        "checkpoints": checkpoints,
-        "depots": [{"id": d, "place": p} for d, p in depots],
-        "driver_pools": [
-            {
-                "id": "drivers",
-                "kind": "outside",
-                "count": trucks,
-                "shift": [300.0, 1380.0],
-                "max_duty": 720,
-            }
-        ],
-        "trucks": fleet,
-        "shipments": ships,
-    }
-    _set_dues(inst, rng, [0, 15, 30, 45, 60, 90])
-    return inst
+def liling_day() -> dict:
+    """A Liling park day: 500 shipments, 130 trucks (the generator with the bundled seed)."""
+    return _named(generated.generate("liling", 500, relative_to=ROOT / "instances"), "liling-day")
 
 
 def _fleet(prefix: str, count: int, depot: str, available: list[float], pool: str) -> list[dict]:
@@ -607,7 +293,7 @@ def yiwu_day_port(demo: dict, seed: int = 20220814) -> dict:
                 "destination": rng.choice(YIWU_INSIDE),
                 "quantity": {"t": tonnes, "pallets": float(math.ceil(tonnes * 1.2))},
                 "ready": float(rng.randrange(360, 780, 30)),
-                "due": 10_000.0,
+                "due": float(DAY),  # set from the earliest delivery below
                 "pickup_minutes": 20.0,
                 "delivery_minutes": 25.0,
                 "priority": 1.0,
@@ -621,7 +307,7 @@ def yiwu_day_port(demo: dict, seed: int = 20220814) -> dict:
                 "destination": rng.choice(YIWU_INSIDE),
                 "quantity": {"t": float(rng.choice([6, 7, 8])), "pallets": 10.0},
                 "ready": float(rng.randrange(300, 480, 30)),
-                "due": 10_000.0,
+                "due": float(DAY),  # set from the earliest delivery below
                 "pickup_minutes": 30.0,
                 "delivery_minutes": 30.0,
                 "priority": 1.0,
@@ -737,7 +423,7 @@ def fuquan_kaili() -> dict:
                     "destination": dest,
                     "quantity": {"t": rng.choice(tonnes)},
                     "ready": float(rng.randrange(360, 720, 15)),
-                    "due": 10_000.0,
+                    "due": float(DAY),  # set from the earliest delivery below
                     "pickup_minutes": 30.0,
                     "delivery_minutes": 30.0,
                     "priority": rng.choice([1.0, 1.0, 2.0]),

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,6 +17,9 @@ from relayroute import __version__
 from relayroute.cli import main
 
 from .conftest import DATA
+
+if TYPE_CHECKING:
+    from relayroute.model.plan import Plan
 
 SMALL = str(DATA / "small-straight.json")
 
@@ -312,3 +318,105 @@ def test_request_stop_from_python() -> None:
     assert plan.kpis.solve_seconds < 30 and not stop_requested()
     again = solve(loaded, SolverConfig(solution_limit=20, time_limit=60))
     assert "interrupted" not in again.solver
+
+
+# Short commands (convert, export, map) end at once on a signal, leaving nothing half done.
+
+SIGNALS = [("SIGINT", 130), ("SIGTERM", 143)]
+
+
+def _signal_self_in(monkeypatch: pytest.MonkeyPatch, owner: object, attr: str, sig: int) -> None:
+    """``owner.attr`` sends ``sig`` to this process the first time it is called."""
+    real = getattr(owner, attr)
+    sent: list[int] = []
+
+    def signalled(*args: object, **kwargs: object) -> object:
+        if not sent:
+            sent.append(sig)
+            os.kill(os.getpid(), sig)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, attr, signalled)
+
+
+def _plan_file(small_plan: Plan, tmp_path: Path) -> Path:
+    from relayroute.io.plan import write_plan
+
+    path = tmp_path / "plan.json"
+    write_plan(small_plan, path)
+    return path
+
+
+@pytest.mark.parametrize(("name", "code"), SIGNALS)
+def test_convert_ends_cleanly_on_a_signal(
+    name: str,
+    code: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A signal while convert builds the instance: exit 130/143 with one line, no output
+    and no temporary file."""
+    import relayroute.bench.literature as literature
+
+    from .bench.test_literature import TINY_SOLOMON
+
+    src, out = tmp_path / "TINY3.txt", tmp_path / "out" / "tiny.json"
+    src.write_text(TINY_SOLOMON)
+    _signal_self_in(monkeypatch, literature, "benchmark_instance", getattr(signal, name))
+    assert main(["convert", str(src), "-o", str(out), "-q"]) == code
+    err = capsys.readouterr().err
+    assert f"interrupted by {name}: nothing written" in err and "Traceback" not in err
+    assert not out.exists() and not list(tmp_path.rglob(".*.tmp"))
+
+
+@pytest.mark.parametrize(("name", "code"), SIGNALS)
+def test_map_ends_cleanly_on_a_signal(
+    name: str,
+    code: int,
+    small_plan: Plan,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A signal while the map page is built: exit 130/143, no page, no temporary file."""
+    import relayroute.export.webmap as webmap
+
+    out = tmp_path / "m.html"
+    _signal_self_in(monkeypatch, webmap, "map_html", getattr(signal, name))
+    code_ = main(["map", SMALL, str(_plan_file(small_plan, tmp_path)), "-o", str(out), "-q"])
+    assert code_ == code
+    assert "Traceback" not in capsys.readouterr().err
+    assert not out.exists() and not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(("name", "code"), SIGNALS)
+def test_export_leaves_all_its_files_or_none(
+    name: str,
+    code: int,
+    small_plan: Plan,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A signal while export builds its files: none written. A signal while it writes
+    them: it writes them all first (milliseconds), then exits 130/143."""
+    import relayroute.cli as cli
+    import relayroute.export.geojson as geojson
+
+    plan = str(_plan_file(small_plan, tmp_path))
+    sig = getattr(signal, name)
+    args = ["export", SMALL, plan, "--geojson", str(tmp_path / "a" / "r.geojson"), "--csv",
+            str(tmp_path / "a" / "csv"), "-q"]  # fmt: skip
+    with monkeypatch.context() as m:
+        _signal_self_in(m, geojson, "geojson_files", sig)
+        assert main(args) == code
+    assert "nothing written" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists() or not any((tmp_path / "a").rglob("*"))
+    _signal_self_in(monkeypatch, cli, "write_text_atomic", sig)
+    assert main(args) == code
+    err = capsys.readouterr().err
+    assert f"interrupted by {name}: its files were written first" in err
+    assert "Traceback" not in err
+    written = sorted(p.name for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert written == ["r.geojson", "shipments.csv", "stops.csv"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import signal
@@ -22,7 +23,7 @@ from relayroute.errors import InputError
 from relayroute.io.atomic import check_output, write_bytes_atomic, write_text_atomic
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 console = Console()
 err_console = Console(stderr=True)
@@ -90,12 +91,14 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 
 def _solve_with_progress(args: argparse.Namespace) -> tuple[Any, Any]:
-    from relayroute.io.instance import read_instance
-    from relayroute.solve import SolverConfig, build_problem, read_config, solve
+    import time
 
+    from relayroute.io.instance import read_instance
+    from relayroute.solve import SolverConfig, read_config, solve
+
+    started = time.perf_counter()  # the time limit bounds the whole run from here
     loaded = read_instance(args.instance)
     config = read_config(args.solver) if args.solver else SolverConfig()
-    prob = build_problem(loaded.instance, loaded.base, station_choices=config.station_choices)
     limit = args.time_limit if args.time_limit is not None else config.time_limit
     best: list[float] = []
     with Progress(
@@ -115,7 +118,7 @@ def _solve_with_progress(args: argparse.Namespace) -> tuple[Any, Any]:
             progress.update(task, completed=min(elapsed, limit), best=f"{best[0]:,.2f}")
 
         plan = solve(
-            loaded, config, time_limit=args.time_limit, on_solution=on_solution, problem=prob
+            loaded, config, time_limit=args.time_limit, on_solution=on_solution, started=started
         )
     return plan, loaded
 
@@ -175,9 +178,13 @@ def _stop_on_signals() -> Iterator[list[int]]:
     Python runs signal handlers only between bytecodes, and the solvers run in C++: the
     signal is also written to a wake-up pipe that a watcher thread reads, so a stop reaches
     CP-SAT (whose search releases the GIL) at once and the routing search at its next
-    solution.
+    solution. The stop is a :func:`~relayroute.solve.stop.halt`: a command of many runs
+    (``compare``, ``bench``) skips those not started. A second SIGINT also kills this
+    process's children (the worker processes of ``compare`` and ``bench``).
     """
-    from relayroute.solve.stop import request_stop
+    import multiprocessing
+
+    from relayroute.solve.stop import halt, reset_halt
 
     got: list[int] = []
     read_fd, write_fd = os.pipe()
@@ -186,19 +193,22 @@ def _stop_on_signals() -> Iterator[list[int]]:
     def handler(signum: int, _frame: object) -> None:
         if signum not in got:
             got.append(signum)
-        request_stop()
+        halt()
 
     def watch() -> None:
         interrupts = 0
         while data := os.read(read_fd, 1):
             if data[0] in (signal.SIGINT, signal.SIGTERM):
                 interrupts += data[0] == signal.SIGINT
-                if interrupts >= 2:
-                    os._exit(130)  # a second Ctrl-C: abort at once, as a terminal expects
+                if interrupts >= 2:  # a second Ctrl-C: abort at once, as a terminal expects
+                    for child in multiprocessing.active_children():
+                        child.kill()
+                    os._exit(130)
                 if data[0] not in got:
                     got.append(data[0])
-                request_stop()
+                halt()
 
+    reset_halt()
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     old_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
     watcher = threading.Thread(target=watch, name="relayroute-stop", daemon=True)
@@ -212,6 +222,62 @@ def _stop_on_signals() -> Iterator[list[int]]:
         os.close(write_fd)
         watcher.join(timeout=1)
         os.close(read_fd)
+        reset_halt()  # the command is over: a later one (in this process) runs whole
+
+
+class _Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM during a short command (see :func:`_exits_on_signals`)."""
+
+    def __init__(self, signum: int, written: bool = False) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.written = written
+
+
+# Signals held back while a set of files is written (a stack: see _files_whole).
+_HELD: list[list[int]] = []
+
+
+def _exits_on_signals(cmd: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
+    """A short command (convert, export, map) ends at once on SIGINT or SIGTERM, exit
+    130 or 143, with no traceback and nothing half-written: the signal unwinds it as an
+    exception, and the atomic writers remove their temporary files."""
+
+    @functools.wraps(cmd)
+    def run(args: argparse.Namespace) -> int:
+        def handler(signum: int, _frame: object) -> None:
+            if _HELD:
+                _HELD[-1].append(signum)
+            else:
+                raise _Interrupted(signum)
+
+        old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            return cmd(args)
+        except _Interrupted as exc:
+            name = signal.Signals(exc.signum).name
+            done = "its files were written first" if exc.written else "nothing written"
+            err_console.print(f"interrupted by {name}: {done}", highlight=False)
+            return 128 + exc.signum
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
+
+    return run
+
+
+@contextmanager
+def _files_whole() -> Iterator[None]:
+    """A signal waits until every file of the block is written (milliseconds): a command
+    leaves all its files or none of them new."""
+    got: list[int] = []
+    _HELD.append(got)
+    try:
+        yield
+    finally:
+        _HELD.pop()
+    if got:
+        raise _Interrupted(got[0], written=True)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -246,6 +312,7 @@ def _instance_and_plan(args: argparse.Namespace) -> tuple[Any, Any]:
     return loaded, plan
 
 
+@_exits_on_signals
 def cmd_export(args: argparse.Namespace) -> int:
     from relayroute.export.charts import chart_files
     from relayroute.export.geojson import geojson_files
@@ -272,27 +339,31 @@ def cmd_export(args: argparse.Namespace) -> int:
         texts.update(table_files(inst, plan, args.csv))
     if args.charts:
         blobs.update(chart_files(inst, plan, args.charts))
-    for p, text in texts.items():
-        write_text_atomic(p, text)
-    for p, data in blobs.items():
-        write_bytes_atomic(p, data)
+    with _files_whole():
+        for p, text in texts.items():
+            write_text_atomic(p, text)
+        for p, data in blobs.items():
+            write_bytes_atomic(p, data)
     if not args.quiet:
         console.print(f"wrote {len(texts) + len(blobs)} file(s)")
     return 0
 
 
+@_exits_on_signals
 def cmd_map(args: argparse.Namespace) -> int:
     from relayroute.export.webmap import map_html
 
     check_output(args.output, args.instance, args.plan)
     loaded, plan = _instance_and_plan(args)
     page = map_html(loaded.instance, plan, tiles=args.tiles, charts=not args.no_charts)
-    write_text_atomic(args.output, page)
+    with _files_whole():
+        write_text_atomic(args.output, page)
     if not args.quiet:
         console.print(f"wrote {args.output}")
     return 0
 
 
+@_exits_on_signals
 def cmd_convert(args: argparse.Namespace) -> int:
     from relayroute.bench.literature import benchmark_instance, read_benchmark
 
@@ -300,7 +371,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
     bench = read_benchmark(args.file)
     inst = benchmark_instance(bench, scale=args.scale, mode=args.mode)
     text = json.dumps(inst.model_dump(mode="json", exclude_defaults=True), indent=1) + "\n"
-    write_text_atomic(args.output, text)
+    with _files_whole():
+        write_text_atomic(args.output, text)
     if not args.quiet:
         console.print(
             f"{args.output}: {bench.name} ({bench.kind}), {len(inst.shipments)} requests, "
@@ -326,6 +398,7 @@ def _run_table(jobs: list[Any], args: argparse.Namespace, title: str) -> list[di
             progress.advance(task)
             progress.console.print(
                 f"{row['instance']} · {row['solver']}: "
+                + ("interrupted, " if row["status"] == "interrupted" else "")
                 + ("feasible" if row["feasible"] else f"[red]not feasible[/] {row['error']}"),
                 highlight=False,
             )
@@ -333,19 +406,45 @@ def _run_table(jobs: list[Any], args: argparse.Namespace, title: str) -> list[di
         return run_jobs(jobs, workers=args.workers, scheduler=args.scheduler, on_done=done)
 
 
-def _results_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(title="results")
+def _results_table(rows: list[dict[str, Any]], note: str | None) -> Table:
+    """The runs that ran; after a stop their status, and ``note`` (which runs were cut
+    short or skipped) as the caption."""
+    table = Table(title="results", caption=note, caption_justify="left")
     cols = ["instance", "solver", "feasible", "served", "vehicles", "objective", "distance",
             "weighted_delay", "lower_bound", "gap_pct", "seconds"]  # fmt: skip
+    if note is not None:
+        cols.append("status")
     for c in cols:
         table.add_column(c.replace("_", " "), justify="left" if c in cols[:2] else "right")
     for r in rows:
-        table.add_row(*["" if r.get(c) is None else str(r[c]) for c in cols])
+        if r.get("status") != "skipped":
+            table.add_row(*["" if r.get(c) is None else str(r[c]) for c in cols])
     return table
 
 
+def _say_interrupted(got: list[int], rows: list[dict[str, Any]], written: list[str]) -> int:
+    """The line a stopped ``compare`` or ``bench`` ends with; its exit code (128 + signal)."""
+    from relayroute.bench.compare import completed
+
+    where = f"; written: {', '.join(written)}" if written else ""
+    err_console.print(
+        f"interrupted by {signal.Signals(got[0]).name}: {len(completed(rows))} of "
+        f"{len(rows)} runs done{where}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    return 128 + int(got[0])
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
-    from relayroute.bench.compare import gap_chart, jobs_for, write_csv
+    from relayroute.bench.compare import (
+        gap_chart,
+        interrupted_note,
+        jobs_for,
+        prepare_chart,
+        write_csv,
+    )
 
     for path in args.instances:
         if not Path(path).is_file():
@@ -356,20 +455,35 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if not s.startswith("peer:") and not Path(s).is_file():
             raise InputError(s, "no such solver configuration (a TOML file or peer:NAME)")
     jobs = jobs_for(args.instances, args.solvers, args.time_limit, args.mode)
-    rows = _run_table(jobs, args, f"{len(jobs)} runs")
-    if not args.quiet:
-        console.print(_results_table(rows))
-    if args.output:
-        write_csv(rows, args.output)
-        chart = args.chart or str(Path(args.output).with_suffix(".png"))
-        gap_chart(rows, chart)
-    elif args.chart:
-        gap_chart(rows, args.chart)
+    chart = args.chart or (args.output and str(Path(args.output).with_suffix(".png")))
+    if chart:
+        prepare_chart()
+    written: list[str] = []
+    # SIGINT or SIGTERM: the runs in progress stop with their best, the rest are skipped,
+    # and the table is written for what ran, saying so (its status column, the caption).
+    with _stop_on_signals() as got:
+        rows = _run_table(jobs, args, f"{len(jobs)} runs")
+        if not args.quiet:
+            console.print(_results_table(rows, interrupted_note(rows)))
+        if args.output:
+            write_csv(rows, args.output)
+            written.append(args.output)
+        if chart:
+            gap_chart(rows, chart)
+            written.append(chart)
+    if got:
+        return _say_interrupted(got, rows, written)
     return 0 if all(r["feasible"] for r in rows) else 1
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from relayroute.bench.compare import gap_chart, jobs_for, write_csv
+    from relayroute.bench.compare import (
+        gap_chart,
+        interrupted_note,
+        jobs_for,
+        prepare_chart,
+        write_csv,
+    )
     from relayroute.bench.suites import suite_files, summarise
 
     files = [str(f) for f in suite_files(args.suite, args.data)]
@@ -383,26 +497,54 @@ def cmd_bench(args: argparse.Namespace) -> int:
             raise InputError("--peers", "the peers solve literature benchmarks only")
         solvers += ["peer:ortools", "peer:pyvrp", "peer:vroom"]
     modes = ["distance", "hierarchical"] if args.mode == "both" else [args.mode]
-    rows: list[dict[str, Any]] = []
-    for mode in modes:
-        jobs = jobs_for(files, solvers, args.time_limit, mode)
-        rows += _run_table(jobs, args, f"{args.suite} ({mode}): {len(jobs)} runs")
-    summary = summarise(rows)
-    if not args.quiet:
-        table = Table(title=f"{args.suite}: per family")
-        for c in summary.columns:
-            table.add_column(str(c).replace("_", " "))
-        for rec in summary.itertuples(index=False):
-            table.add_row(
-                *[f"{v:.3f}" if isinstance(v, float) else str(v) for v in rec]  # type: ignore[union-attr]
-            )
-        console.print(table)
     if args.output:
-        write_csv(rows, args.output)
-        write_text_atomic(
-            Path(args.output).with_suffix(".summary.csv"), summary.to_csv(index=False)
+        prepare_chart()
+    rows: list[dict[str, Any]] = []
+    written: list[str] = []
+    # SIGINT or SIGTERM: as in compare; the summary counts whole runs only (its
+    # ``incomplete`` column the others), a mode not started is skipped whole.
+    with _stop_on_signals() as got:
+        for mode in modes:
+            jobs = jobs_for(files, solvers, args.time_limit, mode)
+            rows += _run_table(jobs, args, f"{args.suite} ({mode}): {len(jobs)} runs")
+        summary = summarise(rows)
+        if not args.quiet:
+            note = interrupted_note(rows)
+            table = Table(title=f"{args.suite}: per family", caption=note, caption_justify="left")
+            for c in summary.columns:
+                table.add_column(str(c).replace("_", " "))
+            for rec in summary.itertuples(index=False):
+                table.add_row(
+                    *[f"{v:.3f}" if isinstance(v, float) else str(v) for v in rec]  # type: ignore[union-attr]
+                )
+            console.print(table)
+        if args.output:
+            out = Path(args.output)
+            extra = out.with_suffix(".summary.csv"), out.with_suffix(".png")
+            write_csv(rows, out)
+            write_text_atomic(extra[0], summary.to_csv(index=False))
+            gap_chart(rows, extra[1])
+            written += [str(p) for p in (out, *extra)]
+    if got:
+        return _say_interrupted(got, rows, written)
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from relayroute.bench.generate import generate
+
+    out = Path(args.output)
+    check_output(out)
+    data = Path(args.data) if args.data else None
+    inst = generate(args.region, args.shipments, args.seed, data=data, relative_to=out.parent)
+    write_text_atomic(out, json.dumps(inst, indent=1) + "\n")
+    if not args.quiet:
+        console.print(
+            f"{inst['name']}: {len(inst['shipments'])} shipments, {len(inst['trucks'])} trucks, "
+            f"{sum(p['count'] for p in inst['driver_pools'] if p['kind'] == 'loop')} loop "
+            f"drivers -> {out}",
+            highlight=False,
         )
-        gap_chart(rows, Path(args.output).with_suffix(".png"))
     return 0
 
 
@@ -526,6 +668,17 @@ def parser() -> argparse.ArgumentParser:
     bn.add_argument("--scheduler", help="Dask scheduler address")
     bn.add_argument("-q", "--quiet", action="store_true")
     bn.set_defaults(func=cmd_bench)
+    g = sub.add_parser(
+        "generate",
+        help="a generated day on a bundled region (trucks and loop drivers in proportion)",
+    )
+    g.add_argument("--region", required=True, help="yiwu or liling")
+    g.add_argument("--shipments", type=int, required=True, help="shipments to draw")
+    g.add_argument("--seed", type=int, help="random seed (default: the bundled day's)")
+    g.add_argument("-o", "--output", required=True, help="write the instance JSON here")
+    g.add_argument("--data", help="region data folder (default: the project's data/)")
+    g.add_argument("-q", "--quiet", action="store_true")
+    g.set_defaults(func=cmd_generate)
     sc = sub.add_parser("schema", help="print the JSON Schema of instances (or --plan of plans)")
     sc.add_argument("--plan", action="store_true")
     sc.set_defaults(func=cmd_schema)

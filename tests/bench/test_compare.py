@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
 
-from relayroute.bench.compare import Job, jobs_for, rows_equal_but_time, run_job, run_jobs
+from relayroute.bench.compare import (
+    Job,
+    interrupted_note,
+    jobs_for,
+    rows_equal_but_time,
+    run_job,
+    run_jobs,
+)
 from relayroute.bench.literature import check_routes, read_benchmark, total_distance
 from relayroute.bench.suites import first_and_last, suite_files, summarise
 from relayroute.cli import main
+from relayroute.solve.stop import halt, reset_halt
 
 from ..bench.test_literature import BENCH, TINY_LILIM, TINY_SOLOMON, TINY_TOUR
 from ..conftest import ROOT
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 @pytest.fixture
@@ -28,6 +47,8 @@ def two(tmp_path: Path) -> list[str]:
 # a solution count long before its time limit.
 GREEDY = str(ROOT / "solvers" / "greedy.toml")
 DEFAULT = str(ROOT / "solvers" / "repeatable.toml")
+# The default search: guided local search for the whole time limit, never done early.
+DEFAULT_SEARCH = str(ROOT / "solvers" / "default.toml")
 
 
 def test_compare_locally_and_on_dask_gives_the_same_table(two: list[str]) -> None:
@@ -135,3 +156,199 @@ def test_checker_is_shared(two: list[str]) -> None:
     b = read_benchmark(two[0])
     assert check_routes(b, [[3, 2, 1]]) == []
     assert total_distance(b, [[3, 2, 1]]) == pytest.approx(TINY_TOUR)
+
+
+# Stopping a compare or bench (issue 19): SIGINT and SIGTERM keep what ran.
+
+
+@pytest.fixture
+def _no_halt() -> Iterator[None]:
+    reset_halt()
+    yield
+    reset_halt()
+
+
+def _interrupt(args: list[str], sig: int, cwd: Path) -> tuple[int, float, str]:
+    """Start ``python -m relayroute.cli ARGS``; once its first run has finished (the line
+    it prints) and the next is into its search, send ``sig``. Exit code, seconds from the
+    signal to the exit, stderr."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "relayroute.cli", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        ready, _, _ = select.select([proc.stderr], [], [], 60)
+        first = proc.stderr.readline() if ready else ""
+        assert ": feasible" in first, first
+        time.sleep(0.3)  # the next run, already handed to the worker, is searching
+        proc.send_signal(sig)
+        sent = time.perf_counter()
+        _, err = proc.communicate(timeout=30)
+        return proc.returncode, time.perf_counter() - sent, first + err
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+SIGNALS = [("SIGINT", 130), ("SIGTERM", 143)]
+
+
+@pytest.mark.parametrize(("name", "code"), SIGNALS)
+def test_signal_mid_compare_writes_what_ran(
+    name: str, code: int, two: list[str], tmp_path: Path
+) -> None:
+    """A signal while the second of four runs searches (30 s to go): within 5 s, exit
+    130/143, the CSV has the first run done, the second cut short with its best (valid,
+    marked interrupted), the other two skipped; the chart is written, no temp file is
+    left, no traceback."""
+    out = tmp_path / "res.csv"
+    args = ["compare", *two, "--solvers", GREEDY, DEFAULT_SEARCH, "--time-limit", "30",
+            "--workers", "1", "-o", str(out)]  # fmt: skip
+    rc, seconds, err = _interrupt(args, getattr(signal, name), tmp_path)
+    assert rc == code, err
+    assert seconds < 5
+    assert "Traceback" not in err and f"interrupted by {name}: 1 of 4 runs done" in err
+    df = pd.read_csv(out)
+    assert list(df["status"]) == ["done", "interrupted", "skipped", "skipped"]
+    assert list(df["solver"]) == ["greedy", "default"] * 2
+    assert df.loc[1, "feasible"] and df.loc[1, "distance"] == pytest.approx(TINY_TOUR, abs=1e-4)
+    assert (df.loc[2:, "error"] == "not run: the command was interrupted").all()
+    assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(("name", "code"), SIGNALS)
+def test_signal_mid_bench_writes_what_ran(name: str, code: int, tmp_path: Path) -> None:
+    """bench over a two-file suite in both modes, a signal during the second run: exit
+    130/143 within 5 s; the results CSV marks every run, the summary counts the one whole
+    run and the seven incomplete; the second mode is skipped whole, named in the table's
+    caption."""
+    suite = tmp_path / "data" / "solomon"
+    suite.mkdir(parents=True)
+    for n in ("A1", "A2"):
+        (suite / f"{n}.txt").write_text(TINY_SOLOMON)
+    out = tmp_path / "bench.csv"
+    args = ["bench", "solomon", "--data", str(tmp_path / "data"), "--solver", GREEDY,
+            DEFAULT_SEARCH, "--mode", "both", "--time-limit", "30", "--workers", "1",
+            "-o", str(out)]  # fmt: skip
+    rc, seconds, err = _interrupt(args, getattr(signal, name), tmp_path)
+    assert rc == code, err
+    assert seconds < 5
+    assert "Traceback" not in err and f"interrupted by {name}: 1 of 8 runs done" in err
+    df = pd.read_csv(out)
+    assert list(df["status"]) == ["done", "interrupted"] + ["skipped"] * 6
+    assert set(df.loc[df["mode"] == "hierarchical", "status"]) == {"skipped"}
+    summary = pd.read_csv(out.with_suffix(".summary.csv")).set_index("solver")
+    assert summary.loc["greedy", "instances"] == 1 and summary.loc["greedy", "incomplete"] == 3
+    assert summary.loc["default", "instances"] == 0 and summary.loc["default", "incomplete"] == 4
+    assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_halt_before_the_runs_skips_them_all(two: list[str], _no_halt: None) -> None:
+    """After a halt no worker starts: every row is skipped, named, in the jobs' order."""
+    halt()
+    rows = run_jobs(jobs_for(two, [GREEDY], time_limit=5), workers=2)
+    assert [(r["instance"], r["solver"], r["status"]) for r in rows] == [
+        ("TINY3", "greedy", "skipped"),
+        ("tinypd", "greedy", "skipped"),
+    ]
+
+
+def _never_stops(job: Job) -> dict[str, Any]:
+    time.sleep(60)  # a run that ignores the stop
+    return {}
+
+
+def test_a_run_that_ignores_the_stop_is_killed_after_the_grace(
+    two: list[str], monkeypatch: pytest.MonkeyPatch, _no_halt: None
+) -> None:
+    """A run still going STOP_GRACE seconds after the halt has its worker killed: its
+    row says so, and run_jobs returns at once after."""
+    import relayroute.bench.compare as compare
+
+    monkeypatch.setattr(compare, "run_job", _never_stops)
+    monkeypatch.setattr(compare, "STOP_GRACE", 0.5)
+    threading.Timer(1.0, halt).start()
+    t0 = time.perf_counter()
+    rows = run_jobs(jobs_for(two, [GREEDY], time_limit=5), workers=1)
+    assert time.perf_counter() - t0 < 4
+    assert [r["status"] for r in rows] == ["skipped", "skipped"]
+    assert rows[0]["error"] == "stopped: no result within 0.5 s of the stop"
+    assert not multiprocessing.active_children()
+
+
+def test_halt_on_dask_cancels_what_is_left(two: list[str], _no_halt: None) -> None:
+    """On a Dask cluster a halt cancels the runs not finished: run_jobs returns at once
+    with them skipped."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as c:
+        jobs = jobs_for(two, [DEFAULT_SEARCH], time_limit=30)
+        threading.Timer(1.0, halt).start()
+        t0 = time.perf_counter()
+        rows = run_jobs(jobs, scheduler=c.scheduler_address)
+        assert time.perf_counter() - t0 < 5
+    assert [r["status"] for r in rows] == ["skipped", "skipped"]
+    assert rows[0]["error"] == "cancelled: the command was interrupted"
+
+
+def test_summary_and_note_count_whole_runs_only() -> None:
+    """Runs cut short or skipped are left out of the summary's figures and counted in
+    its incomplete column; the note names them."""
+    base = dict(family="f", feasible=True, distance=100.0, vehicles=3, bks_vehicles=3,
+                gap_pct=1.0, weighted_delay=None, lower_bound=None, mode="distance")  # fmt: skip
+    rows = [
+        {**base, "instance": "A", "solver": "x", "status": "done"},
+        {**base, "instance": "B", "solver": "x", "status": "interrupted", "distance": 50.0},
+        {**base, "instance": "A", "solver": "y", "status": "skipped", "feasible": False},
+    ]
+    s = summarise(rows).set_index("solver")
+    assert s.loc["x", "instances"] == 1 and s.loc["x", "incomplete"] == 1
+    assert s.loc["x", "vs_best_pct"] == 0.0  # B's cut-short 50 is no best
+    assert s.loc["y", "instances"] == 0 and s.loc["y", "incomplete"] == 1
+    assert interrupted_note(rows) == (
+        "interrupted: 1 of 3 runs done; cut short (not counted in summaries): B · x; skipped: A · y"
+    )
+    assert interrupted_note(rows[:1]) is None
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux's /proc")
+def test_second_sigint_aborts_compare_and_its_workers(two: list[str], tmp_path: Path) -> None:
+    """A second Ctrl-C does not wait for the runs to return their best: exit 130 at once,
+    the worker processes killed with it, no temporary file left."""
+    out = tmp_path / "res.csv"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "relayroute.cli", "compare", *two, "--solvers", GREEDY,
+         DEFAULT_SEARCH, "--time-limit", "30", "--workers", "2", "-o", str(out)],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        ready, _, _ = select.select([proc.stderr], [], [], 60)
+        assert ready and ": feasible" in proc.stderr.readline()
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(children) == 2  # the two workers
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.1)  # two signals sent at once may reach it as one
+        proc.send_signal(signal.SIGINT)
+        sent = time.perf_counter()
+        _, err = proc.communicate(timeout=30)
+        seconds = time.perf_counter() - sent
+        assert proc.returncode == 130 and seconds < 1, (proc.returncode, seconds, err)
+        assert "interrupted by SIGINT:" not in err  # it did not wait for the runs to end
+        assert "Traceback" not in err
+    finally:
+        proc.kill()
+        proc.wait()
+    time.sleep(0.2)
+    for pid in children:  # gone, or a zombie waiting to be reaped by init
+        status = Path(f"/proc/{pid}/status")
+        assert not status.exists() or "State:\tZ" in status.read_text()
+    assert not list(tmp_path.glob(".*.tmp"))

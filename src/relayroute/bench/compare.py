@@ -11,21 +11,33 @@ where the solver allows, so jobs do not steal time from each other. Every result
 checked independently: relayroute instances by :func:`relayroute.validate.validate`,
 benchmark routes (of every solver alike) by :func:`relayroute.bench.literature.check_routes`,
 which also measures their distance in the file's own numbers.
+
+A stop (SIGINT or SIGTERM in the command line, :func:`relayroute.solve.stop.halt` from
+Python) ends the runs in progress at once — relayroute's search keeps its best plan, a peer
+is stopped (its child process terminated) — and skips the runs not started. Every row says
+how its run ended in ``status``: ``done``, ``interrupted`` (cut short: its numbers are what
+it had, not counted in summaries) or ``skipped`` (no result).
 """
 
 from __future__ import annotations
 
 import csv
+import multiprocessing
+import signal
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from relayroute.errors import InputError
+from relayroute.solve.stop import halt, halted, stop_requested
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
+    from multiprocessing.synchronize import Event
 
 COLUMNS = [
     "instance",
@@ -44,8 +56,14 @@ COLUMNS = [
     "bks_distance",
     "gap_pct",
     "seconds",
+    "status",
     "error",
 ]
+# How a run ended: whole, cut short by a stop (numbers as it had them), or no result.
+DONE, INTERRUPTED, SKIPPED = "done", "interrupted", "skipped"
+# Seconds the runs in progress get to return their best after a stop before their worker
+# processes are killed (relayroute's search and the peers stop well within it).
+STOP_GRACE = 3.0
 
 
 @dataclass(frozen=True)
@@ -97,8 +115,7 @@ def _solver_label(solver: str) -> str:
     return read_config(solver).name
 
 
-def run_job(job: Job) -> dict[str, Any]:
-    """Run one job; never raises: a failure is a row with ``error`` set."""
+def _new_row(job: Job) -> dict[str, Any]:
     row: dict[str, Any] = {c: None for c in COLUMNS}
     row.update(
         instance=Path(job.instance).stem,
@@ -106,8 +123,30 @@ def run_job(job: Job) -> dict[str, Any]:
         solver=job.solver,
         mode=job.mode,
         feasible=False,
+        status=DONE,
         error="",
     )
+    return row
+
+
+def skipped_row(job: Job, why: str = "not run: the command was interrupted") -> dict[str, Any]:
+    """The row of a job that gave no result (status ``skipped``, ``why`` as its error)."""
+    row = _new_row(job)
+    with suppress(Exception):  # a configuration that does not read: the row keeps its path
+        row["solver"] = _solver_label(job.solver)
+    row.update(status=SKIPPED, error=why)
+    return row
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    """Run one job; never raises: a failure is a row with ``error`` set.
+
+    After a :func:`~relayroute.solve.stop.halt` the job is skipped; a halt during the run
+    stops it and marks its row ``interrupted``.
+    """
+    if halted():
+        return skipped_row(job)
+    row = _new_row(job)
     t0 = time.perf_counter()
     try:
         row["solver"] = _solver_label(job.solver)
@@ -119,6 +158,8 @@ def run_job(job: Job) -> dict[str, Any]:
         row["error"] = f"{exc.where}: {exc.message}"
     except Exception as exc:  # one failing job must not sink the table
         row["error"] = f"{type(exc).__name__}: {exc}"
+        if stop_requested():  # it failed being stopped
+            row["status"] = INTERRUPTED
     row["seconds"] = round(time.perf_counter() - t0, 2)
     return row
 
@@ -133,6 +174,8 @@ def _run_relay(job: Job, row: dict[str, Any]) -> None:
         return
     loaded = read_instance(job.instance)
     plan = solve(loaded, read_config(job.solver), time_limit=job.time_limit)
+    if plan.solver.get("interrupted"):
+        row["status"] = INTERRUPTED
     report = validate(loaded.instance, plan, loaded.base)
     k = plan.kpis
     row.update(
@@ -166,6 +209,9 @@ def _run_benchmark(job: Job, row: dict[str, Any]) -> None:
         if name not in PEERS:
             raise InputError("--solvers", f"unknown peer {name!r} (one of {', '.join(PEERS)})")
         routes = PEERS[name](bench, limit, hierarchical)
+        # A peer stopped early has no way to say so: a stop during its run marks it.
+        if stop_requested():
+            row["status"] = INTERRUPTED
     else:
         from relayroute.io.instance import LoadedInstance
         from relayroute.solve import read_config, solve
@@ -173,6 +219,8 @@ def _run_benchmark(job: Job, row: dict[str, Any]) -> None:
         inst = benchmark_instance(bench, mode=job.mode)
         loaded = LoadedInstance(inst, Path(job.instance).parent, "")
         plan = solve(loaded, read_config(job.solver), time_limit=limit)
+        if plan.solver.get("interrupted"):
+            row["status"] = INTERRUPTED
         routes = plan_routes(plan)
         row["objective"] = round(plan.kpis.objective, 2)
     requests = len(bench.nodes) - 1 if bench.kind == "vrptw" else (len(bench.nodes) - 1) // 2
@@ -207,6 +255,11 @@ def run_jobs(
 ) -> list[dict[str, Any]]:
     """Run every job; rows come back in the order of ``jobs``.
 
+    A :func:`~relayroute.solve.stop.halt` (from a signal handler or another thread) stops
+    the runs in progress, which return their best within :data:`STOP_GRACE` seconds (or
+    their worker processes are killed), and skips the rest: their rows have status
+    ``skipped``.
+
     Parameters
     ----------
     jobs
@@ -215,31 +268,121 @@ def run_jobs(
         Local processes (ignored with ``scheduler``).
     scheduler
         Address of a Dask scheduler (``tcp://host:8786``): run the jobs on that cluster.
+        A stop cancels its jobs not finished; a run already going on a worker is left to
+        end there, its result not waited for.
     on_done
-        Called with each row as it finishes (progress).
+        Called with each row of a run as it finishes (progress); not for skipped runs.
     """
     rows: list[dict[str, Any] | None] = [None] * len(jobs)
-    if scheduler:
-        from distributed import Client
-        from distributed import as_completed as dask_completed
 
-        with Client(scheduler) as client:
-            futures = client.map(run_job, jobs, pure=False)
-            index = {f.key: k for k, f in enumerate(futures)}
-            for fut in dask_completed(futures):
-                row = fut.result()
-                rows[index[fut.key]] = row
-                if on_done:
-                    on_done(row)
-    else:
-        with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+    def finished(k: int, row: dict[str, Any]) -> None:
+        rows[k] = row
+        if on_done and row["status"] != SKIPPED:
+            on_done(row)
+
+    if not halted():
+        if scheduler:
+            _on_dask(jobs, scheduler, finished)
+        else:
+            _in_processes(jobs, workers, finished)
+    return [r if r is not None else skipped_row(job) for r, job in zip(rows, jobs, strict=True)]
+
+
+def _in_processes(
+    jobs: list[Job], workers: int, finished: Callable[[int, dict[str, Any]], None]
+) -> None:
+    ctx = multiprocessing.get_context()
+    stop = ctx.Event()  # set on a halt: every worker stops its run and skips the rest
+    pool = ProcessPoolExecutor(
+        max_workers=max(1, workers), mp_context=ctx, initializer=_worker_start, initargs=(stop,)
+    )
+    try:
+        with _signals_blocked():  # the workers start (fork) here: see _worker_start
             pending = {pool.submit(run_job, job): k for k, job in enumerate(jobs)}
-            for fut in as_completed(pending):
-                row = fut.result()
-                rows[pending[fut]] = row
-                if on_done:
-                    on_done(row)
-    return [r for r in rows if r is not None]
+        deadline: float | None = None
+        while pending:
+            done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            for fut in done:
+                k = pending.pop(fut)
+                if fut.cancelled():
+                    continue
+                exc = fut.exception()
+                if exc is not None and halted():  # its worker ended while stopping
+                    finished(k, skipped_row(jobs[k], f"stopped: {type(exc).__name__}"))
+                else:
+                    finished(k, fut.result())
+            if halted() and deadline is None:
+                stop.set()
+                for fut in pending:
+                    fut.cancel()  # those not handed to a worker yet
+                deadline = time.monotonic() + STOP_GRACE
+            elif deadline is not None and pending and time.monotonic() > deadline:
+                why = f"stopped: no result within {STOP_GRACE:g} s of the stop"
+                for k in pending.values():
+                    finished(k, skipped_row(jobs[k], why))
+                # The pool has no public way to end a run: its workers are killed.
+                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                    proc.kill()
+                break
+    except BaseException:  # KeyboardInterrupt without our handlers, a bug: stop them too
+        stop.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _on_dask(
+    jobs: list[Job], scheduler: str, finished: Callable[[int, dict[str, Any]], None]
+) -> None:
+    from distributed import Client
+
+    with Client(scheduler) as client:
+        futures = client.map(run_job, jobs, pure=False)
+        remaining = dict(enumerate(futures))
+        while remaining:
+            for k in [k for k, fut in remaining.items() if fut.done()]:
+                finished(k, remaining.pop(k).result())
+            if halted() and remaining:
+                client.cancel(list(remaining.values()))
+                for k in remaining:
+                    finished(k, skipped_row(jobs[k], "cancelled: the command was interrupted"))
+                break
+            time.sleep(0.05)
+
+
+@contextmanager
+def _signals_blocked() -> Iterator[None]:
+    """SIGINT and SIGTERM wait (in this thread) while worker processes are forked: a
+    child then never runs the parent's handlers, which write to the parent's wake-up
+    pipe (a signal there would count as the parent's own)."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no fork, nothing inherited
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _worker_start(stop: Event) -> None:
+    """In each worker process: its own signal handling, and a thread that halts the
+    worker's run the moment the parent sets ``stop``."""
+    signal.set_wakeup_fd(-1)  # a forked child shares the parent's wake-up pipe: not ours
+    for s in (signal.SIGINT, signal.SIGTERM):  # from a terminal, sent to every process
+        signal.signal(s, _halt_on_signal)
+    threading.Thread(target=_follow, args=(stop,), name="relayroute-stop", daemon=True).start()
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+def _halt_on_signal(_signum: int, _frame: object) -> None:
+    halt()
+
+
+def _follow(stop: Event) -> None:
+    stop.wait()
+    halt()
 
 
 def jobs_for(
@@ -254,6 +397,43 @@ def jobs_for(
     return [Job(str(i), s, time_limit, mode, bks) for i in instances for s in solvers]
 
 
+def completed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of whole runs (status ``done``; rows without a status count as done)."""
+    return [r for r in rows if r.get("status", DONE) == DONE]
+
+
+def interrupted_note(rows: list[dict[str, Any]], most: int = 10) -> str | None:
+    """One line on the runs a stop cut short or skipped (None: every run was whole).
+
+    Parameters
+    ----------
+    rows
+        Result rows, as from :func:`run_jobs`.
+    most
+        Runs named at most per kind; the rest are counted.
+    """
+    cut = [r for r in rows if r.get("status") == INTERRUPTED]
+    skipped = [r for r in rows if r.get("status") == SKIPPED]
+    if not cut and not skipped:
+        return None
+
+    modes = len({r.get("mode") for r in rows}) > 1  # then named too
+
+    def names(some: list[dict[str, Any]]) -> str:
+        text = ", ".join(
+            f"{r['instance']} · {r['solver']}" + (f" · {r['mode']}" if modes else "")
+            for r in some[:most]
+        )
+        return text + (f" and {len(some) - most} more" if len(some) > most else "")
+
+    text = f"interrupted: {len(rows) - len(cut) - len(skipped)} of {len(rows)} runs done"
+    if cut:
+        text += f"; cut short (not counted in summaries): {names(cut)}"
+    if skipped:
+        text += f"; skipped: {names(skipped)}"
+    return text
+
+
 def write_csv(rows: list[dict[str, Any]], path: str | Path) -> None:
     import pandas as pd
 
@@ -265,9 +445,22 @@ def write_csv(rows: list[dict[str, Any]], path: str | Path) -> None:
     write_text_atomic(path, df.to_csv(index=False))
 
 
+def prepare_chart() -> None:
+    """Import the plotting library now, before the runs: after a stop the chart of what
+    ran is then drawn at once (the import takes a second or more on a busy machine), and
+    a missing library is reported before any run, not after them all."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot
+
+
 def gap_chart(rows: list[dict[str, Any]], path: str | Path) -> None:
     """Bar chart: mean gap per configuration and family (to the BKS for benchmarks, to
-    the delay lower bound for relay instances), with the share feasible on each bar."""
+    the delay lower bound for relay instances), with the share feasible on each bar.
+
+    Only whole runs are drawn; after a stop the title says how many runs that is.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -276,7 +469,8 @@ def gap_chart(rows: list[dict[str, Any]], path: str | Path) -> None:
 
     from relayroute.io.atomic import write_bytes_atomic
 
-    df = pd.DataFrame(rows, columns=COLUMNS)
+    note = interrupted_note(rows)
+    df = pd.DataFrame(completed(rows), columns=COLUMNS)
     num = {
         c: pd.to_numeric(df[c], errors="coerce")
         for c in ("gap_pct", "weighted_delay", "lower_bound")
@@ -305,7 +499,10 @@ def gap_chart(rows: list[dict[str, Any]], path: str | Path) -> None:
             ax.bar_label(cont, labels=labels, fontsize=7, padding=2)  # type: ignore[arg-type]
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_ylabel("mean gap: % to BKS (benchmarks) / delay − LB (relay)")
-    ax.set_title("Gap per configuration (labels: share feasible)")
+    title = "Gap per configuration (labels: share feasible)"
+    if note is not None:
+        title += f"\ninterrupted: {len(completed(rows))} of {len(rows)} runs done"
+    ax.set_title(title)
     fig.tight_layout()
     import io
 
@@ -324,10 +521,14 @@ def rows_equal_but_time(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> boo
 __all__ = [
     "COLUMNS",
     "Job",
+    "completed",
     "gap_chart",
+    "interrupted_note",
     "jobs_for",
+    "prepare_chart",
     "rows_equal_but_time",
     "run_job",
     "run_jobs",
+    "skipped_row",
     "write_csv",
 ]

@@ -9,16 +9,32 @@ caller checks with :func:`relayroute.bench.literature.check_routes` and measures
 
 PyVRP and VROOM are optional (``pip install -e '.[bench]'``); plain OR-Tools is the
 textbook model: path cheapest arc and guided local search, nothing relayroute adds.
+
+A stop (:func:`relayroute.solve.stop.request_stop` or ``halt``) ends each peer soon:
+OR-Tools at once (``CancelSearch``), PyVRP at its next iteration (a stopping criterion),
+VROOM — whose search cannot be stopped and holds the GIL — by terminating the child
+process it runs in. Each then returns what it had (VROOM: nothing); the caller marks it.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from relayroute.bench.literature import SCALE, Benchmark
+from relayroute.solve.stop import on_stop, stop_requested
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from multiprocessing.connection import Connection
+
+T = TypeVar("T")
 
 # Hierarchical mode: a fixed cost per vehicle above any saving in distance (scaled units).
 VEHICLE_COST = 10_000_000
@@ -56,7 +72,7 @@ def solve_pyvrp(
 ) -> list[list[int]]:
     """PyVRP's hybrid genetic search (clients, or shipments for PDPTW)."""
     from pyvrp import Model
-    from pyvrp.stop import MaxRuntime
+    from pyvrp.stop import MaxRuntime, MultipleCriteria
 
     data = integer_data(bench)
     m = Model()
@@ -98,7 +114,8 @@ def solve_pyvrp(
         for j in range(size):
             if i != j:
                 m.add_edge(locs[i], locs[j], int(data.cost[i, j]), int(data.time[i, j]))
-    res = m.solve(stop=MaxRuntime(time_limit), seed=seed, display=False)
+    stop = MultipleCriteria([MaxRuntime(time_limit), _StopRequested()])
+    res = m.solve(stop=stop, seed=seed, display=False)
     sol = res.best
     if not sol.is_feasible():
         return []
@@ -117,10 +134,23 @@ def solve_pyvrp(
     return routes
 
 
+class _StopRequested:
+    """PyVRP stopping criterion: a stop was asked for."""
+
+    def __call__(self, best_cost: float) -> bool:
+        return stop_requested()
+
+
 def solve_vroom(
     bench: Benchmark, time_limit: float, hierarchical: bool = False, seed: int = 0
 ) -> list[list[int]]:
-    """VROOM (jobs, or shipments for PDPTW), one thread, exploration level 5."""
+    """VROOM (jobs, or shipments for PDPTW), one thread, exploration level 5, in a child
+    process that a stop terminates (then no routes)."""
+    routes = stoppable(lambda: _vroom_routes(bench, time_limit, hierarchical))
+    return [] if routes is None else routes
+
+
+def _vroom_routes(bench: Benchmark, time_limit: float, hierarchical: bool) -> list[list[int]]:
     import vroom
 
     data = integer_data(bench)
@@ -237,7 +267,14 @@ def solve_ortools_plain(
     )
     params.time_limit.FromMilliseconds(int(time_limit * 1000))
     routing.solver().ReSeed(seed)
-    sol = routing.SolveWithParameters(params)
+
+    def at_solution() -> None:  # should the stop have come before the search began
+        if stop_requested():
+            routing.solver().FinishCurrentSearch()
+
+    routing.AddAtSolutionCallback(at_solution)
+    with on_stop(routing.CancelSearch):  # thread-safe: the search ends with its best
+        sol = routing.SolveWithParameters(params)
     if sol is None:
         return []
     routes = []
@@ -250,6 +287,72 @@ def solve_ortools_plain(
         if seq:
             routes.append(seq)
     return routes
+
+
+def stoppable(work: Callable[[], T], poll: float = 0.05) -> T | None:
+    """``work()`` in a forked child process, terminated as soon as a stop is asked for.
+
+    For a peer whose search cannot be stopped from Python (it holds the GIL, or is an
+    outside program). Where a child cannot be forked (no ``fork``; a daemonic process,
+    such as a Dask worker) ``work`` runs here, to its end.
+
+    Returns
+    -------
+    object or None
+        What ``work`` returned, or None when a stop ended it (or came before it).
+
+    Raises
+    ------
+    RuntimeError
+        ``work`` raised (its message), or the child ended without a result.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods() or (
+        multiprocessing.current_process().daemon
+    ):
+        return work()
+    if stop_requested():
+        return None
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(work, send), name="relayroute-peer", daemon=True)
+    child.start()
+    send.close()
+    try:
+        while not receive.poll(poll):
+            if stop_requested():
+                return None
+            if not child.is_alive() and not receive.poll(0):
+                raise RuntimeError(f"the peer's process ended with exit code {child.exitcode}")
+        try:
+            ok, value = receive.recv()
+        except EOFError:
+            raise RuntimeError(
+                f"the peer's process ended with exit code {child.exitcode}"
+            ) from None
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.terminate()
+            child.join(1)
+            if child.is_alive():
+                child.kill()
+        child.join()
+    if not ok:
+        raise RuntimeError(value)
+    return value  # type: ignore[no-any-return]
+
+
+def _child(work: Callable[[], Any], send: Connection) -> None:
+    # The parent decides when this ends: a terminal's Ctrl-C goes to it (and to us: then
+    # ignored), its terminate() kills at once whatever the search is doing.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        out: tuple[bool, Any] = (True, work())
+    except Exception as exc:
+        out = (False, f"{type(exc).__name__}: {exc}")
+    with suppress(OSError):  # the parent is gone
+        send.send(out)
 
 
 PEERS = {

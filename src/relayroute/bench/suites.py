@@ -110,11 +110,28 @@ def summarise(rows: list[dict[str, Any]]) -> pd.DataFrame:
     above the best any solver found in the same run, and how many instances reach the
     BKS vehicle count.
 
-    Mean gaps are over the instances the solver solved feasibly (``n_feasible``).
+    Mean gaps are over the instances the solver solved feasibly (``n_feasible``). Only
+    whole runs count (``status`` ``done``, or no status); ``incomplete`` is the number of
+    runs a stop cut short or skipped.
     """
     df = pd.DataFrame(rows)
     if df.empty:
         return df
+    status = df["status"] if "status" in df else pd.Series("done", index=df.index)
+    keys = ["family", "solver"]
+    incomplete = df[status != "done"].groupby(keys).size().rename("incomplete")
+    df = df[status == "done"].copy()
+    out = _summary(df) if not df.empty else pd.DataFrame(columns=keys)
+    out = out.merge(incomplete.reset_index(), on=keys, how="outer")
+    for c in ("instances", "n_feasible", "bks_vehicles_met", "incomplete"):
+        if c not in out:
+            out[c] = 0
+        out[c] = out[c].fillna(0).astype(int)
+    return out.sort_values(keys, ignore_index=True)
+
+
+def _summary(df: pd.DataFrame) -> pd.DataFrame:
+    """:func:`summarise` of whole runs."""
     df["feasible"] = df["feasible"].astype(bool)
     for c in ("distance", "vehicles", "bks_vehicles", "gap_pct", "weighted_delay", "lower_bound"):
         df[c] = pd.to_numeric(df.get(c), errors="coerce")

@@ -23,10 +23,11 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import time
 from typing import TYPE_CHECKING
 
 from relayroute.errors import InputError
-from relayroute.itineraries.problem import Problem, Reason, Vehicle, truck_duty
+from relayroute.itineraries.problem import OUT_OF_TIME, Problem, Reason, Vehicle, truck_duty
 from relayroute.itineraries.trips import Visit, earliest_schedule, plan_trip
 from relayroute.itineraries.ways import Way, split_ways
 from relayroute.network import Network, Profile, TravelTable, build_network
@@ -42,6 +43,7 @@ def build_problem(
     base: Path | None = None,
     net: Network | None = None,
     station_choices: int = 1,
+    deadline: float | None = None,
 ) -> Problem:
     """Network, travel tables, vehicles and eligibility for ``inst``.
 
@@ -56,6 +58,9 @@ def build_problem(
     station_choices
         1: each truck gets one home station per closed zone, spread by capacity;
         k > 1: the routing search chooses among each truck's k nearest stations.
+    deadline
+        A ``time.perf_counter`` time: shipments not yet looked at by then are left
+        unserved as ``out_of_time`` (a run whose limit ends while it builds).
 
     Raises
     ------
@@ -126,9 +131,10 @@ def build_problem(
     )
     prob = dataclasses.replace(prob, vehicles=_vehicles(prob, station_choices))
     second = {w.parts[1] for ws in expansion.ways.values() for w in ws if w.kind == "transload"}
+    classes = vehicle_classes(prob)
     for sh in inst.shipments:
         if sh.id not in second:
-            _classify_one(prob, sh)
+            _classify_one(prob, sh, classes, deadline)
     if second:
         # A transload's second leg cannot start before the first leg's goods can be down
         # and moved across: its ready time, for the routes and the lower bound alike.
@@ -143,14 +149,17 @@ def build_problem(
         inst = inst.model_copy(update={"shipments": [update.get(s.id, s) for s in inst.shipments]})
         prob = dataclasses.replace(prob, inst=inst)  # the tables filled so far go along
         for sid in sorted(second):
-            _classify_one(prob, inst.shipments_by_id[sid])
+            _classify_one(prob, inst.shipments_by_id[sid], classes, deadline)
     _keep_ways(prob, expansion.ways)
     return prob
 
 
-def _classify_one(prob: Problem, sh: Shipment) -> None:
+def _classify_one(
+    prob: Problem, sh: Shipment, classes: list[list[int]], deadline: float | None
+) -> None:
     prob.itinerary[sh.id] = _itinerary(prob, sh)
-    reason = _classify(prob, sh)
+    late = deadline is not None and time.perf_counter() > deadline
+    reason = OUT_OF_TIME if late else _classify(prob, sh, classes)
     if reason is not None:
         prob.unserved[sh.id] = reason
 
@@ -277,7 +286,24 @@ def _vehicles(prob: Problem, choices: int) -> list[Vehicle]:
     return [Vehicle(t.id, tuple(home[t.id])) for t in trucks]
 
 
-def _classify(prob: Problem, sh: Shipment) -> Reason | None:
+def vehicle_classes(prob: Problem) -> list[list[int]]:
+    """The vehicles (indices) grouped into classes whose trips of the same visits are the
+    same: same profile (permits), depots, hours and duty, and home stations."""
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for v, veh in enumerate(prob.vehicles):
+        truck = prob.inst.trucks_by_id[veh.truck]
+        key = (
+            prob.profiles[truck.id],
+            prob.depot_place(truck),
+            prob.depot_place(truck, end=True),
+            prob.duty[truck.id],
+            veh.stations,
+        )
+        groups.setdefault(key, []).append(v)
+    return list(groups.values())
+
+
+def _classify(prob: Problem, sh: Shipment, classes: list[list[int]]) -> Reason | None:
     """Eligible vehicles for a shipment, or why none can serve it."""
 
     inst = prob.inst
@@ -304,9 +330,12 @@ def _classify(prob: Problem, sh: Shipment) -> Reason | None:
     best = math.inf
     reach: list[tuple[int, float]] = []
     visits = [Visit("pickup", sh.id), Visit("delivery", sh.id)]
-    for v, veh in enumerate(prob.vehicles):
-        if veh.truck not in fit_ids:
+    # One trial trip per class of equivalent vehicles, not one per truck.
+    for members in classes:
+        fit = [v for v in members if prob.vehicles[v].truck in fit_ids]
+        if not fit:
             continue
+        veh = prob.vehicles[fit[0]]
         trip = plan_trip(prob, veh, visits)
         if trip is None:
             continue
@@ -314,8 +343,9 @@ def _classify(prob: Problem, sh: Shipment) -> Reason | None:
         if times is None:
             continue
         done = times.delivered[sh.id]
-        reach.append((v, done))
+        reach += [(v, done) for v in fit]
         best = min(best, done)
+    reach.sort()
     if not reach:
         ends = (prob.net.node_zone.get(prob.net.place_node[p]) for p in (sh.origin, sh.destination))
         restricted = {z for z in ends if z is not None}

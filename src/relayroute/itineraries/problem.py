@@ -21,6 +21,13 @@ class Reason:
     detail: str
 
 
+# What a run left out because its time limit ended first (not a fault of the shipment).
+OUT_OF_TIME = Reason(
+    "out_of_time",
+    "the time limit ended before the planner could place it (a longer --time-limit may serve it)",
+)
+
+
 @dataclass(frozen=True)
 class Vehicle:
     """A truck with its home relay station for each closed zone."""

@@ -134,6 +134,8 @@ class TravelTable:
         np.fill_diagonal(self.minutes, 0.0)
         np.fill_diagonal(self.km, 0.0)
         self._paths: dict[tuple[int, int], list[str | tuple[str, str]]] = {}
+        # Routes are asked for millions of times while a day is built: made once a pair.
+        self._routes: dict[tuple[int, int], Route] = {}
         self._delays = delays
         if net.mode == "euclidean":
             xy = np.array(
@@ -162,8 +164,15 @@ class TravelTable:
         return bool(np.isfinite(self.minutes[self.index[a], self.index[b]]))
 
     def route(self, a: str, b: str) -> Route:
-        """The route from place ``a`` to place ``b`` (which must be reachable)."""
+        """The route from place ``a`` to place ``b`` (which must be reachable); shared,
+        not to be changed."""
         i, j = self.index[a], self.index[b]
+        out = self._routes.get((i, j))
+        if out is None:
+            out = self._routes[(i, j)] = self._route(a, b, i, j)
+        return out
+
+    def _route(self, a: str, b: str, i: int, j: int) -> Route:
         g = self.net.graph
         if self.net.mode == "euclidean":
             ends = [a] if i == j else [a, b]

@@ -14,11 +14,14 @@ for what optimisation is worth.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from relayroute.itineraries.build import vehicle_classes
 from relayroute.itineraries.problem import Problem, Reason, earliest_in
 from relayroute.itineraries.trips import Times, Trip, Visit, plan_trip
+from relayroute.solve.budget import OUT_OF_TIME
 from relayroute.solve.timing.dispatch import (
     Booking,
     Placement,
@@ -103,10 +106,21 @@ def _extend(
 
 
 def _assign(
-    prob: Problem, state: dict[str, _Truck], res: Resources, sid: str, left: dict[str, int]
+    prob: Problem,
+    state: dict[str, _Truck],
+    res: Resources,
+    sid: str,
+    left: dict[str, int],
+    classes: dict[int, int] | None = None,
 ) -> bool:
-    """Append shipment ``sid`` to the truck that can be at its pickup first; False if none can."""
+    """Append shipment ``sid`` to the truck that can be at its pickup first; False if none can.
+
+    ``classes`` (vehicle -> its class, :func:`~relayroute.itineraries.vehicle_classes`):
+    trucks not yet out whose vehicles are of the same classes are alike, so once one of
+    them could not take the shipment the others are not tried.
+    """
     inst = prob.inst
+    failed: set[tuple[object, ...]] = set()
     sh = inst.shipments_by_id[sid]
     by_truck: dict[str, list[int]] = {}
     for v in prob.eligible.get(sid, []):
@@ -121,6 +135,11 @@ def _assign(
         if st.trip is None and pool is not None and left.get(pool, 1) <= 0:
             continue
         variants = by_truck[truck]
+        alike = None
+        if classes is not None and st.trip is None:
+            alike = (pool, tuple(sorted(classes[v] for v in variants)))
+            if alike in failed:
+                continue
         if st.vehicle is not None:
             if st.vehicle not in variants:
                 continue
@@ -148,7 +167,14 @@ def _assign(
             release(booked + end_booked)
         for cal, a, b in old_end:
             cal.book(a, b)
+        if alike is not None:
+            failed.add(alike)
     return False
+
+
+def _classes(prob: Problem) -> dict[int, int]:
+    """Each vehicle's class of alike vehicles."""
+    return {v: k for k, members in enumerate(vehicle_classes(prob)) for v in members}
 
 
 def _timed(state: dict[str, _Truck]) -> list[Timed]:
@@ -169,18 +195,31 @@ def _pools_left(prob: Problem, state: dict[str, _Truck]) -> dict[str, int]:
     return left
 
 
-def greedy(prob: Problem) -> tuple[list[Timed], dict[str, Reason]]:
-    """Dispatch every servable shipment by hand rules; timed trips and the ones left out."""
+def greedy(prob: Problem, deadline: float | None = None) -> tuple[list[Timed], dict[str, Reason]]:
+    """Dispatch every servable shipment by hand rules; timed trips and the ones left out.
+
+    Parameters
+    ----------
+    prob
+        The problem.
+    deadline
+        A ``time.perf_counter`` time: the shipments not yet dispatched by then are left
+        out as :data:`~relayroute.solve.budget.OUT_OF_TIME`.
+    """
     ships = prob.inst.shipments_by_id
     res = empty_resources(prob)
     state = {t.id: _Truck(free_at=prob.duty[t.id][0]) for t in prob.inst.trucks}
     left = _pools_left(prob, state)
     dropped: dict[str, Reason] = {}
     seats: dict[tuple[str, float], dict[str, float]] = {}
+    classes = _classes(prob)
     for sid in sorted(prob.ways, key=lambda s: (ships[s].due, ships[s].ready, s)):
-        if sid in prob.eligible and _assign(prob, state, res, sid, left):
+        if deadline is not None and time.perf_counter() > deadline:
+            dropped[sid] = OUT_OF_TIME
             continue
-        if not _by_rail(prob, state, res, sid, left, seats):
+        if sid in prob.eligible and _assign(prob, state, res, sid, left, classes):
+            continue
+        if not _by_rail(prob, state, res, sid, left, seats, classes):
             rail = [w for w in prob.ways[sid] if w.kind == "rail"]
             full = (
                 rail and sid not in prob.eligible and all(_full(prob, sid, w, seats) for w in rail)
@@ -207,6 +246,7 @@ def _by_rail(
     sid: str,
     left: dict[str, int],
     seats: dict[tuple[str, float], dict[str, float]],
+    classes: dict[int, int] | None = None,
 ) -> bool:
     """The earliest departure with room left whose truck legs both find a truck.
 
@@ -226,7 +266,7 @@ def _by_rail(
         used = seats.setdefault(key, {})
         if any(used.get(d, 0.0) + q > cap.get(d, 0.0) + 1e-9 for d, q in sh.quantity.items()):
             continue
-        if all(_assign(prob, state, res, leg, left) for leg in way.parts):
+        if all(_assign(prob, state, res, leg, left, classes) for leg in way.parts):
             for d, q in sh.quantity.items():
                 used[d] = used.get(d, 0.0) + q
             return True
@@ -234,13 +274,14 @@ def _by_rail(
 
 
 def insert_dropped(
-    prob: Problem, timed: list[Timed], dropped: dict[str, Reason]
+    prob: Problem, timed: list[Timed], dropped: dict[str, Reason], deadline: float | None = None
 ) -> tuple[list[Timed], dict[str, Reason]]:
     """Add what a plan left unserved at the end of a truck's day, where it still fits.
 
     The plan's trips keep their times, loop drivers, bays and checkpoint lanes; each
     left-out shipment (highest priority first) goes, dispatcher-style, to the truck that
-    can be at its pickup first and still keep every rule.
+    can be at its pickup first and still keep every rule. Past ``deadline`` (a
+    ``time.perf_counter`` time) the rest stay out with their reasons.
     """
     ships = prob.inst.shipments_by_id
     res = empty_resources(prob)
@@ -276,9 +317,11 @@ def insert_dropped(
         st.trip, st.times, st.drivers, st.end_bookings = trip, times, dict(tt.drivers), end
         st.free_at = times.start[-2] + trip.stops[-2].service
     left = _pools_left(prob, state)
+    classes = _classes(prob)
     still: dict[str, Reason] = {}
     for sid in sorted(dropped, key=lambda s: (-ships[s].priority, ships[s].due, s)):
-        if sid not in prob.eligible or not _assign(prob, state, res, sid, left):
+        late = deadline is not None and time.perf_counter() > deadline
+        if late or not (sid in prob.eligible and _assign(prob, state, res, sid, left, classes)):
             still[sid] = dropped[sid]
     if len(still) == len(dropped):
         return timed, dropped

@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING
 
 from relayroute.itineraries import build_problem, delay_lower_bound
 from relayroute.itineraries.ways import fix_transloads
+from relayroute.solve.budget import Budget
 from relayroute.solve.config import SolverConfig
 from relayroute.solve.greedy import greedy, insert_dropped
 from relayroute.solve.objective import score, served_ways
-from relayroute.solve.routing import LOOP_UTILISATION, solve_routing, weights
+from relayroute.solve.routing import LOOP_UTILISATION, routes_of, solve_routing, weights
 from relayroute.solve.stop import reset, stop_requested
 from relayroute.solve.switch import Incumbent, SwitchStats, switch_ways
 from relayroute.solve.timing import (
@@ -48,6 +49,17 @@ if TYPE_CHECKING:
     from relayroute.solve.timing import Timed
 
 ROUNDS = 3  # routing rounds at most: the first, and re-routes where timing dropped work
+# Shares of the time limit the steps before the search may take at most on days too large
+# for it: classifying the shipments, then the dispatcher's plan (the floor).
+BUILD_SHARE = 0.4
+GREEDY_SHARE = 0.5
+# Legs x vehicles from which the routing search starts from the dispatcher's routes
+# instead of its first-solution heuristic: on the generated 2,000-shipment Yiwu day
+# (1,861 legs, 600 vehicles) parallel cheapest insertion ran 200 s past a 20 s limit
+# without a solution (it checks the limit too seldom), while from the dispatcher's
+# routes the local search has a solution at once. Below it (the bundled days reach
+# 500 x 130) the heuristic's start was measured better.
+WARM_START_SIZE = 150_000
 
 
 @dataclass
@@ -67,10 +79,19 @@ class Statistics:
         What the way switch did, if it ran.
     schedule_status
         CP-SAT's status the last time it ran, if it did.
+    phases
+        Wall-clock seconds of each step: ``build`` (network, tables, classifying),
+        ``greedy``, ``routing`` (the routing rounds: ``model`` builds, ``search``, and
+        timing the routes), ``switch``, ``schedule`` (CP-SAT), ``fill``.
+    warm_start
+        The first routing search started from the dispatcher's routes (large days).
     """
 
     status: str = ""
     interrupted: bool = False
+    # Wall-clock seconds of each step (build, greedy, routing, switch, schedule, fill).
+    phases: dict[str, float] = field(default_factory=dict)
+    warm_start: bool = False
     solutions: int = 0
     rounds: int = 0
     switch: SwitchStats | None = None
@@ -95,8 +116,10 @@ class Statistics:
         out["status"] = self.status
         if self.interrupted:  # only then: plans of whole runs stay as they were
             out["interrupted"] = True
+        if self.warm_start:
+            out["warm_start"] = "greedy"
         if not self.rounds:  # the greedy engine
-            return out
+            return self._with_phases(out)
         after: list[tuple[str, object]] = [("solutions", self.solutions), ("rounds", self.rounds)]
         if self.switch is not None:
             after.append(("switch", asdict(self.switch)))
@@ -104,6 +127,12 @@ class Statistics:
             out[key] = value
             if key == self._schedule_after:
                 out["schedule_status"] = self.schedule_status
+        return self._with_phases(out)
+
+    def _with_phases(self, out: dict[str, object]) -> dict[str, object]:
+        """Where the time went, last (wall-clock seconds: they differ run to run)."""
+        if self.phases:
+            out["phases"] = {k: round(v, 3) for k, v in self.phases.items()}
         return out
 
 
@@ -124,6 +153,7 @@ def solve(
     time_limit: float | None = None,
     on_solution: Callable[[float, float], None] | None = None,
     problem: Problem | None = None,
+    started: float | None = None,
 ) -> Plan:
     """Plan one day.
 
@@ -140,6 +170,10 @@ def solve(
         solution.
     problem
         A problem already built for this instance, to skip rebuilding the network.
+    started
+        When the run's clock started (``time.perf_counter``; now when omitted): the time
+        limit bounds everything from then on, reading the instance included when the
+        caller started the clock before it.
 
     Returns
     -------
@@ -148,24 +182,32 @@ def solve(
         shipments with reasons, and KPIs; the configuration and :class:`Statistics` of
         the run in its ``solver`` block.
     """
-    t0 = time.perf_counter()
     config = config or SolverConfig()
-    prob = problem or build_problem(
-        loaded.instance, loaded.base, station_choices=config.station_choices
-    )
-    w = weights(loaded.instance, config)
     limit = time_limit if time_limit is not None else config.time_limit
+    budget = Budget.from_now(limit, started)
     stats = Statistics()
+    tick = time.perf_counter()
+    prob = problem or build_problem(
+        loaded.instance,
+        loaded.base,
+        station_choices=config.station_choices,
+        deadline=budget.deadline(BUILD_SHARE),
+    )
+    stats.phases["build"] = time.perf_counter() - tick
+    w = weights(loaded.instance, config)
     if config.engine == "greedy":
-        trips, dropped = greedy(prob)
+        tick = time.perf_counter()
+        trips, dropped = greedy(prob, deadline=budget.deadline() - budget.reserve())
+        stats.phases["greedy"] = time.perf_counter() - tick
         stats.status = "dispatched"
         timing = Timing(trips, dropped, prob)
     else:
         try:
-            timing = _Run(prob, config, w, limit, t0, stats, on_solution).optimise()
+            timing = _Run(prob, config, w, budget, stats, on_solution).optimise()
         finally:
             stats.interrupted = stop_requested()
             reset()  # the stop was this run's; the next solve starts afresh
+    t0 = budget.start
     return build_plan(
         timing.prob,
         timing.trips,
@@ -185,16 +227,30 @@ class _Run:
     prob: Problem
     config: SolverConfig
     w: dict[str, float]
-    limit: float  # seconds for the whole run
-    t0: float  # when the run started (``time.perf_counter``)
+    budget: Budget  # the whole run's time limit
     stats: Statistics
     on_solution: Callable[[float, float], None] | None
     # Share of each station's loop-driver minutes the routes may use: lowered round by
     # round where timing shows a station cannot cope.
     utilisation: dict[str, float] = field(default_factory=dict)
+    # Routes to start the first routing search from (large days: the dispatcher's).
+    initial: dict[RouteKey, list[NodeKey]] | None = None
+
+    @property
+    def limit(self) -> float:
+        return self.budget.limit
 
     def elapsed(self) -> float:
-        return time.perf_counter() - self.t0
+        return self.budget.elapsed()
+
+    def phase(self, name: str, since: float) -> None:
+        """Add the seconds since ``since`` to step ``name``."""
+        phases = self.stats.phases
+        phases[name] = phases.get(name, 0.0) + time.perf_counter() - since
+
+    def search_deadline(self) -> float:
+        """When searching must end: the limit less what the steps after it need."""
+        return self.budget.deadline() - self.budget.reserve()
 
     def optimise(self) -> Timing:
         """The best timing of the run, CP-SAT-timed and filled."""
@@ -202,39 +258,56 @@ class _Run:
         # The dispatcher's plan is the floor: the optimiser's plan is never worse than it.
         # (Starting the routing search from it was measured worse: guided local search
         # then rarely inserts what the dispatcher left unserved.)
-        trips, dropped = greedy(prob)
+        tick = time.perf_counter()
+        trips, dropped = greedy(prob, deadline=self.budget.deadline(GREEDY_SHARE))
+        self.phase("greedy", tick)
         best = (score(prob, trips, w), Timing(trips, dropped, prob))
+        if len(prob.vehicles) * sum(len(w.parts) for ws in prob.ways.values() for w in ws) > (
+            WARM_START_SIZE
+        ):
+            self.initial = routes_of(prob, trips)
+            self.stats.warm_start = True
         # CP-SAT re-times trips to cut delay: with no weight on delay the routing search
         # gets the whole time limit.
         schedule_share = config.schedule_share if w["delay"] > 0 else 0.0
         routing_budget = self.limit * (1 - schedule_share)
         switch_budget = routing_budget * config.switch_share if prob.spare else 0.0
+        tick = time.perf_counter()
         best, routed = self.route(best, routing_budget, switch_budget)
-        left = routing_budget - self.elapsed()
+        self.phase("routing", tick)
+        left = min(routing_budget, self.search_deadline() - self.budget.start) - self.elapsed()
         if (
             not stop_requested()
             and routed is not None
             and switch_budget > 0
             and left > config.switch_trial_time
         ):
+            tick = time.perf_counter()
             routed = self.switch(routed, left, routing_budget, schedule_share)
+            self.phase("switch", tick)
             assert routed.extra is not None
             if routed.score < best[0]:
                 best = (routed.score, routed.extra)
         timing = best[1]
         trips = timing.trips
         if trips and w["delay"] > 0 and not stop_requested():
+            tick = time.perf_counter()
             better = self.cpsat(timing.prob, trips, 1.0)
+            self.phase("schedule", tick)
             if better is not None and score(timing.prob, better, w) <= score(timing.prob, trips, w):
                 trips = better
-        trips, dropped = _fill(timing.prob, trips, timing.dropped)
+        tick = time.perf_counter()
+        # Half the reserve is for the plan and its validation.
+        fill_by = self.budget.deadline() - self.budget.reserve() / 2
+        trips, dropped = _fill(timing.prob, trips, timing.dropped, fill_by)
+        self.phase("fill", tick)
         return Timing(trips, dropped, timing.prob)
 
     def cpsat(self, p: Problem, trips: list[Timed], share: float) -> list[Timed] | None:
         """CP-SAT's timing of ``trips`` in ``share`` of the time left (None: no time for
         it, or it found none)."""
         config = self.config
-        left = (self.limit - self.elapsed()) * share
+        left = (self.search_deadline() - time.perf_counter()) * share
         if config.schedule_deterministic_time <= 0 or left <= 0.1:
             return None
         out = improve(
@@ -276,12 +349,16 @@ class _Run:
             result = solve_routing(
                 self.prob,
                 self.config,
-                time_limit=share,
+                time_limit=max(0.0, share),
                 on_solution=self.on_solution,
                 utilisation=self.utilisation,
+                initial=self.initial if round_ == 0 else None,
+                deadline=self.search_deadline(),
             )
             self.stats.status = result.status
             self.stats.solutions += result.solutions
+            for name, seconds in (("model", result.built), ("search", result.seconds)):
+                self.stats.phases[name] = self.stats.phases.get(name, 0.0) + seconds
             # Compared as routed: putting what it left out in by road before comparing
             # (at the end of trucks' days) was measured much worse on yiwu-day-scarce
             # (52,865 against 6,311 weighted delay): it picks rounds whose gaps were
@@ -303,7 +380,12 @@ class _Run:
         self, p: Problem, initial: dict[RouteKey, list[NodeKey]], seconds: float
     ) -> RoutingResult:
         return solve_routing(
-            p, self.config, time_limit=seconds, utilisation=self.utilisation, initial=initial
+            p,
+            self.config,
+            time_limit=seconds,
+            utilisation=self.utilisation,
+            initial=initial,
+            deadline=self.search_deadline(),
         )
 
     def switch(
@@ -359,7 +441,7 @@ def _on_road(inc: Incumbent[Timing]) -> dict[str, float]:
 
 
 def _fill(
-    prob: Problem, trips: list[Timed], dropped: dict[str, Reason]
+    prob: Problem, trips: list[Timed], dropped: dict[str, Reason], deadline: float | None = None
 ) -> tuple[list[Timed], dict[str, Reason]]:
     """What timing or routing left out, put in by road at the end of some truck's day
     where it still fits (the routing search may also leave a way half taken, when a
@@ -370,5 +452,5 @@ def _fill(
     }
     if not missing:
         return trips, dropped
-    trips, more = insert_dropped(prob, trips, missing)
+    trips, more = insert_dropped(prob, trips, missing, deadline)
     return trips, {**{k: v for k, v in dropped.items() if k not in missing}, **more}

@@ -14,7 +14,13 @@ from relayroute.solve.routing.model import (
     weights,
 )
 from relayroute.solve.routing.nodes import NodeKey, Nodes, layout
-from relayroute.solve.routing.search import RouteKey, RoutingResult, parameters, solve_routing
+from relayroute.solve.routing.search import (
+    RouteKey,
+    RoutingResult,
+    parameters,
+    routes_of,
+    solve_routing,
+)
 
 __all__ = [
     "COST_SCALE",
@@ -28,6 +34,7 @@ __all__ = [
     "build",
     "layout",
     "parameters",
+    "routes_of",
     "solve_routing",
     "weights",
 ]

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from relayroute.itineraries.problem import Problem
     from relayroute.solve.config import SolverConfig
     from relayroute.solve.routing.nodes import NodeKey
+    from relayroute.solve.timing import Timed
 
 # A vehicle of the routing model as routes name it: a truck by its vehicle index, a train
 # by (service, departure).
@@ -54,6 +55,7 @@ class RoutingResult:
     # Every route as node keys (see ``NodeKey``), trucks by vehicle index and trains by
     # (service, departure): what a later search may start from (``initial``).
     routes: dict[RouteKey, list[NodeKey]] = field(default_factory=dict)
+    built: float = 0.0  # seconds building the model (before ``seconds`` of search)
 
 
 def parameters(
@@ -87,6 +89,7 @@ def solve_routing(
     on_solution: Callable[[float, float], None] | None = None,
     utilisation: dict[str, float] | None = None,
     initial: dict[RouteKey, list[NodeKey]] | None = None,
+    deadline: float | None = None,
 ) -> RoutingResult:
     """Build and solve the routing model.
 
@@ -106,17 +109,33 @@ def solve_routing(
     initial
         Routes to start the search from instead of a first-solution heuristic (node keys
         of another model's ``routes``; nodes this model lacks are left out).
+    deadline
+        A ``time.perf_counter`` time the search ends by, whatever ``time_limit`` says:
+        building the model counts against it.
 
     Returns
     -------
     RoutingResult
         The routes found (none if the search found no solution).
     """
+    t_build = time.perf_counter()
     model = build(prob, config, utilisation)
+    built = time.perf_counter() - t_build
     routing = model.routing
-    params = parameters(config, time_limit)
+    limit = time_limit if time_limit is not None else config.time_limit
+    if deadline is not None:
+        limit = min(limit, deadline - time.perf_counter())
+    if limit <= 0.05 or stop_requested():
+        return RoutingResult({}, {}, None, 0.0, 0, "no_time_left", built=built)
+    params = parameters(config, limit)
     t0 = time.perf_counter()
     found = [0]
+    end = t0 + limit
+    # OR-Tools' own time limit is checked too seldom inside its first-solution
+    # heuristics on large models; this limit also ends the search on a stop request.
+    routing.AddSearchMonitor(
+        routing.solver().CustomLimit(lambda: stop_requested() or time.perf_counter() > end)
+    )
 
     def at_solution() -> None:
         found[0] += 1
@@ -135,8 +154,42 @@ def solve_routing(
     status = routing.status()
     status_name = STATUS.get(int(status), str(status))
     if solution is None:
-        return RoutingResult({}, {}, None, seconds, found[0], status_name)
-    return decode(model, solution, seconds, found[0], status_name)
+        return RoutingResult({}, {}, None, seconds, found[0], status_name, built=built)
+    result = decode(model, solution, seconds, found[0], status_name)
+    result.built = built
+    return result
+
+
+def routes_of(prob: Problem, trips: list[Timed]) -> dict[RouteKey, list[NodeKey]]:
+    """Timed trips (the dispatcher's) as routing routes to start a search from: each
+    truck's pickups and deliveries in its order, and each train's riders, boarding
+    before alighting."""
+    index = {veh: v for v, veh in enumerate(prob.vehicles)}
+    delivered = {s for tt in trips for s in tt.times.delivered}
+    routes: dict[RouteKey, list[NodeKey]] = {}
+    riders: dict[tuple[str, float], list[str]] = {}
+    for tt in trips:
+        v = index.get(tt.trip.vehicle)
+        if v is None:
+            continue
+        keys: list[NodeKey] = []
+        for stop in tt.trip.stops:
+            if stop.shipment is None or stop.kind not in ("pickup", "delivery"):
+                continue
+            way = prob.way_of.get(stop.shipment)
+            if way is not None and not all(leg in delivered for leg in way.parts):
+                continue
+            keys.append(("p" if stop.kind == "pickup" else "d", stop.shipment))
+            first_leg_done = stop.kind == "delivery" and way is not None and way.kind == "rail"
+            if first_leg_done and way is not None and stop.shipment == way.parts[0]:
+                train = (str(way.service), float(way.departure or 0.0))
+                riders.setdefault(train, []).append(way.parts[0])
+        if keys:
+            routes[v] = keys
+    for train, legs in riders.items():
+        ride: list[NodeKey] = [("on", leg) for leg in legs]
+        routes[train] = ride + [("off", leg) for leg in legs]
+    return routes
 
 
 def warm_start(

@@ -271,7 +271,7 @@ def place_block(
             return ("loop_drivers", i0)
         assert first.station is not None
         drivers = res.drivers[first.station]
-        fit = [d for d in drivers if d.fits(a, b)]
+        fit = _fitting(drivers, a, b)
         if fit:
             # Prefer a driver already on duty, so fewer loop drivers are called in.
             fit.sort(key=lambda d: (not d.cal.busy, d.id))
@@ -284,6 +284,23 @@ def place_block(
             return ("loop_drivers", i0)
         hold(min(nexts) - a)
     return ("loop_drivers", i0)
+
+
+def _fitting(drivers: list[LoopDriver], a: float, b: float) -> list[LoopDriver]:
+    """The drivers free for an excursion [a, b]. Drivers of one pool not yet called in are
+    alike: one of them is asked for all (large days have hundreds)."""
+    fresh: dict[str, bool] = {}
+    out = []
+    for d in drivers:
+        if d.cal.busy:
+            ok = d.fits(a, b)
+        else:
+            if d.pool not in fresh:
+                fresh[d.pool] = d.fits(a, b)
+            ok = fresh[d.pool]
+        if ok:
+            out.append(d)
+    return out
 
 
 Booking = tuple[Calendar, float, float]
