@@ -700,7 +700,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except InputError as exc:
-        err_console.print(f"[red]error:[/] {exc.where}: {exc.message}", highlight=False)
+        # Ids and paths in the message are the user's text, not markup.
+        err_console.print(
+            f"[red]error:[/] {escape(str(exc.where))}: {escape(exc.message)}", highlight=False
+        )
         return EXIT_BAD_INPUT
     except ModuleNotFoundError as exc:
         extra = EXTRAS.get((exc.name or "").split(".")[0])

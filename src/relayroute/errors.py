@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 
 class InputError(Exception):
     """Bad input, with the JSON path (or file) where it is wrong.
@@ -20,9 +23,32 @@ class InputError(Exception):
         self.message = message
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
 def json_path(loc: tuple[object, ...] | list[object]) -> str:
-    """``('shipments', 3, 'ready')`` → ``$.shipments[3].ready``."""
+    """``('shipments', 3, 'ready')`` → ``$.shipments[3].ready``.
+
+    A key that is not a plain name (an unknown field or a capacity dimension typed by
+    the user: spaces, dots, quotes, line breaks, nothing at all) is written in brackets as
+    a JSON string, ``$.network["a.b\\n"]``, so that the path stays on one line and says
+    where it ends.
+    """
     out = "$"
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _NAME.fullmatch(str(part)):
+            out += f".{part}"
+        else:
+            out += f"[{_quoted(str(part))}]"
     return out
+
+
+def _quoted(key: str) -> str:
+    text = json.dumps(key, ensure_ascii=False)  # control characters escaped, letters kept
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no terminal can print it
+        text = json.dumps(key)
+    return text

@@ -405,3 +405,232 @@ def test_deep_nesting_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture
     inst.write_text("[" * 100_000 + "]" * 100_000)
     assert main(["solve", str(inst), "-q"]) == 2
     assert "nested too deeply" in capsys.readouterr().err
+
+
+# (change to the valid instance, the JSON path the message must name)
+NOT_NUMBERS: list[tuple[str, Any, str]] = [
+    ("horizon", True, "$.horizon"),
+    ("shipments.0.ready", "420", "$.shipments[0].ready"),
+    ("shipments.1.priority", True, "$.shipments[1].priority"),
+    ("shipments.2.deadline", "900", "$.shipments[2].deadline"),
+    ("shipments.0.quantity", {"t": "4"}, "$.shipments[0].quantity.t"),
+    ("trucks.0.available", [True, 1320], "$.trucks[0].available[0]"),
+    ("trucks.1.capacity", {"t": "10"}, "$.trucks[1].capacity.t"),
+    ("places.1.hours", [[420, "1200"]], "$.places[1].hours[0][1]"),
+    ("places.2.lon", "120.15", "$.places[2].lon"),
+    ("zones.1.polygon.0.2", [120.26, True], "$.zones[1].polygon[0][2][1]"),
+    ("checkpoints.0.delay", False, "$.checkpoints[0].delay"),
+    ("checkpoints.1.throughput_per_hour", "6", "$.checkpoints[1].throughput_per_hour"),
+    ("relay_stations.0.bays", True, "$.relay_stations[0].bays"),
+    ("driver_pools.0.count", "3", "$.driver_pools[0].count"),
+    ("objective", {"delay": True}, "$.objective.delay"),
+    ("network.speed_kmh", "50", "$.network.speed_kmh"),
+]
+
+
+def _rail(departures: list[Any]) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        d["rail_stations"] = [{"id": "RA", "place": "sup1"}, {"id": "RB", "place": "cust1"}]
+        d["rail_services"] = [
+            {
+                "id": "K",
+                "origin": "RA",
+                "destination": "RB",
+                "departures": departures,
+                "duration": 60,
+                "capacity": {"t": 10},
+            }
+        ]
+
+    return change
+
+
+@pytest.mark.parametrize(("path", "value", "where"), NOT_NUMBERS, ids=[c[0] for c in NOT_NUMBERS])
+def test_boolean_or_string_as_number_refused(
+    path: str, value: Any, where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`true` or "12" where a number is expected: exit 2, one line naming the path, no plan."""
+    data = copy.deepcopy(BASE)
+    _set(path, value)(data)
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(data))
+    out = tmp_path / "plan.json"
+    assert main(["solve", str(inst), "-o", str(out), "-q", "--time-limit", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"{where}: a number is expected, not" in " ".join(err.split()), err
+    assert err.count("error:") == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_string_departure_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A rail departure given as a string is refused with its index in the list."""
+    data = copy.deepcopy(BASE)
+    _rail([600, "900"])(data)
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(data))
+    assert main(["solve", str(inst), "-q", "--time-limit", "1"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "$.rail_services[0].departures[1]: a number is expected, not a string" in err
+
+
+def test_integers_still_numbers(tmp_path: Path) -> None:
+    """The same fields given as JSON integers read (strict is not pedantic)."""
+    data = copy.deepcopy(BASE)
+    _rail([600, 900])(data)
+    data["horizon"] = 1440
+    data["shipments"][0]["quantity"] = {"t": 4}
+    data["places"][2]["lon"] = 120
+    loaded = read_instance(_write(tmp_path, data))
+    assert loaded.instance.rail_services[0].departures == [600.0, 900.0]
+    assert loaded.instance.places[2].lon == 120.0
+
+
+def _write(tmp_path: Path, data: Any) -> Path:
+    inst = tmp_path / "inst.json"
+    inst.write_text(json.dumps(data))
+    return inst
+
+
+def test_too_many_shipments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """100,001 shipments: one line naming $.shipments and the limit, at once, not after a build."""
+    from relayroute.model.instance import MAX_SHIPMENTS
+
+    data = copy.deepcopy(BASE)
+    data["shipments"] = [dict(BASE["shipments"][0], id=f"S{i}") for i in range(MAX_SHIPMENTS + 1)]
+    inst = _write(tmp_path, data)
+    assert main(["solve", str(inst), "-q", "--time-limit", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "$.shipments: at most 100,000 shipments (relayroute's input limit), got 100,001" in (
+        " ".join(err.split())
+    )
+    assert err.count("error:") == 1
+
+
+def test_file_past_the_byte_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file larger than the byte limit is refused by its size, before it is parsed."""
+    import relayroute.io.instance as io_instance
+
+    inst = _write(tmp_path, BASE)
+    size = inst.stat().st_size
+    monkeypatch.setattr(io_instance, "MAX_INPUT_BYTES", size - 1)
+    assert main(["solve", str(inst), "-q"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{inst}: larger than" in err and "relayroute's input limit" in err
+    monkeypatch.setattr(io_instance, "MAX_INPUT_BYTES", size)
+    assert read_instance(inst).instance.name == "small-straight"
+
+
+def test_endless_device_is_cut_at_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """/dev/zero (no size, no end) is read only up to the limit, then refused."""
+    import relayroute.io.instance as io_instance
+
+    monkeypatch.setattr(io_instance, "MAX_INPUT_BYTES", 1_000_000)
+    with pytest.raises(InputError, match=r"/dev/zero: larger than 1 MB"):
+        read_instance("/dev/zero")
+
+
+def test_folder_as_instance(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder given as the instance is one line, exit 2."""
+    assert main(["solve", str(tmp_path), "-q"]) == 2
+    assert "cannot read: Is a directory" in " ".join(capsys.readouterr().err.split())
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (lambda p: p["kpis"].update(km=True), "$.kpis.km"),
+        (lambda p: p["kpis"].update(served="5"), "$.kpis.served"),
+        (lambda p: p["routes"][0]["stops"][0].update(arrive="360"), "$.routes[0].stops[0].arrive"),
+    ],
+    ids=["bool", "str count", "str time"],
+)
+def test_plan_reader_strict_numbers(
+    change: Callable[[dict[str, Any]], None],
+    where: str,
+    tmp_path: Path,
+    small_plan: Plan,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The plan reader refuses booleans and strings as numbers too, naming the path, exit 2."""
+    from relayroute.io.plan import plan_to_json
+
+    data = json.loads(plan_to_json(small_plan))
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(data))
+    instance = str(DATA / "small-straight.json")
+    assert main(["validate", instance, str(good)]) == 0
+    change(data)
+    bad = tmp_path / "plan.json"
+    bad.write_text(json.dumps(data))
+    capsys.readouterr()
+    assert main(["validate", instance, str(bad)]) == 2
+    assert f"{bad} {where}" in " ".join(capsys.readouterr().err.split())
+
+
+def test_plan_reader_refuses_non_finite(
+    tmp_path: Path, small_plan: Plan, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Infinity or NaN in a plan is bad input (exit 2), not a figure the validator meets."""
+    from relayroute.io.plan import plan_to_json
+
+    data = json.loads(plan_to_json(small_plan))
+    data["kpis"]["km"] = float("nan")
+    bad = tmp_path / "plan.json"
+    bad.write_text(json.dumps(data))
+    assert main(["validate", str(DATA / "small-straight.json"), str(bad)]) == 2
+    assert "NaN is not a number here" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("key", ["nodes", "edges", "graphml", "osm"])
+def test_empty_network_path_refused(
+    key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty network file name is refused at its path (was read as "not given")."""
+    data = copy.deepcopy(BASE)
+    data["network"] = {"mode": "road", "nodes": "n.geojson", "edges": "e.geojson", key: ""}
+    assert main(["solve", str(_write(tmp_path, data)), "-q"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"$.network.{key}: String should have at least 1 character" in err
+
+
+@pytest.mark.parametrize(
+    ("key", "where"),
+    [
+        ("x\ny", '$.trucks[0]["x\\ny"]: unknown field'),
+        ("", '$.trucks[0][""]: unknown field'),
+        ("a.b", '$.trucks[0]["a.b"]: unknown field'),
+        ("\ud800", "$.trucks[0]: Input should be a valid string, unable to parse raw data"),
+        ("colour", "$.trucks[0].colour: unknown field"),
+    ],
+    ids=["newline", "empty", "dot", "lone surrogate", "plain"],
+)
+def test_odd_keys_named_on_one_line(
+    key: str, where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unknown key with a line break, a dot or nothing in it is quoted in the path: the
+    message stays one line that says where the key ends (was ``$.trucks[0].x`` + newline)."""
+    data = copy.deepcopy(BASE)
+    data["trucks"][0][key] = 1
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(data))  # ASCII, with \\u escapes
+    assert main(["solve", str(inst), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert where in " ".join(err.split()), err
+    assert err.count("\n") == len(err.splitlines()) and "Traceback" not in err
+
+
+def test_lone_surrogate_id_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An id holding a lone surrogate (a valid JSON escape, no text) is refused, printed
+    escaped: no terminal encoding error."""
+    data = copy.deepcopy(BASE)
+    data["shipments"][0]["origin"] = "\ud800"
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(data))
+    assert main(["solve", str(inst), "-q"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        '$.shipments[0].origin: Input should be a valid string, unable to parse raw data as a unicode string (got "\\ud800")'
+        in err
+    )

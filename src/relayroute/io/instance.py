@@ -5,6 +5,9 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +16,7 @@ from pydantic import ValidationError
 
 from relayroute.errors import InputError, json_path
 from relayroute.model.checks import check_instance
-from relayroute.model.instance import Instance
+from relayroute.model.instance import LIMIT_NOTE, MAX_INPUT_BYTES, Instance
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,43 @@ class LoadedInstance:
     sha256: str
 
 
-def parse_json(text: str, where: str) -> Any:
-    """Parse JSON or raise :class:`InputError` with line and column."""
+def _not_finite(token: str) -> Any:
+    raise ValueError(f"{token} is not a number here")
+
+
+def _finite_float(token: str) -> float:
+    value = float(token)
+    if not math.isfinite(value):
+        raise ValueError(f"{token} is too large a number")
+    return value
+
+
+def parse_json(text: str, where: str, *, finite: bool = False) -> Any:
+    """Parse JSON or raise :class:`InputError` with line and column.
+
+    Parameters
+    ----------
+    text
+        The JSON text.
+    where
+        The file (or other source) named in the message.
+    finite
+        Refuse ``Infinity``, ``NaN`` and numbers too large for a float (which Python's
+        reader takes) here; otherwise the schema refuses them, naming their JSON path.
+
+    Returns
+    -------
+    Any
+        The parsed data.
+
+    Raises
+    ------
+    InputError
+        Invalid JSON, JSON nested too deeply, or (``finite``) a non-finite number.
+    """
     try:
+        if finite:
+            return json.loads(text, parse_constant=_not_finite, parse_float=_finite_float)
         return json.loads(text)
     except RecursionError:
         raise InputError(where, "JSON nested too deeply") from None
@@ -45,6 +82,8 @@ def parse_json(text: str, where: str) -> Any:
         raise InputError(
             where, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
+    except ValueError as exc:  # from _not_finite or _finite_float
+        raise InputError(where, f"{exc}: numbers are finite") from None
 
 
 # Errors listed in one message at most; the rest are counted.
@@ -54,7 +93,11 @@ SHOWN_ERRORS = 10
 def _one(err: Any, missing: dict[tuple[Any, ...], list[str]]) -> tuple[str, str]:
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
+    if (
+        err["type"] not in ("missing", "extra_forbidden")
+        and "input" in err
+        and LIMIT_NOTE not in msg
+    ):
         shown = json.dumps(err["input"], default=str)
         msg += f" (got {shown if len(shown) < 60 else shown[:57] + '...'})"
     if err["type"] == "extra_forbidden":
@@ -112,8 +155,52 @@ def instance_from_data(data: Any, where: str = "$") -> Instance:
     except ValidationError as exc:
         path, msg = validation_message(exc)
         raise InputError(path if where == "$" else f"{where} {path}", msg) from None
+    except RecursionError:  # data from Python, nested deeper than any JSON reader allows
+        raise InputError(where, "data nested too deeply") from None
     check_instance(inst)
     return inst
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of a file, refused past ``limit`` bytes before they fill the memory.
+
+    Parameters
+    ----------
+    path
+        The file: a regular file, or a device or pipe read up to ``limit`` + 1 bytes.
+    limit
+        Largest size taken, in bytes.
+
+    Returns
+    -------
+    bytes
+        The whole file.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read (missing, a folder, no permission) or is larger than
+        ``limit``, named with the limit.
+    """
+
+    def too_large() -> InputError:
+        return InputError(
+            str(path), f"larger than {limit / 1e6:,.0f} MB, the most read ({LIMIT_NOTE})"
+        )
+
+    try:
+        with path.open("rb") as f:
+            info = os.fstat(f.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise InputError(str(path), "cannot read: Is a directory")
+            if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+                raise too_large()
+            raw = f.read(limit + 1)
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > limit:
+        raise too_large()
+    return raw
 
 
 def read_instance(path: str | Path) -> LoadedInstance:
@@ -132,13 +219,12 @@ def read_instance(path: str | Path) -> LoadedInstance:
     Raises
     ------
     InputError
-        The file is missing, is not JSON, or breaks the schema or a cross-object check.
+        The file is missing, larger than
+        :data:`~relayroute.model.instance.MAX_INPUT_BYTES`, is not JSON, or breaks the
+        schema, a limit or a cross-object check.
     """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(str(p), f"cannot read: {exc.strerror}") from None
+    raw = read_limited(p, MAX_INPUT_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -9,8 +9,12 @@ from pydantic import ValidationError
 
 from relayroute.errors import InputError
 from relayroute.io.atomic import write_text_atomic
-from relayroute.io.instance import parse_json, validation_message
+from relayroute.io.instance import parse_json, read_limited, validation_message
 from relayroute.model.plan import Plan
+
+# Largest plan file read: a plan states each leg's road shape, so it may be several times
+# its instance (whose limit is relayroute.model.instance.MAX_INPUT_BYTES).
+MAX_PLAN_BYTES = 1_000_000_000
 
 
 def plan_to_json(plan: Plan) -> str:
@@ -53,16 +57,21 @@ def read_plan(path: str | Path) -> Plan:
     Raises
     ------
     InputError
-        Missing file, invalid JSON or a plan that breaks the plan schema.
+        Missing file, larger than :data:`MAX_PLAN_BYTES`, invalid JSON, a non-finite number,
+        or a plan that breaks the plan schema (a boolean or a string where a number is
+        expected, say).
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(str(p), f"cannot read: {exc.strerror}") from None
-    data = parse_json(text, str(p))
+        text = read_limited(p, MAX_PLAN_BYTES).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(str(p), "not UTF-8 text") from None
+    # Syntax, nesting and non-finite numbers first, with their line; then the schema in
+    # strict JSON mode: numbers as the instance takes them (no booleans, no strings such
+    # as "12", whole numbers where counts are), arrays for pairs.
+    parse_json(text, str(p), finite=True)
     try:
-        return Plan.model_validate(data)
+        return Plan.model_validate_json(text, strict=True)
     except ValidationError as exc:
         where, msg = validation_message(exc)
         raise InputError(f"{p} {where}", msg) from None

@@ -50,9 +50,31 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
+def _found(path: Path, what: str) -> None:
+    """``path`` is a file that exists; otherwise one clear message (a name too long for
+    the system is bad input too, not an OSError)."""
+    try:
+        ok = path.is_file()
+    except OSError as exc:
+        raise InputError(str(path)[:200], f"{what} file cannot be opened: {exc.strerror}") from None
+    if not ok:
+        raise InputError(
+            str(path), f"{what} file not found" if not path.exists() else f"{what} is not a file"
+        )
+
+
+def _number(value: Any, where: str, column: str) -> float:
+    """A number from a table cell, or bad input naming the row and column."""
+    if isinstance(value, bool):
+        raise InputError(where, f"{column} must be a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InputError(where, f"{column} must be a number, got {value!r}") from None
+
+
 def _read_table(path: Path, what: str) -> pd.DataFrame:
-    if not path.exists():
-        raise InputError(str(path), f"{what} file not found")
+    _found(path, what)
     try:
         if path.suffix.lower() == ".csv":
             return pd.read_csv(path, dtype={"id": str, "from": str, "to": str})
@@ -96,8 +118,10 @@ def read_nodes_edges(nodes_path: Path, edges_path: Path) -> nx.DiGraph:
     else:
         _require(nodes, ["lon", "lat"], nodes_path)
         xs, ys = nodes["lon"].tolist(), nodes["lat"].tolist()
-    for row, (nid, x, y) in enumerate(zip(nodes["id"].astype(str), xs, ys)):
-        if not (-180 <= float(x) <= 180 and -90 <= float(y) <= 90):
+    for row, (nid, x0, y0) in enumerate(zip(nodes["id"].astype(str), xs, ys)):
+        at = f"{nodes_path} row {row + 1}"
+        x, y = _number(x0, at, "lon"), _number(y0, at, "lat")
+        if not (-180 <= x <= 180 and -90 <= y <= 90):
             raise InputError(
                 f"{nodes_path} row {row + 1}", f"node {nid!r} lon {x}, lat {y} out of range"
             )
@@ -109,7 +133,7 @@ def read_nodes_edges(nodes_path: Path, edges_path: Path) -> nx.DiGraph:
         for end in (u, v):
             if end not in g:
                 raise InputError(where, f"edge names unknown node {end!r}")
-        km, minutes = float(rec["km"]), float(rec["minutes"])
+        km, minutes = _number(rec["km"], where, "km"), _number(rec["minutes"], where, "minutes")
         if not (km >= 0 and minutes > 0):
             raise InputError(
                 where, f"edge {u}->{v} needs km >= 0 and minutes > 0 (got {km}, {minutes})"
@@ -186,8 +210,7 @@ def read_osm_xml(path: Path) -> nx.DiGraph:
     """Read OpenStreetMap XML (``.osm`` or ``.osm.bz2``) through osmnx."""
     import osmnx as ox
 
-    if not path.exists():
-        raise InputError(str(path), "OSM file not found")
+    _found(path, "OSM")
     try:
         mg = ox.graph_from_xml(path, simplify=True, retain_all=True)
     except Exception as exc:  # osmnx/xml errors vary
@@ -199,8 +222,7 @@ def read_graphml(path: Path) -> nx.DiGraph:
     """Read an osmnx GraphML file (``osmnx.save_graphml``)."""
     import osmnx as ox
 
-    if not path.exists():
-        raise InputError(str(path), "GraphML file not found")
+    _found(path, "GraphML")
     try:
         mg = ox.load_graphml(path)
     except Exception as exc:

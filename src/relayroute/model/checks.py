@@ -14,6 +14,7 @@ from shapely.geometry import Polygon
 from shapely.validation import explain_validity
 
 from relayroute.errors import InputError
+from relayroute.model.instance import LIMIT_NOTE, MAX_BAYS, MAX_COORDINATE, MAX_POOL
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -28,12 +29,14 @@ def check_instance(inst: Instance) -> None:
     """Raise :class:`InputError` for the first cross-object fault in ``inst``."""
     _unique_ids(inst)
     _references(inst)
+    _resources(inst)
     _shipments(inst)
     if inst.network.mode == "euclidean":
         if inst.zones or inst.checkpoints:
             raise InputError(
                 "$.zones", "zones and checkpoints need lon/lat, not the euclidean mode"
             )
+        _plane(inst)
     else:
         _coordinates(inst)
         _zones(inst)
@@ -158,6 +161,28 @@ def _past_horizon(inst: Instance) -> None:
             late(f"$.places[{i}].hours[{k}]", a, "opening")
 
 
+def _resources(inst: Instance) -> None:
+    """Bays and loop drivers over all stations and pools within the stated totals.
+
+    Each bay gets a calendar and each loop driver a roster when a plan is timed, so the
+    totals bound the memory (one station of 10**30 bays once filled it).
+    """
+    loop = [(i, p.count) for i, p in enumerate(inst.driver_pools) if p.kind == "loop"]
+    bays = list(enumerate(s.bays for s in inst.relay_stations))
+    for attr, what, amounts, limit in (
+        ("relay_stations", "bays", bays, MAX_BAYS),
+        ("driver_pools", "loop drivers", loop, MAX_POOL),
+    ):
+        n = 0
+        for i, amount in amounts:
+            n += amount
+            if n > limit:
+                raise InputError(
+                    f"$.{attr}[{i}]",
+                    f"at most {limit:,} {what} in all ({LIMIT_NOTE}), {n:,} up to here",
+                )
+
+
 def _shipments(inst: Instance) -> None:
     _past_horizon(inst)
     dims = set(inst.capacity_dimensions())
@@ -185,6 +210,17 @@ def _lonlat(where: str, lon: float, lat: float) -> None:
         if -90 <= lon <= 90 and -180 <= lat <= 180:
             hint = "; it looks swapped: give lon first, then lat (RFC 7946 order)"
         raise InputError(where, f"lon {lon:g}, lat {lat:g} is not a WGS84 position{hint}")
+
+
+def _plane(inst: Instance) -> None:
+    """Euclidean x/y within the stated range, so that no distance overflows a float."""
+    for i, p in enumerate(inst.places):
+        if max(abs(p.lon), abs(p.lat)) > MAX_COORDINATE:
+            raise InputError(
+                f"$.places[{i}]",
+                f"x {p.lon:g}, y {p.lat:g} is beyond ±{MAX_COORDINATE:g}, the largest "
+                f"euclidean coordinate ({LIMIT_NOTE})",
+            )
 
 
 def _coordinates(inst: Instance) -> None:

@@ -1,0 +1,72 @@
+"""Cross-object checks: the euclidean coordinate range, bays and loop drivers in all
+(limits the fuzz campaign of issue 19 found missing)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from relayroute.errors import InputError
+from relayroute.io.instance import instance_from_data
+from relayroute.model.instance import MAX_BAYS, MAX_COORDINATE, MAX_POOL
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _euclid(x: float) -> dict[str, Any]:
+    return {
+        "name": "plane",
+        "start": "2022-08-12T00:00:00+08:00",
+        "horizon": 1000,
+        "network": {"mode": "euclidean", "speed": 1},
+        "places": [{"id": "a", "lon": 0, "lat": 0}, {"id": "b", "lon": x, "lat": -x}],
+        "depots": [{"id": "D", "place": "a"}],
+        "trucks": [{"id": "v", "depot": "D", "capacity": {"load": 1}, "available": [0, 1000]}],
+    }
+
+
+@pytest.mark.parametrize("x", [1e300, -1.7e308, MAX_COORDINATE * 1.000001])
+def test_euclidean_coordinate_past_the_limit(x: float) -> None:
+    """x or y beyond ±1e9 is refused at the place: 1e300 overflowed every distance to inf."""
+    with pytest.raises(InputError, match=r"beyond ±1e\+09, the largest euclidean coordinate") as e:
+        instance_from_data(_euclid(x))
+    assert e.value.where == "$.places[1]"
+
+
+def test_euclidean_coordinate_at_the_limit() -> None:
+    """At the limit itself the instance reads."""
+    inst = instance_from_data(_euclid(MAX_COORDINATE))
+    assert inst.places[1].lon == MAX_COORDINATE
+
+
+def _small() -> dict[str, Any]:
+    return json.loads((ROOT / "tests" / "data" / "small-straight.json").read_text())
+
+
+def test_bays_past_the_limit() -> None:
+    """10**30 bays (the timing gives each a calendar: memory ran out) is refused at the station."""
+    data = _small()
+    data["relay_stations"][0]["bays"] = 10**30
+    with pytest.raises(InputError, match=r"less than or equal to 100000") as e:
+        instance_from_data(data)
+    assert e.value.where == "$.relay_stations[0].bays"
+
+
+def test_bays_and_loop_drivers_in_all() -> None:
+    """Within each object's limit, the totals over stations and loop pools are held too."""
+    data = _small()
+    data["relay_stations"][0]["bays"] = MAX_BAYS
+    data["relay_stations"].append(dict(data["relay_stations"][0], id="rs2", bays=1))
+    with pytest.raises(InputError, match=r"at most 100,000 bays in all") as e:
+        instance_from_data(data)
+    assert e.value.where == "$.relay_stations[1]"
+    data["relay_stations"].pop()
+    data["driver_pools"][1]["count"] = MAX_POOL
+    assert instance_from_data(data).driver_pools[1].count == MAX_POOL
+    data["driver_pools"].append(dict(data["driver_pools"][1], id="loop2", count=1))
+    with pytest.raises(InputError, match=r"at most 100,000 loop drivers in all") as e:
+        instance_from_data(data)
+    assert e.value.where == "$.driver_pools[2]"
