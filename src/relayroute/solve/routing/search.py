@@ -12,7 +12,7 @@ from ortools.util import optional_boolean_pb2
 
 from relayroute.itineraries.trips import Visit
 from relayroute.solve.routing.model import COST_SCALE, Model, build
-from relayroute.solve.stop import stop_requested
+from relayroute.solve.stop import on_stop, stop_requested
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -58,10 +58,22 @@ class RoutingResult:
     built: float = 0.0  # seconds building the model (before ``seconds`` of search)
 
 
+# Legs x vehicles from which the cheapest-insertion first solution looks at the nearest
+# 10% of the nodes only: on liling-day (500 x 130) and a generated Liling day of 500 the
+# first solution came at 17-20 s instead of 45 s, and the plan at 60 s served all 500
+# shipments instead of 449 and 432 (two runs at once, load 4). OR-Tools checks its time
+# limit and a stop only between insertions, so a shorter first solution also makes a stop
+# answer sooner.
+NEIGHBORS_SIZE = 30_000
+NEIGHBORS_RATIO = 0.1
+NEIGHBORS_MIN = 20
+
+
 def parameters(
-    config: SolverConfig, time_limit: float | None = None
+    config: SolverConfig, time_limit: float | None = None, size: int = 0
 ) -> pywrapcp.RoutingSearchParameters:
-    """OR-Tools search parameters for a configuration (``time_limit`` overrides its)."""
+    """OR-Tools search parameters for a configuration (``time_limit`` overrides its);
+    ``size``: the model's legs x vehicles (for ``insertion_neighbors`` left automatic)."""
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(
         routing_enums_pb2.FirstSolutionStrategy, config.first_solution_strategy
@@ -79,6 +91,13 @@ def parameters(
     if config.gls_lambda is not None:
         params.guided_local_search_lambda_coefficient = config.gls_lambda
     params.log_search = config.log_search
+    ratio = config.insertion_neighbors
+    if ratio is None:
+        ratio = NEIGHBORS_RATIO if size >= NEIGHBORS_SIZE else 1.0
+    if ratio < 1:
+        insertion = params.global_cheapest_insertion_first_solution_parameters
+        insertion.neighbors_ratio = ratio
+        insertion.min_neighbors = NEIGHBORS_MIN
     return params
 
 
@@ -127,7 +146,8 @@ def solve_routing(
         limit = min(limit, deadline - time.perf_counter())
     if limit <= 0.05 or stop_requested():
         return RoutingResult({}, {}, None, 0.0, 0, "no_time_left", built=built)
-    params = parameters(config, limit)
+    legs = sum(len(w.parts) for ws in prob.ways.values() for w in ws)
+    params = parameters(config, limit, size=legs * len(prob.vehicles))
     t0 = time.perf_counter()
     found = [0]
     end = t0 + limit
@@ -146,10 +166,12 @@ def solve_routing(
 
     routing.AddAtSolutionCallback(at_solution)
     start = None if initial is None else warm_start(model, params, initial)
-    if start is not None:
-        solution = routing.SolveFromAssignmentWithParameters(start, params)
-    else:
-        solution = routing.SolveWithParameters(params)
+    # A stop ends the search at once (CancelSearch is thread-safe; the best stays).
+    with on_stop(routing.CancelSearch):
+        if start is not None:
+            solution = routing.SolveFromAssignmentWithParameters(start, params)
+        else:
+            solution = routing.SolveWithParameters(params)
     seconds = time.perf_counter() - t0
     status = routing.status()
     status_name = STATUS.get(int(status), str(status))
