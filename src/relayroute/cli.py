@@ -695,15 +695,18 @@ EXTRAS = {
 }
 
 
+def error_markup(exc: InputError) -> str:
+    """The one line bad input gets, as rich markup: ids and paths in it are the user's
+    text, escaped, so they print as given."""
+    return f"[red]error:[/] {escape(str(exc.where))}: {escape(exc.message)}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
     except InputError as exc:
-        # Ids and paths in the message are the user's text, not markup.
-        err_console.print(
-            f"[red]error:[/] {escape(str(exc.where))}: {escape(exc.message)}", highlight=False
-        )
+        err_console.print(error_markup(exc), highlight=False)
         return EXIT_BAD_INPUT
     except ModuleNotFoundError as exc:
         extra = EXTRAS.get((exc.name or "").split(".")[0])

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from rich.errors import MarkupError
 from rich.markup import render as render_markup
 
+from relayroute.cli import error_markup
 from relayroute.errors import InputError
 from relayroute.io.instance import read_instance
 from relayroute.itineraries import build_problem
@@ -77,8 +78,8 @@ def _alarm(_signum: int, _frame: Any) -> None:
 def _clear_message(exc: InputError) -> str | None:
     """What is unclear about an InputError's message, or None where it is one clear line.
 
-    The command line prints it with rich markup (``[red]error:[/] where: message``): a
-    message that breaks that markup would be a traceback there, so it is tried here too.
+    The command line prints it with rich markup (:func:`relayroute.cli.error_markup`): a
+    message that breaks that markup, or that would print changed, is tried here too.
     """
     text = f"{exc.where}: {exc.message}"
     if not exc.where.strip() or not exc.message.strip():
@@ -86,9 +87,11 @@ def _clear_message(exc: InputError) -> str | None:
     if "Traceback" in text:
         return f"InputError message holds a traceback: {text[:300]!r}"
     try:
-        render_markup(f"[red]error:[/] {text}")
+        shown = render_markup(error_markup(exc)).plain
     except MarkupError as err:
         return f"message breaks the CLI's rich markup ({err}): {text[:200]!r}"
+    if shown != f"error: {text}":
+        return f"the CLI would print the message changed: {shown[:200]!r}"
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

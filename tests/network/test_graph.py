@@ -240,3 +240,17 @@ def test_loop_drivers_stay_in_their_zone(demo: LoadedInstance) -> None:
     assert not table.reachable("yiwu_futian", "dongyang_dev")
     route = table.route("jindong", "yiwu_futian")
     assert [c.direction for c in route.crossings] == ["in"]
+
+
+def test_zone_folded_in_metres_is_bad_input() -> None:
+    """A zone valid in degrees but spanning a third of the globe folds over itself in the
+    network's metric projection: bad input naming the zone, not a GEOS error (found by
+    the fuzz campaign: one vertex's longitude 120 -> 0)."""
+    from relayroute.errors import InputError
+    from relayroute.itineraries import build_problem
+
+    data = json.loads((ROOT / "instances/yiwu-demo.json").read_text())
+    data["zones"][0]["polygon"][0][1][0] = 0
+    loaded = instance_from_data(data)
+    with pytest.raises(InputError, match="'yiwu' is not a valid polygon once measured"):
+        build_problem(loaded, ROOT / "instances")

@@ -14,6 +14,8 @@ import numpy as np
 import pyproj
 import shapely
 
+from relayroute.errors import InputError
+
 # Roads may touch a zone by this much (coordinates rounded to 6 decimals, nodes on a boundary).
 ZONE_TOLERANCE_M = 25.0
 # Around a checkpoint's gate node the road crosses the boundary: that stretch does not count.
@@ -109,6 +111,16 @@ def classify_roads(
     total = shapely.length(cut)
     for k, zid in enumerate(ids):
         poly = to_metres(np.array([zones[zid]]), tf)[0]
+        if not shapely.is_valid(poly):
+            # Valid in degrees, folded over itself in metres: far too large for the
+            # local projection a day's network is measured in.
+            x0, y0, x1, y1 = shapely.bounds(poly)
+            raise InputError(
+                "$.zones",
+                f"zone {zid!r} is not a valid polygon once measured in metres around the "
+                f"network ({max(x1 - x0, y1 - y0) / 1000:,.0f} km across): "
+                f"{shapely.is_valid_reason(poly)}; a zone is a local area",
+            )
         shapely.prepare(poly)
         hit = shapely.intersects(cut, poly)
         if hit.any():
