@@ -30,6 +30,7 @@ FLOORS = [
     "validate",
     "export",
     "bench",
+    "service",
     "cli",
     "__main__",
 ]

@@ -299,6 +299,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_VIOLATIONS
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from relayroute.service import serve
+    from relayroute.validate import validate
+
+    loaded, plan = _instance_and_plan(args)
+    report = validate(loaded.instance, plan, loaded.base)
+    if not report.ok:  # a service never hands out passes of a plan that breaks a rule
+        err_console.print(
+            f"[red]error:[/] {escape(args.plan)}: the plan breaks {len(report.violations)} "
+            f"rule(s) ({', '.join(sorted(report.rules()))}); `relayroute validate` lists them",
+            highlight=False,
+        )
+        return EXIT_VIOLATIONS
+    if not 0 <= args.port <= 65535:
+        raise InputError("--port", f"a port is 0-65535, got {args.port}")
+    got = serve(loaded, plan, host=args.host, port=args.port, graceful_seconds=args.graceful)
+    if got is None:
+        return 0
+    err_console.print(
+        f"stopped by {signal.Signals(got).name}: the requests in flight were answered first",
+        highlight=False,
+    )
+    return 128 + got
+
+
 def _instance_and_plan(args: argparse.Namespace) -> tuple[Any, Any]:
     from relayroute.io.instance import read_instance
     from relayroute.io.plan import read_plan
@@ -668,6 +693,22 @@ def parser() -> argparse.ArgumentParser:
     bn.add_argument("--scheduler", help="Dask scheduler address")
     bn.add_argument("-q", "--quiet", action="store_true")
     bn.set_defaults(func=cmd_bench)
+    sv = sub.add_parser(
+        "serve",
+        help="the pass service over HTTP for an instance and its plan (GET /passes, "
+        "POST /validate; graceful shutdown on SIGINT/SIGTERM)",
+    )
+    sv.add_argument("instance", help="instance JSON file")
+    sv.add_argument("plan", help="its plan JSON (checked before serving)")
+    sv.add_argument("--host", default="127.0.0.1", help="default: loopback only")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument(
+        "--graceful",
+        type=float,
+        default=10.0,
+        help="seconds requests in flight may still take after a stop signal",
+    )
+    sv.set_defaults(func=cmd_serve)
     g = sub.add_parser(
         "generate",
         help="a generated day on a bundled region (trucks and loop drivers in proportion)",
@@ -692,6 +733,8 @@ EXTRAS = {
     "distributed": "dask",
     "pyvrp": "bench",
     "vroom": "bench",
+    "fastapi": "serve",
+    "uvicorn": "serve",
 }
 
 

@@ -66,12 +66,23 @@ def read_plan(path: str | Path) -> Plan:
         text = read_limited(p, MAX_PLAN_BYTES).decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(str(p), "not UTF-8 text") from None
+    return plan_from_text(text, str(p))
+
+
+def plan_from_text(text: str, where: str) -> Plan:
+    """A plan from JSON text (a file's, a request body's); ``where`` names it in errors.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_plan`, but for the size.
+    """
     # Syntax, nesting and non-finite numbers first, with their line; then the schema in
     # strict JSON mode: numbers as the instance takes them (no booleans, no strings such
     # as "12", whole numbers where counts are), arrays for pairs.
-    parse_json(text, str(p), finite=True)
+    parse_json(text, where, finite=True)
     try:
         return Plan.model_validate_json(text, strict=True)
     except ValidationError as exc:
-        where, msg = validation_message(exc)
-        raise InputError(f"{p} {where}", msg) from None
+        path, msg = validation_message(exc)
+        raise InputError(f"{where} {path}", msg) from None

@@ -1,0 +1,126 @@
+"""The pass service over HTTP: its answers, its limits, and a graceful shutdown."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from relayroute.io.plan import plan_to_json, write_plan
+from relayroute.service import MAX_BODY_BYTES, create_app
+
+from ..conftest import ROOT
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from relayroute.io.instance import LoadedInstance
+    from relayroute.model.plan import Plan
+
+
+@pytest.fixture(scope="module")
+def client(demo: LoadedInstance, demo_plan: Plan) -> TestClient:
+    return TestClient(create_app(demo, demo_plan))
+
+
+def test_passes_and_plan_as_the_plan_states_them(client: TestClient, demo_plan: Plan) -> None:
+    """``GET /passes`` lists the plan's passes, ``GET /plan`` is the plan file's text."""
+    got = client.get("/passes")
+    assert got.status_code == 200
+    assert got.json() == [p.model_dump(mode="json") for p in demo_plan.passes]
+    assert client.get("/plan").text == plan_to_json(demo_plan)
+    assert client.get("/health").json()["passes"] == len(demo_plan.passes)
+
+
+def test_validate_names_the_broken_rule(client: TestClient, demo_plan: Plan) -> None:
+    """``POST /validate`` accepts the plan as made and names what an edited plan breaks."""
+    ok = client.post("/validate", content=plan_to_json(demo_plan))
+    assert ok.status_code == 200 and ok.json() == {"valid": True, "violations": []}
+    data = json.loads(plan_to_json(demo_plan))
+    data["routes"][0]["stops"][1]["start"] -= 300  # before the truck could be there
+    bad = client.post("/validate", content=json.dumps(data)).json()
+    assert bad["valid"] is False and bad["violations"]
+
+
+def test_bad_bodies_get_one_clear_answer(client: TestClient) -> None:
+    """Invalid JSON and a plan that breaks the plan schema are 422 with the place; a body
+    over the size limit is 413 before it is read."""
+    r = client.post("/validate", content="{not json")
+    assert r.status_code == 422 and r.json()["error"] == "body"
+    r = client.post("/validate", content=json.dumps({"routes": True}))
+    assert r.status_code == 422 and r.json()["error"].startswith("body $")
+    r = client.post("/validate", content=b"{}", headers={"content-length": str(MAX_BODY_BYTES + 1)})
+    assert r.status_code == 413
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_shutdown_lets_the_request_in_flight_finish(
+    sig: signal.Signals, demo_plan: Plan, tmp_path: Path
+) -> None:
+    """A stop signal while a request is in flight: the request still gets its whole
+    answer, new connections are refused, and ``relayroute serve`` exits 128 + the signal
+    within 5 s."""
+    plan = tmp_path / "plan.json"
+    write_plan(demo_plan, plan)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "relayroute", "serve"),
+            *(str(ROOT / "instances/yiwu-demo.json"), str(plan), "--port", str(port)),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the service did not come up")
+        body = plan_to_json(demo_plan)
+        answers: list[httpx.Response] = []
+        # A few validations back to back: one is in flight when the signal comes.
+        worker = threading.Thread(
+            target=lambda: answers.extend(
+                httpx.post(f"{base}/validate", content=body, timeout=30) for _ in range(3)
+            )
+        )
+        worker.start()
+        time.sleep(0.3)
+        proc.send_signal(sig)
+        t0 = time.perf_counter()
+        _out, err = proc.communicate(timeout=15)
+        took = time.perf_counter() - t0
+        worker.join(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + sig, err
+    assert f"stopped by {sig.name}" in err
+    assert took < 5.0
+    assert answers and all(a.status_code == 200 and a.json()["valid"] for a in answers)
+    assert "Traceback" not in err
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{base}/health", timeout=1)
