@@ -59,3 +59,20 @@ def test_a_run_whose_limit_is_spent_still_gives_a_valid_plan() -> None:
     assert plan.kpis.served + plan.kpis.unserved == len(loaded.instance.shipments)
     assert reasons == {"out_of_time"}
     assert {"build", "greedy"} <= set(plan.solver["phases"])
+
+
+def test_a_stop_during_the_dispatcher_leaves_the_rest_interrupted() -> None:
+    """Once a stop is asked for, the dispatcher and the classifying place nothing more and
+    name the rest ``interrupted``: a signal during those steps is answered at once."""
+    from relayroute.solve.stop import request_stop, reset
+
+    loaded = _day(30)
+    prob = build_problem(loaded.instance)
+    request_stop()
+    try:
+        trips, dropped = greedy(prob)
+        stopped = build_problem(loaded.instance, stop=lambda: True)
+    finally:
+        reset()
+    assert not trips and {r.code for r in dropped.values()} == {"interrupted"}
+    assert {r.code for r in stopped.unserved.values()} == {"interrupted"}

@@ -27,12 +27,20 @@ import time
 from typing import TYPE_CHECKING
 
 from relayroute.errors import InputError
-from relayroute.itineraries.problem import OUT_OF_TIME, Problem, Reason, Vehicle, truck_duty
+from relayroute.itineraries.problem import (
+    INTERRUPTED,
+    OUT_OF_TIME,
+    Problem,
+    Reason,
+    Vehicle,
+    truck_duty,
+)
 from relayroute.itineraries.trips import Visit, earliest_schedule, plan_trip
 from relayroute.itineraries.ways import Way, split_ways
 from relayroute.network import Network, Profile, TravelTable, build_network
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from relayroute.model.instance import Instance, RelayStation, Shipment, Truck
@@ -44,6 +52,7 @@ def build_problem(
     net: Network | None = None,
     station_choices: int = 1,
     deadline: float | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Problem:
     """Network, travel tables, vehicles and eligibility for ``inst``.
 
@@ -61,6 +70,9 @@ def build_problem(
     deadline
         A ``time.perf_counter`` time: shipments not yet looked at by then are left
         unserved as ``out_of_time`` (a run whose limit ends while it builds).
+    stop
+        Asked before each shipment: once it says True, the rest are left unserved as
+        ``interrupted`` (a run stopped by a signal while it builds).
 
     Raises
     ------
@@ -134,7 +146,7 @@ def build_problem(
     classes = vehicle_classes(prob)
     for sh in inst.shipments:
         if sh.id not in second:
-            _classify_one(prob, sh, classes, deadline)
+            _classify_one(prob, sh, classes, deadline, stop)
     if second:
         # A transload's second leg cannot start before the first leg's goods can be down
         # and moved across: its ready time, for the routes and the lower bound alike.
@@ -149,17 +161,25 @@ def build_problem(
         inst = inst.model_copy(update={"shipments": [update.get(s.id, s) for s in inst.shipments]})
         prob = dataclasses.replace(prob, inst=inst)  # the tables filled so far go along
         for sid in sorted(second):
-            _classify_one(prob, inst.shipments_by_id[sid], classes, deadline)
+            _classify_one(prob, inst.shipments_by_id[sid], classes, deadline, stop)
     _keep_ways(prob, expansion.ways)
     return prob
 
 
 def _classify_one(
-    prob: Problem, sh: Shipment, classes: list[list[int]], deadline: float | None
+    prob: Problem,
+    sh: Shipment,
+    classes: list[list[int]],
+    deadline: float | None,
+    stop: Callable[[], bool] | None,
 ) -> None:
     prob.itinerary[sh.id] = _itinerary(prob, sh)
-    late = deadline is not None and time.perf_counter() > deadline
-    reason = OUT_OF_TIME if late else _classify(prob, sh, classes)
+    if stop is not None and stop():
+        reason: Reason | None = INTERRUPTED
+    elif deadline is not None and time.perf_counter() > deadline:
+        reason = OUT_OF_TIME
+    else:
+        reason = _classify(prob, sh, classes)
     if reason is not None:
         prob.unserved[sh.id] = reason
 

@@ -26,6 +26,8 @@ OUT_OF_TIME = Reason(
     "out_of_time",
     "the time limit ended before the planner could place it (a longer --time-limit may serve it)",
 )
+# What a run left out because it was asked to stop (SIGINT, SIGTERM, request_stop()).
+INTERRUPTED = Reason("interrupted", "the run was stopped before the planner could place it")
 
 
 @dataclass(frozen=True)

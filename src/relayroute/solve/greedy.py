@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from relayroute.itineraries.build import vehicle_classes
-from relayroute.itineraries.problem import Problem, Reason, earliest_in
+from relayroute.itineraries.problem import INTERRUPTED, Problem, Reason, earliest_in
 from relayroute.itineraries.trips import Times, Trip, Visit, plan_trip
 from relayroute.solve.budget import OUT_OF_TIME
+from relayroute.solve.stop import stop_requested
 from relayroute.solve.timing.dispatch import (
     Booking,
     Placement,
@@ -204,7 +205,8 @@ def greedy(prob: Problem, deadline: float | None = None) -> tuple[list[Timed], d
         The problem.
     deadline
         A ``time.perf_counter`` time: the shipments not yet dispatched by then are left
-        out as :data:`~relayroute.solve.budget.OUT_OF_TIME`.
+        out as :data:`~relayroute.solve.budget.OUT_OF_TIME`. Once a stop is asked for
+        (:mod:`relayroute.solve.stop`), the rest are left out as ``interrupted``.
     """
     ships = prob.inst.shipments_by_id
     res = empty_resources(prob)
@@ -214,6 +216,9 @@ def greedy(prob: Problem, deadline: float | None = None) -> tuple[list[Timed], d
     seats: dict[tuple[str, float], dict[str, float]] = {}
     classes = _classes(prob)
     for sid in sorted(prob.ways, key=lambda s: (ships[s].due, ships[s].ready, s)):
+        if stop_requested():
+            dropped[sid] = INTERRUPTED
+            continue
         if deadline is not None and time.perf_counter() > deadline:
             dropped[sid] = OUT_OF_TIME
             continue
@@ -320,7 +325,7 @@ def insert_dropped(
     classes = _classes(prob)
     still: dict[str, Reason] = {}
     for sid in sorted(dropped, key=lambda s: (-ships[s].priority, ships[s].due, s)):
-        late = deadline is not None and time.perf_counter() > deadline
+        late = stop_requested() or (deadline is not None and time.perf_counter() > deadline)
         if late or not (sid in prob.eligible and _assign(prob, state, res, sid, left, classes)):
             still[sid] = dropped[sid]
     if len(still) == len(dropped):

@@ -192,6 +192,7 @@ def solve(
         loaded.base,
         station_choices=config.station_choices,
         deadline=budget.deadline(BUILD_SHARE),
+        stop=stop_requested,
     )
     stats.phases["build"] = time.perf_counter() - tick
     w = weights(loaded.instance, config)

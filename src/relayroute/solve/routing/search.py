@@ -137,6 +137,8 @@ def solve_routing(
     RoutingResult
         The routes found (none if the search found no solution).
     """
+    if stop_requested():  # building a large model takes a while: not for nothing
+        return RoutingResult({}, {}, None, 0.0, 0, "interrupted")
     t_build = time.perf_counter()
     model = build(prob, config, utilisation)
     built = time.perf_counter() - t_build
