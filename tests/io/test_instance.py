@@ -634,3 +634,15 @@ def test_lone_surrogate_id_reported(tmp_path: Path, capsys: pytest.CaptureFixtur
         '$.shipments[0].origin: Input should be a valid string, unable to parse raw data as a unicode string (got "\\ud800")'
         in err
     )
+
+
+def test_named_pipe_without_writer_does_not_hang(tmp_path: Path) -> None:
+    """An instance path that is a named pipe no one writes to reads as empty (bad input),
+    instead of blocking the open where not even SIGTERM stops it (found after the fuzz
+    campaign: ``timeout 10 relayroute solve fifo`` never ended)."""
+    import os
+
+    fifo = tmp_path / "day.json"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="invalid JSON"):
+        read_instance(fifo)

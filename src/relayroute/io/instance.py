@@ -189,7 +189,11 @@ def read_limited(path: Path, limit: int) -> bytes:
         )
 
     try:
-        with path.open("rb") as f:
+        # Opened without waiting: a named pipe no one writes to would block the open
+        # itself, where no signal can stop it (it reads as empty instead); reads wait.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb") as f:
             info = os.fstat(f.fileno())
             if stat.S_ISDIR(info.st_mode):
                 raise InputError(str(path), "cannot read: Is a directory")
