@@ -19,6 +19,12 @@ from ortools.constraint_solver import pywrapcp
 
 from relayroute.itineraries.trips import transit_matrices
 from relayroute.solve.routing.nodes import Nodes, layout
+from relayroute.solve.stop import stop_requested
+
+
+class Stopped(Exception):
+    """A stop was asked for while the model was being built."""
+
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -146,6 +152,8 @@ def _arcs(
         key = (prob.profiles[veh.truck], veh.stations)
         if key in time_cb:
             continue
+        if stop_requested():  # each class's matrices take a second or two on large days
+            raise Stopped
         minutes, km, loop = transit_matrices(prob, veh, nodes.place, service)
         # Trucks never visit train nodes (their vehicles are fixed below).
         minutes[rail_nodes, :] = 0.0

@@ -11,7 +11,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
 from relayroute.itineraries.trips import Visit
-from relayroute.solve.routing.model import COST_SCALE, Model, build
+from relayroute.solve.routing.model import COST_SCALE, Model, Stopped, build
 from relayroute.solve.stop import on_stop, stop_requested
 
 if TYPE_CHECKING:
@@ -140,7 +140,12 @@ def solve_routing(
     if stop_requested():  # building a large model takes a while: not for nothing
         return RoutingResult({}, {}, None, 0.0, 0, "interrupted")
     t_build = time.perf_counter()
-    model = build(prob, config, utilisation)
+    try:
+        model = build(prob, config, utilisation)
+    except Stopped:
+        return RoutingResult(
+            {}, {}, None, 0.0, 0, "interrupted", built=time.perf_counter() - t_build
+        )
     built = time.perf_counter() - t_build
     routing = model.routing
     limit = time_limit if time_limit is not None else config.time_limit
