@@ -11,6 +11,8 @@ from relayroute.io.instance import LoadedInstance, read_instance
 from relayroute.solve import SolverConfig, solve
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from relayroute.model.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,6 +20,17 @@ DATA = Path(__file__).resolve().parent / "data"
 
 # Deterministic and quick: stop on a solution count, never on the clock.
 QUICK = SolverConfig(name="quick", solution_limit=60, time_limit=60, schedule_deterministic_time=1)
+
+
+@pytest.fixture(autouse=True)
+def _no_stop_left_over() -> Iterator[None]:
+    """Every test starts and ends with no stop or halt asked for (a test of signals
+    must not stop the next test's solve)."""
+    from relayroute.solve.stop import reset_halt
+
+    reset_halt()
+    yield
+    reset_halt()
 
 
 @pytest.fixture(scope="session")

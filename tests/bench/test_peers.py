@@ -14,20 +14,12 @@ import pytest
 from relayroute.bench.compare import Job, run_job
 from relayroute.bench.literature import check_routes, read_benchmark
 from relayroute.bench.peers import solve_ortools_plain, solve_pyvrp, solve_vroom, stoppable
-from relayroute.solve.stop import request_stop, reset_halt
+from relayroute.solve.stop import request_stop
 
 from .test_literature import TINY_SOLOMON
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
-
-
-@pytest.fixture(autouse=True)
-def _clean() -> Iterator[None]:
-    reset_halt()
-    yield
-    reset_halt()
 
 
 @pytest.fixture

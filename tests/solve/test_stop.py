@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import pytest
-
 from relayroute.solve.stop import (
     halt,
     halted,
@@ -15,16 +11,6 @@ from relayroute.solve.stop import (
     reset_halt,
     stop_requested,
 )
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-
-@pytest.fixture(autouse=True)
-def _clean() -> Iterator[None]:
-    reset_halt()
-    yield
-    reset_halt()
 
 
 def test_a_halt_outlives_the_reset_each_solve_makes() -> None:
