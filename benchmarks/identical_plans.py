@@ -5,7 +5,8 @@ configuration that repeats exactly (``solvers/repeatable.toml``: a solution limi
 CP-SAT worker, a deterministic-time cap). Each instance is solved once under each tree, in
 a subprocess whose ``PYTHONPATH`` is that tree's ``src``, and the plan JSONs are compared
 after dropping the fields that are wall-clock times (``kpis.solve_seconds``,
-``solver.switch.seconds``, ``solver.phases``).
+``solver.switch.seconds``, ``solver.phases``), and solver options one tree lacks that the
+other leaves at their default (None).
 
 Examples
 --------
@@ -173,6 +174,12 @@ def compare(before: Path, after: Path) -> str | None:
     """
     a = without_timings(json.loads(before.read_text(encoding="utf-8")))
     b = without_timings(json.loads(after.read_text(encoding="utf-8")))
+    # A configuration option one tree has and the other lacks, left at its default
+    # (None), changes no search: it is not a difference of plans.
+    for x, y in ((a, b), (b, a)):
+        for key in [k for k, v in x.get("solver", {}).items() if v is None]:
+            if key not in y.get("solver", {}):
+                del x["solver"][key]
     if json.dumps(a, indent=1, ensure_ascii=False) == json.dumps(b, indent=1, ensure_ascii=False):
         return None
     return first_difference(a, b) or "the same values, written differently"
