@@ -27,7 +27,13 @@ from relayroute.solve.budget import Budget
 from relayroute.solve.config import SolverConfig
 from relayroute.solve.greedy import greedy, insert_dropped
 from relayroute.solve.objective import score, served_ways
-from relayroute.solve.routing import LOOP_UTILISATION, routes_of, solve_routing, weights
+from relayroute.solve.routing import (
+    LOOP_UTILISATION,
+    model_size,
+    routes_of,
+    solve_routing,
+    weights,
+)
 from relayroute.solve.stop import reset, stop_requested
 from relayroute.solve.switch import Incumbent, SwitchStats, switch_ways
 from relayroute.solve.timing import (
@@ -263,9 +269,7 @@ class _Run:
         trips, dropped = greedy(prob, deadline=self.budget.deadline(GREEDY_SHARE))
         self.phase("greedy", tick)
         best = (score(prob, trips, w), Timing(trips, dropped, prob))
-        if len(prob.vehicles) * sum(len(w.parts) for ws in prob.ways.values() for w in ws) > (
-            WARM_START_SIZE
-        ):
+        if model_size(prob) > WARM_START_SIZE:
             self.initial = routes_of(prob, trips)
             self.stats.warm_start = True
         # CP-SAT re-times trips to cut delay: with no weight on delay the routing search

@@ -17,6 +17,7 @@ from relayroute.solve.routing.nodes import NodeKey, Nodes, layout
 from relayroute.solve.routing.search import (
     RouteKey,
     RoutingResult,
+    model_size,
     parameters,
     routes_of,
     solve_routing,
@@ -33,6 +34,7 @@ __all__ = [
     "RoutingResult",
     "build",
     "layout",
+    "model_size",
     "parameters",
     "routes_of",
     "solve_routing",

@@ -69,6 +69,11 @@ NEIGHBORS_RATIO = 0.1
 NEIGHBORS_MIN = 20
 
 
+def model_size(prob: Problem) -> int:
+    """Legs x vehicles: how large the routing model of ``prob`` is for its heuristics."""
+    return len(prob.vehicles) * sum(len(way.parts) for ws in prob.ways.values() for way in ws)
+
+
 def parameters(
     config: SolverConfig, time_limit: float | None = None, size: int = 0
 ) -> pywrapcp.RoutingSearchParameters:
@@ -153,8 +158,7 @@ def solve_routing(
         limit = min(limit, deadline - time.perf_counter())
     if limit <= 0.05 or stop_requested():
         return RoutingResult({}, {}, None, 0.0, 0, "no_time_left", built=built)
-    legs = sum(len(w.parts) for ws in prob.ways.values() for w in ws)
-    params = parameters(config, limit, size=legs * len(prob.vehicles))
+    params = parameters(config, limit, size=model_size(prob))
     t0 = time.perf_counter()
     found = [0]
     end = t0 + limit
