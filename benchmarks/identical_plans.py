@@ -5,7 +5,7 @@ configuration that repeats exactly (``solvers/repeatable.toml``: a solution limi
 CP-SAT worker, a deterministic-time cap). Each instance is solved once under each tree, in
 a subprocess whose ``PYTHONPATH`` is that tree's ``src``, and the plan JSONs are compared
 after dropping the fields that are wall-clock times (``kpis.solve_seconds``,
-``solver.switch.seconds``, ``solver.phases``), and solver options one tree lacks that the
+``solver.switch.seconds``, ``solver.phases``, ``solver.speed``), and solver options one tree lacks that the
 other leaves at their default (None).
 
 Examples
@@ -57,6 +57,7 @@ TIMINGS: list[tuple[str, ...]] = [
     ("kpis", "solve_seconds"),
     ("solver", "switch", "seconds"),
     ("solver", "phases"),
+    ("solver", "speed"),
 ]
 
 

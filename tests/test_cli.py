@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -419,4 +419,145 @@ def test_export_leaves_all_its_files_or_none(
     assert f"interrupted by {name}: its files were written first" in err
     assert "Traceback" not in err
     written = sorted(p.name for p in (tmp_path / "a").rglob("*") if p.is_file())
-    assert written == ["r.geojson", "shipments.csv", "stops.csv"]
+    from relayroute.export.tables import TABLES
+
+    assert written == sorted(["r.geojson", *(f"{t}.csv" for t in TABLES)])
+
+
+def _with_unservable(tmp_path: Path) -> Path:
+    """The small instance with one more shipment, larger than any truck: never served."""
+    data = json.loads(Path(SMALL).read_text())
+    data["shipments"].append(
+        dict(id="S-BIG", origin="sup1", destination="cust1", quantity={"t": 50}, ready=420,
+             due=600, priority=2)
+    )  # fmt: skip
+    path = tmp_path / "small-unservable.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_solve_steps_report_the_plans_own_objective(tmp_path: Path) -> None:
+    """solve()'s step callback names the steps in order, and the last objective it gives
+    is the plan's own (unserved penalty included), not the routing search's."""
+    from relayroute.io.instance import read_instance
+    from relayroute.solve import solve
+    from relayroute.validate import validate
+
+    from .conftest import QUICK
+
+    loaded = read_instance(_with_unservable(tmp_path))
+    steps: list[tuple[str, float | None]] = []
+    searched: list[float] = []
+    plan = solve(loaded, QUICK, on_phase=lambda s, b: steps.append((s, b)),
+                 on_solution=lambda _t, v: searched.append(v))  # fmt: skip
+    assert validate(loaded.instance, plan, loaded.base).ok
+    names = [s for s, _ in steps]
+    assert names[:3] == ["build", "greedy", "routing"] and names[-1] == "fill"
+    assert names.index("schedule") > names.index("routing")
+    assert steps[0][1] is None and steps[1][1] is None
+    assert [u.shipment for u in plan.unserved] == ["S-BIG"]
+    last = steps[-1][1]
+    assert last is not None and last == pytest.approx(plan.kpis.objective, abs=0.05)
+    assert last > 2 * 100_000  # S-BIG's priority x the unserved weight is in it
+    assert searched and min(searched) != pytest.approx(plan.kpis.objective, abs=0.05)
+
+
+def test_solve_with_unserved_exits_4_and_names_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A valid plan that leaves a shipment unserved is written, lists it by id with its
+    reason, and exits 4 (0 stays for every shipment served)."""
+    inst, out = _with_unservable(tmp_path), tmp_path / "plan.json"
+    assert main(["solve", str(inst), "-o", str(out), "--time-limit", "3"]) == 4
+    captured = capsys.readouterr()
+    text = " ".join(captured.out.split())
+    assert "unserved shipments (1)" in text and "S-BIG" in text and "no_truck" in text
+    assert "1 of 6 shipments unserved (exit 4)" in text
+    assert "done" in captured.err and "plan objective" in captured.err
+    assert main(["validate", str(inst), str(out)]) == 0
+    assert json.loads(out.read_text())["unserved"][0]["shipment"] == "S-BIG"
+
+
+def test_every_command_help_has_an_example_and_a_line_per_argument() -> None:
+    """Each command's --help ends with an example of itself, every argument has a help
+    line, and defaults are shown."""
+    import argparse
+
+    from relayroute.cli import parser
+
+    # argparse has no public way to list a parser's commands and arguments.
+    top = parser()
+    commands = next(
+        a
+        for a in top._actions  # noqa: SLF001
+        if isinstance(a, argparse._SubParsersAction)  # noqa: SLF001
+    )
+    assert len(commands.choices) >= 10
+    for name, command in commands.choices.items():
+        text = command.format_help()
+        assert "example" in text and f"  relayroute {name}" in text, name
+        for action in command._actions:  # noqa: SLF001
+            assert (action.help or "").strip(), f"{name} {action.dest}: no help"
+    tiles = commands.choices["map"].format_help()
+    assert "(default: osm)" in " ".join(tiles.split())
+    assert "(default: None)" not in commands.choices["solve"].format_help()
+
+
+def test_relayroute_alone_prints_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    """No command: the whole help (commands, exit codes) on stderr, exit 2 as argparse
+    does for a usage error; --help itself exits 0."""
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "commands:" in err and "exit codes:" in err and "solve" in err
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0 and "exit codes:" in capsys.readouterr().out
+
+
+def test_validate_refuses_a_plan_of_another_instance(
+    small_plan: Plan, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plan made for another instance is refused in one line (exit 2), by name, or for a
+    file of the same name by having no shipment in common; another version of the same
+    instance is still checked."""
+    from relayroute.io.plan import write_plan
+    from relayroute.validate import validate
+
+    from .conftest import ROOT
+
+    assert validate(read_small().instance, small_plan, Path(SMALL).parent).ok
+    plan = tmp_path / "plan.json"
+    write_plan(small_plan, plan)
+    demo = str(ROOT / "instances" / "yiwu-demo.json")
+    assert main(["validate", demo, str(plan)]) == 2
+    err = capsys.readouterr().err
+    assert " ".join(err.split()).count("error:") == 1, err
+    assert "made for instance 'small-straight', not 'yiwu-demo'" in " ".join(err.split())
+    data = json.loads(Path(SMALL).read_text())
+    renamed = dict(data, shipments=[dict(s, id=f"X{s['id']}") for s in data["shipments"]])
+    other = tmp_path / "same-name.json"
+    other.write_text(json.dumps(renamed))
+    assert main(["validate", str(other), str(plan)]) == 2
+    assert "another instance named 'small-straight'" in " ".join(capsys.readouterr().err.split())
+    version = tmp_path / "version.json"
+    version.write_text(json.dumps(dict(data, horizon=1500)))
+    assert main(["validate", str(version), str(plan)]) == 0
+    assert "another version of small-straight" in capsys.readouterr().err
+
+
+def read_small() -> Any:
+    """The small instance, loaded."""
+    from relayroute.io.instance import read_instance
+
+    return read_instance(SMALL)
+
+
+def test_bad_input_leaves_no_progress_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without -q, bad input still prints its one error line and nothing of the progress."""
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"name": "x"}')
+    assert main(["solve", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert " ".join(err.split()).count("error:") == 1 and "build" not in err, err

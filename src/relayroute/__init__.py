@@ -9,6 +9,33 @@ The public API, flat. Read an instance, solve it, check the plan, write it::
     assert rr.validate(loaded.instance, plan, loaded.base).ok
     rr.write_plan(plan, "plan.json")
 
+For the pass service: the passes a plan needs, one new trip put into the plan without
+changing a pass already issued, and how a shipment can move at all (the day below is
+planned by the dispatcher, in a second):
+
+>>> import relayroute as rr
+>>> loaded = rr.read_instance("tests/data/small-straight.json")
+>>> plan = rr.solve(loaded, rr.SolverConfig(engine="greedy"))
+>>> [p.zone for p in rr.passes(plan)]
+['park']
+>>> trip = {"id": "S9", "origin": "sup1", "destination": "park_factory",
+...         "quantity": {"t": 3}, "ready": 600, "due": 900}
+>>> done = rr.insert(loaded, plan, trip, now=540)
+>>> done.ok, [p.zone for p in done.passes], done.eta <= 900
+(True, ['park'], True)
+>>> all(p in done.plan.passes for p in plan.passes)
+True
+>>> rr.explain(done.loaded, "S9", done.plan).planned.startswith("truck ")
+True
+
+An instance built in Python gets the checks a file gets: an unknown place is named.
+
+>>> bad = loaded.instance.model_dump()
+>>> bad["shipments"][0]["origin"] = "nowhere"
+>>> rr.Instance.model_validate(bad)
+Traceback (most recent call last):
+relayroute.errors.InputError: $.shipments[0].origin: unknown place 'nowhere'
+
 Everything here is also importable from its own module; these names are the ones kept
 stable. As in PyVRP, the functions ``solve`` and ``validate`` stand where the
 sub-packages of the same names would: import from those with ``from relayroute.validate
@@ -26,9 +53,12 @@ if TYPE_CHECKING:
     from relayroute.io.instance import LoadedInstance, instance_from_data, read_instance
     from relayroute.io.plan import read_plan, write_plan
     from relayroute.model.instance import Instance
-    from relayroute.model.plan import Plan
+    from relayroute.model.passes import passes
+    from relayroute.model.plan import Pass, Plan
     from relayroute.solve import solve
     from relayroute.solve.config import SolverConfig, read_config
+    from relayroute.solve.explain import Explanation, explain
+    from relayroute.solve.insert import Insertion, Refusal, insert
     from relayroute.validate import validate
     from relayroute.validate.report import Report, Violation
     from relayroute.validate.verdict import InvalidPlanError, checked
@@ -44,9 +74,16 @@ _WHERE = {
     "write_plan": "relayroute.io.plan",
     "Instance": "relayroute.model.instance",
     "Plan": "relayroute.model.plan",
+    "Pass": "relayroute.model.plan",
+    "passes": "relayroute.model.passes",
     "solve": "relayroute.solve",
     "SolverConfig": "relayroute.solve.config",
     "read_config": "relayroute.solve.config",
+    "Explanation": "relayroute.solve.explain",
+    "explain": "relayroute.solve.explain",
+    "Insertion": "relayroute.solve.insert",
+    "Refusal": "relayroute.solve.insert",
+    "insert": "relayroute.solve.insert",
     "validate": "relayroute.validate",
     "Report": "relayroute.validate.report",
     "Violation": "relayroute.validate.report",
@@ -85,17 +122,24 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Explanation",
     "InputError",
+    "Insertion",
     "Instance",
     "InvalidPlanError",
     "LoadedInstance",
+    "Pass",
     "Plan",
+    "Refusal",
     "Report",
     "SolverConfig",
     "Violation",
     "__version__",
     "checked",
+    "explain",
+    "insert",
     "instance_from_data",
+    "passes",
     "read_config",
     "read_instance",
     "read_plan",

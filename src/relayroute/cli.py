@@ -11,7 +11,7 @@ import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from rich.console import Console
 from rich.markup import escape
@@ -32,6 +32,8 @@ if not console.is_terminal:  # piped or logged: room for wide tables
 
 EXIT_VIOLATIONS = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+EXIT_UNSERVED = 4  # solve: the plan is valid but leaves shipments unserved
 
 
 def _kpi_table(plan: object) -> Table:
@@ -74,11 +76,14 @@ def cmd_solve(args: argparse.Namespace) -> int:
         check_output(args.output, args.instance, args.solver)
         if args.keep_invalid:
             check_output(invalid_path(args.output), args.instance, args.solver)
-    with _stop_on_signals() as got:
-        plan, loaded = _solve_with_progress(args)
-    # The solver's own plan is checked by the independent validator before anything is
-    # written: an invalid plan never lands at -o as if it were good.
-    plan, report = with_verdict(loaded, plan)
+    with _SolveProgress(args.quiet) as show:
+        with _stop_on_signals() as got:
+            plan, loaded = _solve_with_progress(args, show)
+        # The solver's own plan is checked by the independent validator before anything is
+        # written: an invalid plan never lands at -o as if it were good.
+        show.step("validation")
+        plan, report = with_verdict(loaded, plan)
+        show.finish(plan.kpis.objective, plan.kpis.unserved)
     code = _write_and_report(args, plan, report, write_plan, describe, invalid_path)
     if got:
         err_console.print(
@@ -90,7 +95,103 @@ def cmd_solve(args: argparse.Namespace) -> int:
     return code
 
 
-def _solve_with_progress(args: argparse.Namespace) -> tuple[Any, Any]:
+# What each step of a solve is called on its progress line (keys: solve()'s on_phase).
+STEPS = {
+    "build": "build",
+    "greedy": "dispatcher",
+    "routing": "routing",
+    "switch": "way switch",
+    "schedule": "timing",
+    "fill": "fill",
+    "validation": "validation",
+    "done": "done",
+}
+
+
+class _ClockBar(BarColumn):
+    """A bar of the seconds spent against the time limit: it moves while a step runs
+    without reporting (CP-SAT, the validator), and is full at the end."""
+
+    def render(self, task: Any) -> Any:
+        from rich.progress_bar import ProgressBar
+
+        total = task.total or 1.0
+        done = total if task.finished else min(total, task.elapsed or 0.0)
+        return ProgressBar(
+            total=total,
+            completed=done,
+            width=None if self.bar_width is None else max(1, self.bar_width),
+            animation_time=task.get_time(),
+            style=self.style,
+            complete_style=self.complete_style,
+            finished_style=self.finished_style,
+            pulse_style=self.pulse_style,
+        )
+
+
+class _SolveProgress:
+    """The progress line of ``solve``: the step running (build, dispatcher, routing, way
+    switch, timing, fill, validation), seconds spent of the time limit, and the objective
+    of the best plan so far as the plan states it (``kpis.objective``); the routing
+    search's own objective, on another scale, is not shown, only its solution count."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]{task.fields[step]:<10}[/]"),
+            _ClockBar(bar_width=12),
+            TextColumn("{task.elapsed:>4.0f}/{task.total:.0f} s"),
+            TextColumn("{task.fields[note]}"),
+            console=err_console,
+            disable=quiet,
+        )
+        self.task = self.progress.add_task("solve", total=1.0, step=STEPS["build"], note="")
+        self.best: float | None = None
+        self.solutions = 0
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: object, *_exc: object) -> None:
+        if not self.progress.live.is_started:  # failed before the line showed
+            return
+        if kind is not None:  # bad input or a stop: its one line stands alone
+            self.progress.live.transient = True
+        self.progress.stop()
+
+    def limit(self, seconds: float) -> None:
+        """The run's time limit, the length of the bar: the line shows from now on (the
+        instance and the configuration have been read)."""
+        self.progress.reset(self.task, total=max(seconds, 0.01))  # its clock starts now
+        self.progress.start()
+
+    def _note(self) -> str:
+        parts = []
+        if self.best is not None:
+            parts.append(f"best plan so far {self.best:,.2f}")
+        if self.solutions:
+            parts.append(f"{self.solutions} solutions")
+        return " · ".join(parts)
+
+    def step(self, name: str, best: float | None = None) -> None:
+        """Step ``name`` starts; ``best``: the best plan's objective so far, if known."""
+        if best is not None:
+            self.best = best
+        self.progress.update(self.task, step=STEPS.get(name, name), note=self._note())
+
+    def solution(self, _elapsed: float, _objective: float) -> None:
+        """The routing search found a solution (its objective is its own, not shown)."""
+        self.solutions += 1
+        self.progress.update(self.task, note=self._note())
+
+    def finish(self, objective: float, unserved: int) -> None:
+        """The plan is made and checked: the bar full, the plan's own objective."""
+        note = f"plan objective {objective:,.2f}" + (f", {unserved} unserved" if unserved else "")
+        total = self.progress.tasks[0].total
+        self.progress.update(self.task, step=STEPS["done"], note=note, completed=total)
+        self.progress.stop_task(self.task)
+
+
+def _solve_with_progress(args: argparse.Namespace, show: _SolveProgress) -> tuple[Any, Any]:
     import time
 
     from relayroute.io.instance import read_instance
@@ -99,28 +200,36 @@ def _solve_with_progress(args: argparse.Namespace) -> tuple[Any, Any]:
     started = time.perf_counter()  # the time limit bounds the whole run from here
     loaded = read_instance(args.instance)
     config = read_config(args.solver) if args.solver else SolverConfig()
-    limit = args.time_limit if args.time_limit is not None else config.time_limit
-    best: list[float] = []
-    with Progress(
-        TextColumn("[bold]solving[/]"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        TextColumn("of {task.total:.0f} s  best objective {task.fields[best]}"),
-        console=err_console,
-        transient=True,
-        disable=args.quiet,
-    ) as progress:
-        task = progress.add_task("solve", total=limit, best="-")
-
-        def on_solution(elapsed: float, objective: float) -> None:
-            if not best or objective < best[0]:
-                best[:] = [objective]
-            progress.update(task, completed=min(elapsed, limit), best=f"{best[0]:,.2f}")
-
-        plan = solve(
-            loaded, config, time_limit=args.time_limit, on_solution=on_solution, started=started
-        )
+    show.limit(args.time_limit if args.time_limit is not None else config.time_limit)
+    plan = solve(
+        loaded,
+        config,
+        time_limit=args.time_limit,
+        on_solution=show.solution,
+        on_phase=show.step,
+        started=started,
+    )
     return plan, loaded
+
+
+# Ids of unserved shipments listed per reason at most; the plan (and export --csv) has all.
+UNSERVED_SHOWN = 60
+
+
+def _unserved_table(plan: Any) -> Table:
+    """The unserved shipments by id, grouped by their reason and its detail."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for u in plan.unserved:
+        groups.setdefault((u.reason, u.detail), []).append(u.shipment)
+    table = Table(title=f"unserved shipments ({len(plan.unserved)})")
+    for col in ("reason", "shipments", "detail"):
+        table.add_column(col)
+    for (reason, detail), ids in groups.items():
+        listed = " ".join(ids[:UNSERVED_SHOWN])
+        if len(ids) > UNSERVED_SHOWN:
+            listed += f" and {len(ids) - UNSERVED_SHOWN} more (the plan's `unserved` lists all)"
+        table.add_row(f"{escape(reason)} ({len(ids)})", escape(listed), escape(detail))
+    return table
 
 
 def _write_and_report(
@@ -141,14 +250,17 @@ def _write_and_report(
     if not args.quiet:
         console.print(_kpi_table(plan))
         if plan.unserved:
-            reasons: dict[str, int] = {}
-            for u in plan.unserved:
-                reasons[u.reason] = reasons.get(u.reason, 0) + 1
-            console.print("unserved: " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())))
+            console.print(_unserved_table(plan))
         if report.ok:
             console.print("validated: ok")
             if written is not None:
-                console.print(f"plan written to {written}")
+                console.print(f"plan written to {written}", highlight=False)
+            if plan.unserved:
+                console.print(
+                    f"{len(plan.unserved)} of {len(plan.unserved) + len(plan.shipments)} "
+                    f"shipments unserved (exit {EXIT_UNSERVED})",
+                    highlight=False,
+                )
     if not report.ok:
         err_console.print("[red]invalid plan:[/] the validator rejects it", highlight=False)
         err_console.print(describe(report), markup=False, highlight=False, soft_wrap=True)
@@ -168,7 +280,9 @@ def _write_and_report(
                 highlight=False,
                 soft_wrap=True,
             )
-    return 0 if report.ok else EXIT_VIOLATIONS
+    if not report.ok:
+        return EXIT_VIOLATIONS
+    return EXIT_UNSERVED if plan.unserved else 0
 
 
 @contextmanager
@@ -299,6 +413,114 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_VIOLATIONS
 
 
+@_exits_on_signals
+def cmd_insert(args: argparse.Namespace) -> int:
+    import hashlib
+
+    from relayroute.io.instance import (
+        LoadedInstance,
+        instance_from_data,
+        parse_json,
+        read_limited,
+    )
+    from relayroute.io.plan import plan_to_json
+    from relayroute.model.instance import MAX_INPUT_BYTES
+    from relayroute.model.plan import clock
+    from relayroute.solve.insert import insert
+    from relayroute.validate.verdict import describe, with_verdict
+
+    out = Path(args.output)
+    inst_out = Path(args.instance_out) if args.instance_out else _instance_beside(out)
+    inputs = (args.instance, args.plan, args.shipment)
+    check_output(out, *inputs)
+    check_output(inst_out, *inputs, out)
+    loaded, plan = _instance_and_plan(args)
+    raw = read_limited(Path(args.shipment), MAX_INPUT_BYTES)
+    try:
+        text_in = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(args.shipment, "not UTF-8 text") from None
+    shipment = parse_json(text_in, args.shipment, finite=True)
+    try:
+        done = insert(loaded, plan, shipment, now=args.now)
+    except InputError as exc:  # name the file the shipment came from
+        where = exc.where if exc.where == "now" else f"{args.shipment} {exc.where}"
+        raise InputError("--now" if exc.where == "now" else where, exc.message) from None
+    if done.refusal is not None:
+        r = done.refusal
+        err_console.print(
+            f"refused: {r.code} ({r.blocking}): {r.detail}; {args.plan} unchanged, nothing written",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        return EXIT_UNSERVED
+    # The instance as the user wrote it, the shipment added, network files still found.
+    data = json.loads(Path(args.instance).read_text(encoding="utf-8"))
+    data.setdefault("shipments", []).append(shipment)
+    network = data.get("network") or {}
+    for key in ("nodes", "edges", "graphml", "osm"):
+        if isinstance(network.get(key), str) and not Path(network[key]).is_absolute():
+            target = (loaded.base / network[key]).resolve()
+            network[key] = os.path.relpath(target, inst_out.resolve().parent)
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # Checked as it will be read back: its network paths are relative to where it goes.
+    new_loaded = LoadedInstance(instance_from_data(data), inst_out.resolve().parent, sha)
+    new_plan = done.plan.model_copy(
+        update={"instance": done.plan.instance.model_copy(update={"sha256": sha})}
+    )
+    new_plan, report = with_verdict(new_loaded, new_plan)
+    if not report.ok:
+        err_console.print(
+            "[red]invalid plan:[/] the validator rejects it; nothing written", highlight=False
+        )
+        err_console.print(describe(report), markup=False, highlight=False, soft_wrap=True)
+        return EXIT_VIOLATIONS
+    with _files_whole():
+        write_text_atomic(inst_out, text)
+        write_text_atomic(out, plan_to_json(new_plan))
+    if not args.quiet:
+        eta = done.eta or 0.0
+        console.print(
+            f"{done.shipment}: truck {done.truck}, delivered {clock(loaded.instance.start, eta)} "
+            f"(minute {eta:g}), adds {done.added_delay:g} priority-weighted minutes of delay",
+            highlight=False,
+        )
+        table = Table(title=f"passes to issue ({len(done.passes)})")
+        for col in (
+            "id",
+            "truck",
+            "plate",
+            "driver",
+            "checkpoint",
+            "zone",
+            "valid from",
+            "valid to",
+        ):
+            table.add_column(col)
+        for p in done.passes:
+            table.add_row(
+                p.id,
+                p.truck,
+                p.plate or "",
+                p.driver_name or p.driver,
+                p.checkpoint,
+                p.zone,
+                p.valid_from_at,
+                p.valid_to_at,
+            )
+        if done.passes:
+            console.print(table)
+        console.print(f"validated: ok; plan -> {out}, instance -> {inst_out}", highlight=False)
+    return 0
+
+
+def _instance_beside(plan_out: Path) -> Path:
+    """Where ``insert`` writes the instance with the new shipment: beside the new plan."""
+    return plan_out.with_name(plan_out.stem + ".instance.json")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from relayroute.service import serve
     from relayroute.validate import validate
@@ -330,11 +552,29 @@ def _instance_and_plan(args: argparse.Namespace) -> tuple[Any, Any]:
 
     loaded = read_instance(args.instance)
     plan = read_plan(args.plan)
-    if plan.instance.sha256 != loaded.sha256:
-        err_console.print(
-            f"note: the plan was made for another version of {plan.instance.name} (hash differs)"
-        )
+    _same_instance(plan, loaded, args.plan, args.instance)
     return loaded, plan
+
+
+def _same_instance(plan: Any, loaded: Any, plan_path: str, instance_path: str) -> None:
+    """Refuse, in one line, a plan made for another instance: another name, or (another
+    file of the same name) not one shipment in common. Another version of the same
+    instance (a checkpoint closed since) is checked, with a note: that is what re-checking
+    an old plan is for."""
+    if plan.instance.sha256 == loaded.sha256:
+        return
+    name, given = plan.instance.name, loaded.instance.name
+    ours = {o.shipment for o in plan.shipments} | {u.shipment for u in plan.unserved}
+    if name != given or (ours and not ours & set(loaded.instance.shipments_by_id)):
+        what = (
+            f"another instance named {name!r} (no shipment of {instance_path} in it)"
+            if name == given
+            else f"instance {name!r}, not {given!r} ({instance_path})"
+        )
+        raise InputError(plan_path, f"made for {what}: give the instance it was made for")
+    err_console.print(
+        f"note: the plan was made for another version of {name} (hash differs)", highlight=False
+    )
 
 
 @_exits_on_signals
@@ -342,14 +582,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     from relayroute.export.charts import chart_files
     from relayroute.export.geojson import geojson_files
     from relayroute.export.tables import table_files
+    from relayroute.export.workbook import workbook_files
 
-    if not (args.geojson or args.csv or args.charts):
-        raise InputError("export", "name at least one output: --geojson, --csv or --charts")
-    if args.split and not args.geojson:
-        raise InputError("--split", "splits the --geojson output; give --geojson too")
+    if not (args.geojson or args.csv or args.charts or args.xlsx):
+        raise InputError("export", "name at least one output: --geojson, --csv, --xlsx or --charts")
+    for flag, given in (("--split", args.split), ("--split-types", args.split_types)):
+        if given and not args.geojson:
+            raise InputError(flag, "splits the --geojson output; give --geojson too")
     inputs = (args.instance, args.plan)
-    if args.geojson is not None:
-        check_output(args.geojson, *inputs)
+    for out_file in (args.geojson, args.xlsx):
+        if out_file is not None:
+            check_output(out_file, *inputs)
     for folder in (args.csv, args.charts):
         if folder is not None:
             check_output(folder, *inputs, folder=True)
@@ -359,9 +602,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     texts: dict[Path, str] = {}
     blobs: dict[Path, bytes] = {}
     if args.geojson:
-        texts.update(geojson_files(inst, plan, args.geojson, split=args.split))
+        texts.update(
+            geojson_files(inst, plan, args.geojson, split=args.split, split_types=args.split_types)
+        )
     if args.csv:
         texts.update(table_files(inst, plan, args.csv))
+    if args.xlsx:
+        blobs.update(workbook_files(inst, plan, args.xlsx))
     if args.charts:
         blobs.update(chart_files(inst, plan, args.charts))
     with _files_whole():
@@ -380,7 +627,14 @@ def cmd_map(args: argparse.Namespace) -> int:
 
     check_output(args.output, args.instance, args.plan)
     loaded, plan = _instance_and_plan(args)
-    page = map_html(loaded.instance, plan, tiles=args.tiles, charts=not args.no_charts)
+    page = map_html(
+        loaded.instance,
+        plan,
+        tiles=args.tiles,
+        charts=not args.no_charts,
+        base=loaded.base,
+        slider=not args.no_slider,
+    )
     with _files_whole():
         write_text_atomic(args.output, page)
     if not args.quiet:
@@ -509,7 +763,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         prepare_chart,
         write_csv,
     )
-    from relayroute.bench.suites import suite_files, summarise
+    from relayroute.bench.suites import PROVENANCE, suite_files, summarise
 
     files = [str(f) for f in suite_files(args.suite, args.data)]
     if args.limit:
@@ -536,9 +790,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if not args.quiet:
             note = interrupted_note(rows)
             table = Table(title=f"{args.suite}: per family", caption=note, caption_justify="left")
-            for c in summary.columns:
+            # What ran where (hashes, machines, dates) is for the CSV, not the screen.
+            shown = summary.drop(columns=[*PROVENANCE, "date"], errors="ignore")
+            for c in shown.columns:
                 table.add_column(str(c).replace("_", " "))
-            for rec in summary.itertuples(index=False):
+            for rec in shown.itertuples(index=False):
                 table.add_row(
                     *[f"{v:.3f}" if isinstance(v, float) else str(v) for v in rec]  # type: ignore[union-attr]
                 )
@@ -573,26 +829,137 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_schema(args: argparse.Namespace) -> int:
-    from relayroute.model.instance import Instance
-    from relayroute.model.plan import Plan
+def cmd_import(args: argparse.Namespace) -> int:
+    from relayroute.io.tables import import_tables, write_tables
 
-    model = Plan if args.plan else Instance
-    print(json.dumps(model.model_json_schema(), indent=2))
+    out = Path(args.output)
+    if args.tables_from is not None:
+        if args.tables:
+            raise InputError("--tables-from", "writes tables from an instance; give no tables")
+        from relayroute.io.instance import read_instance
+
+        check_output(out, args.tables_from, folder=out.suffix.lower() != ".xlsx")
+        loaded = read_instance(args.tables_from)
+        written = write_tables(loaded.instance, out, region=args.region)
+        if not args.quiet:
+            console.print(f"{len(written)} file(s) -> {out}", highlight=False)
+        return 0
+    if not args.tables:
+        raise InputError("import", "name the tables to read (shipments.csv trucks.csv ...)")
+    check_output(out, *args.tables)
+    inst = import_tables(args.tables, out, region=args.region)
+    if not args.quiet:
+        console.print(
+            f"{inst.name}: {len(inst.shipments)} shipments, {len(inst.trucks)} trucks, "
+            f"{len(inst.driver_pools)} driver pools, {len(inst.places)} places -> {out}",
+            highlight=False,
+        )
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from relayroute.model.schema import schema_text
+
+    text = schema_text("plan" if args.plan else "instance")
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    check_output(args.output)
+    write_text_atomic(args.output, text)
+    if not args.quiet:
+        console.print(f"wrote {args.output}", highlight=False)
+    return 0
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Help that shows each option's default (when it has one worth saying) and keeps the
+    line breaks of the examples."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if "%(default)" in text or default in (None, False, argparse.SUPPRESS):
+            return text
+        if not action.option_strings and action.nargs not in ("?", "*"):
+            return text  # a required positional argument has no default
+        return f"{text} (default: %(default)s)"
+
+
+class _Parser(argparse.ArgumentParser):
+    """The parser of relayroute and of each of its commands (``add_subparsers`` makes
+    commands of the parser's own class): defaults shown, examples kept as written."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Help)
+        super().__init__(*args, **kwargs)
+
+
+# Exit codes, said once for `relayroute --help` and the README.
+EXIT_CODES = """exit codes:
+  0    done (solve: every shipment served)
+  1    a plan breaks a rule (solve, validate, serve), or a compare run is not feasible
+  2    bad input or usage (one line names where); `relayroute` alone prints this help
+  3    internal error (a bug: set RELAYROUTE_DEBUG=1 for the traceback)
+  4    solve: a valid plan with unserved shipments (listed with their reasons);
+       insert: the shipment cannot be put in (nothing written)
+  130  stopped by SIGINT (Ctrl-C), 143 by SIGTERM (solve keeps its best plan)"""
+
+# One example a command, shown at the end of its --help (paths are the repository's).
+EXAMPLES = {
+    "solve": "relayroute solve instances/yiwu-demo.json -o plan.json --time-limit 30\n"
+    "relayroute solve instances/yiwu-day.json -o day.json --solver solvers/quality.toml",
+    "validate": "relayroute validate instances/yiwu-demo.json plan.json",
+    "export": "relayroute export instances/yiwu-demo.json plan.json "
+    "--geojson out/routes.geojson --csv out --charts out",
+    "map": "relayroute map instances/yiwu-demo.json plan.json -o map.html --tiles none",
+    "convert": "relayroute convert ../shared/benchmarks/solomon/C101.txt -o c101.json",
+    "compare": "relayroute compare instances/yiwu-demo.json --solvers solvers/fast.toml "
+    "solvers/greedy.toml --time-limit 20 -o results.csv\n"
+    "relayroute compare instances/*.json --solvers solvers/fast.toml "
+    "--scheduler tcp://10.0.0.5:8786   # on a Dask cluster: README, Comparing on a Dask cluster",
+    "bench": "relayroute bench solomon --limit 3 --time-limit 10 -o solomon.csv",
+    "serve": "relayroute serve instances/yiwu-demo.json plan.json --port 8000",
+    "generate": "relayroute generate --region yiwu --shipments 300 --seed 7 -o day.json",
+    "import": "relayroute import examples/yiwu-demo/*.csv --region data/yiwu -o day.json\n"
+    "relayroute import --tables-from instances/yiwu-demo.json --region data/yiwu -o mine/",
+    "schema": "relayroute schema -o schema/instance.schema.json\nrelayroute schema --plan",
+    "insert": """echo '{"id": "S900", "origin": "yiwu_port", "destination": "jinhua", \
+"quantity": {"t": 4}, "ready": 600, "due": 780}' > s900.json
+relayroute insert instances/yiwu-demo.json plan.json s900.json --now 540 -o plan2.json""",
+}
+
+
+def _examples(text: str) -> str:
+    lines = text.splitlines()
+    return ("example:\n" if len(lines) == 1 else "examples:\n") + "\n".join(
+        f"  {line}" for line in lines
+    )
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="relayroute", description="Plan freight through relay stations around closed zones."
+    p = _Parser(
+        prog="relayroute",
+        description="Plan freight through relay stations around closed zones.",
+        epilog=_examples("relayroute solve instances/yiwu-demo.json -o plan.json")
+        + "\n\nrelayroute COMMAND --help tells more of each command.\n\n"
+        + EXIT_CODES,
     )
     p.add_argument("--version", action="version", version=f"relayroute {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    # Not required: `relayroute` alone prints the help (see main).
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     s = sub.add_parser(
-        "solve", help="plan one day, validate the plan, print its KPIs (exit 1 if invalid)"
+        "solve",
+        help="plan one day, validate the plan, print its KPIs (exit 1 if invalid, 4 if "
+        "shipments are left unserved)",
+        epilog=_examples(EXAMPLES["solve"])
+        + "\n\nexit codes:\n  0    every shipment served\n  4    a valid plan, written, "
+        "with shipments unserved (listed)\n  1    the plan breaks a rule (not written to "
+        "-o)\n  2    bad input\n  130  stopped by Ctrl-C (143: SIGTERM), the best plan kept",
     )
     s.add_argument("instance", help="instance JSON file")
-    s.add_argument("-o", "--output", help="write the plan JSON here (only if it validates)")
+    s.add_argument(
+        "-o", "--output", metavar="FILE", help="write the plan JSON here (only if it validates)"
+    )
     s.add_argument(
         "--keep-invalid",
         action="store_true",
@@ -600,50 +967,100 @@ def parser() -> argparse.ArgumentParser:
         "(plan.json -> plan.invalid.json), marked invalid inside",
     )
     s.add_argument(
-        "--solver", help="solver configuration TOML (default: built-in balanced default)"
+        "--solver",
+        metavar="TOML",
+        help="solver configuration (default: the built-in one, as solvers/default.toml)",
     )
-    s.add_argument("--time-limit", type=float, help="seconds; overrides the configuration")
+    s.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="S",
+        help="seconds for the whole run; overrides the configuration's (default: its own, 60)",
+    )
     s.add_argument("-q", "--quiet", action="store_true", help="no progress or tables")
     s.set_defaults(func=cmd_solve)
-    v = sub.add_parser("validate", help="check a plan against its instance (exit 1 on violations)")
-    v.add_argument("instance")
-    v.add_argument("plan")
+    v = sub.add_parser(
+        "validate",
+        help="check a plan against its instance (exit 1 on violations; a plan made for "
+        "another instance is refused, exit 2)",
+    )
+    v.add_argument("instance", help="instance JSON file")
+    v.add_argument("plan", help="plan JSON made for that instance")
     v.set_defaults(func=cmd_validate)
+    ins = sub.add_parser(
+        "insert",
+        help="put one new shipment into a plan without changing a pass already issued "
+        "(exit 4 if refused, nothing written)",
+    )
+    ins.add_argument("instance", help="instance JSON file")
+    ins.add_argument("plan", help="plan JSON made for that instance")
+    ins.add_argument("shipment", help="the new shipment, a JSON object as in `shipments`")
+    ins.add_argument("-o", "--output", required=True, help="the new plan")
+    ins.add_argument(
+        "--instance-out",
+        help="the instance with the shipment added, which the new plan is for (default: "
+        "beside -o, NAME.instance.json)",
+    )
+    ins.add_argument(
+        "--now",
+        type=float,
+        help="minutes from the instance start: nothing starts before (default: the day's start)",
+    )
+    ins.add_argument("-q", "--quiet", action="store_true", help="no summary")
+    ins.set_defaults(func=cmd_insert)
     e = sub.add_parser(
         "export", help="write a plan as GeoJSON route maps, CSV tables and PNG charts"
     )
-    e.add_argument("instance")
-    e.add_argument("plan")
+    e.add_argument("instance", help="instance JSON file")
+    e.add_argument("plan", help="plan JSON made for that instance")
     e.add_argument("--geojson", metavar="FILE", help="RFC 7946 FeatureCollection of the plan")
     e.add_argument(
         "--split",
         action="store_true",
         help="also one GeoJSON per truck and per loop driver beside --geojson",
     )
-    e.add_argument("--csv", metavar="DIR", help="stops.csv and shipments.csv")
+    e.add_argument(
+        "--split-types",
+        action="store_true",
+        help="also one GeoJSON per geometry type beside --geojson (points, lines, polygons): "
+        "each can become a Shapefile or a GeoPackage layer",
+    )
+    e.add_argument(
+        "--csv",
+        metavar="DIR",
+        help="one CSV per plan list: shipments, unserved, stops, legs, handovers, "
+        "loop_drivers, excursions, passes, transloads, rail_bookings",
+    )
+    e.add_argument(
+        "--xlsx", metavar="FILE", help="Excel workbook: a kpis sheet and one sheet per CSV table"
+    )
     e.add_argument(
         "--charts", metavar="DIR", help="trucks.png, stations.png (timelines), delays.png"
     )
-    e.add_argument("-q", "--quiet", action="store_true")
+    e.add_argument("-q", "--quiet", action="store_true", help="no message when written")
     e.set_defaults(func=cmd_export)
     mp = sub.add_parser("map", help="write a self-contained HTML map of a plan")
-    mp.add_argument("instance")
-    mp.add_argument("plan")
-    mp.add_argument("-o", "--output", required=True, help="HTML file")
+    mp.add_argument("instance", help="instance JSON file (lon/lat: not euclidean)")
+    mp.add_argument("plan", help="plan JSON made for that instance")
+    mp.add_argument("-o", "--output", required=True, metavar="FILE", help="HTML file to write")
     mp.add_argument(
         "--tiles",
         choices=["osm", "light", "none"],
         default="osm",
-        help="background map (fetched when viewed); none: works offline",
+        help="background map (fetched when viewed); none: works offline, the instance's own "
+        "zones, roads and place names are the base",
     )
     mp.add_argument("--no-charts", action="store_true", help="leave out the report panel")
-    mp.add_argument("-q", "--quiet", action="store_true")
+    mp.add_argument(
+        "--no-slider", action="store_true", help="leave out the time slider that moves the trucks"
+    )
+    mp.add_argument("-q", "--quiet", action="store_true", help="no message when written")
     mp.set_defaults(func=cmd_map)
     cv = sub.add_parser(
         "convert", help="a Solomon/Homberger or Li & Lim benchmark file as a relayroute instance"
     )
     cv.add_argument("file", help="benchmark file (format told apart by content)")
-    cv.add_argument("-o", "--output", required=True, help="instance JSON to write")
+    cv.add_argument("-o", "--output", required=True, metavar="FILE", help="instance JSON to write")
     cv.add_argument(
         "--scale",
         type=float,
@@ -656,7 +1073,7 @@ def parser() -> argparse.ArgumentParser:
         default="distance",
         help="distance only, or a fixed cost per vehicle first",
     )
-    cv.add_argument("-q", "--quiet", action="store_true")
+    cv.add_argument("-q", "--quiet", action="store_true", help="no summary line")
     cv.set_defaults(func=cmd_convert)
     cp = sub.add_parser(
         "compare", help="every solver configuration on every instance, in parallel, as a table"
@@ -669,29 +1086,66 @@ def parser() -> argparse.ArgumentParser:
         metavar="CONFIG",
         help="solver TOML files, or peer:pyvrp, peer:vroom, peer:ortools",
     )
-    cp.add_argument("--time-limit", type=float, help="seconds per run (benchmarks: 30)")
-    cp.add_argument("--mode", choices=["distance", "hierarchical"], default="distance")
-    cp.add_argument("-o", "--output", help="results CSV (and a gap chart PNG beside it)")
-    cp.add_argument("--chart", help="gap chart PNG (default: beside --output)")
-    cp.add_argument("--workers", type=int, default=2, help="local processes (default 2)")
-    cp.add_argument("--scheduler", help="Dask scheduler address: run on that cluster")
-    cp.add_argument("-q", "--quiet", action="store_true")
+    cp.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="S",
+        help="seconds per run (default: each configuration's; benchmark files 30)",
+    )
+    cp.add_argument(
+        "--mode",
+        choices=["distance", "hierarchical"],
+        default="distance",
+        help="benchmark files: distance only, or a fixed cost per vehicle first",
+    )
+    cp.add_argument(
+        "-o", "--output", metavar="FILE", help="results CSV (and a gap chart PNG beside it)"
+    )
+    cp.add_argument("--chart", metavar="FILE", help="gap chart PNG (default: beside --output)")
+    cp.add_argument("--workers", type=int, default=2, help="local processes running jobs")
+    cp.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler (tcp://HOST:8786): run on that cluster instead of --workers",
+    )
+    cp.add_argument("-q", "--quiet", action="store_true", help="no progress or table")
     cp.set_defaults(func=cmd_compare)
     bn = sub.add_parser("bench", help="a configuration (and peers) over a named suite")
     bn.add_argument(
         "suite",
         choices=["solomon", "homberger-200", "lilim-100", "lilim-200", "relay", "sample"],
+        help="literature family, relay (the scenarios in instances/) or sample (30 of issue 5)",
     )
-    bn.add_argument("--solver", nargs="+", help="configuration TOML(s) (default: default.toml)")
+    bn.add_argument(
+        "--solver",
+        nargs="+",
+        metavar="TOML",
+        help="configuration file(s) (default: solvers/default.toml)",
+    )
     bn.add_argument("--peers", action="store_true", help="also plain OR-Tools, PyVRP and VROOM")
     bn.add_argument("--time-limit", type=float, default=30.0, help="seconds per run")
-    bn.add_argument("--mode", choices=["distance", "hierarchical", "both"], default="distance")
-    bn.add_argument("--data", help="benchmark folder (default ../shared/benchmarks)")
-    bn.add_argument("--limit", type=int, help="only the first N instances")
-    bn.add_argument("-o", "--output", help="results CSV (+ .summary.csv and .png)")
-    bn.add_argument("--workers", type=int, default=2)
-    bn.add_argument("--scheduler", help="Dask scheduler address")
-    bn.add_argument("-q", "--quiet", action="store_true")
+    bn.add_argument(
+        "--mode",
+        choices=["distance", "hierarchical", "both"],
+        default="distance",
+        help="distance only, a fixed cost per vehicle first, or both runs",
+    )
+    bn.add_argument(
+        "--data",
+        metavar="DIR",
+        help="benchmark folder (default: $RELAYROUTE_BENCHMARKS, else ../shared/benchmarks)",
+    )
+    bn.add_argument("--limit", type=int, metavar="N", help="only the first N instances")
+    bn.add_argument(
+        "-o", "--output", metavar="FILE", help="results CSV (+ .summary.csv and .png beside it)"
+    )
+    bn.add_argument("--workers", type=int, default=2, help="local processes running jobs")
+    bn.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler (tcp://HOST:8786): run on that cluster instead of --workers",
+    )
+    bn.add_argument("-q", "--quiet", action="store_true", help="no progress or tables")
     bn.set_defaults(func=cmd_bench)
     sv = sub.add_parser(
         "serve",
@@ -700,8 +1154,10 @@ def parser() -> argparse.ArgumentParser:
     )
     sv.add_argument("instance", help="instance JSON file")
     sv.add_argument("plan", help="its plan JSON (checked before serving)")
-    sv.add_argument("--host", default="127.0.0.1", help="default: loopback only")
-    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (127.0.0.1: this machine only)"
+    )
+    sv.add_argument("--port", type=int, default=8000, help="TCP port, 0-65535")
     sv.add_argument(
         "--graceful",
         type=float,
@@ -713,16 +1169,59 @@ def parser() -> argparse.ArgumentParser:
         "generate",
         help="a generated day on a bundled region (trucks and loop drivers in proportion)",
     )
-    g.add_argument("--region", required=True, help="yiwu or liling")
+    g.add_argument("--region", required=True, help="bundled region: yiwu or liling")
     g.add_argument("--shipments", type=int, required=True, help="shipments to draw")
     g.add_argument("--seed", type=int, help="random seed (default: the bundled day's)")
-    g.add_argument("-o", "--output", required=True, help="write the instance JSON here")
-    g.add_argument("--data", help="region data folder (default: the project's data/)")
-    g.add_argument("-q", "--quiet", action="store_true")
+    g.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="write the instance JSON here"
+    )
+    g.add_argument(
+        "--data", metavar="DIR", help="region data folder (default: the project's data/)"
+    )
+    g.add_argument("-q", "--quiet", action="store_true", help="no summary line")
     g.set_defaults(func=cmd_generate)
-    sc = sub.add_parser("schema", help="print the JSON Schema of instances (or --plan of plans)")
-    sc.add_argument("--plan", action="store_true")
+    im = sub.add_parser(
+        "import",
+        help="a day from spreadsheets: CSV or Excel tables (one row per shipment, truck, "
+        "driver pool ...) to instance JSON",
+    )
+    im.add_argument(
+        "tables",
+        nargs="*",
+        metavar="TABLE",
+        help="CSV files named after their table (shipments.csv, trucks.csv, day.csv ...) "
+        "or .xlsx workbooks with a sheet per table; README: A day from spreadsheets",
+    )
+    im.add_argument(
+        "--region",
+        metavar="DIR",
+        help="region folder: its roads (nodes, edges), its nodes' lon/lat and names for "
+        "places left without, and any table not given",
+    )
+    im.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        help="instance JSON to write (with --tables-from: a folder of CSVs or an .xlsx)",
+    )
+    im.add_argument(
+        "--tables-from",
+        metavar="INSTANCE",
+        help="the other way: write this instance's tables to -o, as a template",
+    )
+    im.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    im.set_defaults(func=cmd_import)
+    sc = sub.add_parser(
+        "schema", help="the JSON Schema of instance files (or --plan of plan files), for editors"
+    )
+    sc.add_argument("--plan", action="store_true", help="the plan's schema, not the instance's")
+    sc.add_argument("-o", "--output", metavar="FILE", help="write it here instead of printing it")
+    sc.add_argument("-q", "--quiet", action="store_true", help="no message when written")
     sc.set_defaults(func=cmd_schema)
+    for name, command in sub.choices.items():
+        if command.epilog is None and name in EXAMPLES:
+            command.epilog = _examples(EXAMPLES[name])
     return p
 
 
@@ -745,7 +1244,12 @@ def error_markup(exc: InputError) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    top = parser()
+    args = top.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        # No command: the help, on stderr, with argparse's exit code for a usage error.
+        top.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         return int(args.func(args))
     except InputError as exc:
@@ -772,7 +1276,7 @@ def main(argv: list[str] | None = None) -> int:
             f"[red]internal error:[/] {type(exc).__name__}: {exc} (set RELAYROUTE_DEBUG=1 for a traceback)",
             highlight=False,
         )
-        return 3
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

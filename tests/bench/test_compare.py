@@ -22,6 +22,7 @@ from relayroute.bench.compare import (
     rows_equal_but_time,
     run_job,
     run_jobs,
+    write_csv,
 )
 from relayroute.bench.literature import check_routes, read_benchmark, total_distance
 from relayroute.bench.suites import first_and_last, suite_files, summarise
@@ -352,3 +353,133 @@ def test_second_sigint_aborts_compare_and_its_workers(two: list[str], tmp_path: 
         status = Path(f"/proc/{pid}/status")
         assert not status.exists() or "State:\tZ" in status.read_text()
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_dask_worker_in_another_folder_finds_relative_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`compare` with relative paths on a Dask worker started in another folder: the
+    paths are made absolute before they are shipped, so every run is feasible."""
+    from distributed import Client, LocalCluster
+
+    client_dir, worker_dir = tmp_path / "client", tmp_path / "worker"
+    client_dir.mkdir()
+    worker_dir.mkdir()
+    (client_dir / "TINY3.txt").write_text(TINY_SOLOMON)
+    (client_dir / "greedy.toml").write_text(Path(GREEDY).read_text())
+    monkeypatch.chdir(client_dir)
+    with LocalCluster(n_workers=0, processes=True, dashboard_address=None) as cluster:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
+             "--nthreads", "1", "--no-dashboard"],
+            cwd=worker_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            with Client(cluster.scheduler_address) as c:
+                c.wait_for_workers(1, timeout=60)
+            jobs = jobs_for(["TINY3.txt"], ["greedy.toml", "peer:ortools"], 1.0)
+            assert all(Path(j.instance).is_absolute() for j in jobs)
+            rows = run_jobs(jobs, scheduler=cluster.scheduler_address)
+            # A job built by hand with a relative path is looked for in the worker's folder.
+            lost = run_jobs(
+                [Job("TINY3.txt", "peer:ortools", 1.0)], scheduler=cluster.scheduler_address
+            )
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    assert [r["feasible"] for r in rows] == [True, True], rows
+    assert rows[1]["distance"] == pytest.approx(TINY_TOUR, abs=1e-4)
+    assert not lost[0]["feasible"] and "TINY3.txt" in lost[0]["error"]
+
+
+def test_unreachable_scheduler_is_one_clear_line(
+    two: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No scheduler at the address: exit 2 with one line naming it, not an internal error."""
+    import socket
+
+    import relayroute.bench.compare as compare
+
+    monkeypatch.setattr(compare, "DASK_CONNECT_SECONDS", 1.0)
+    with socket.socket() as s:  # a port nothing listens on once closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code = main(["compare", two[0], "--solvers", GREEDY, "--scheduler",
+                 f"tcp://127.0.0.1:{port}", "-q"])  # fmt: skip
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2, err
+    assert err.count("error:") == 1 and "internal error" not in err
+    assert f"no Dask scheduler answers at tcp://127.0.0.1:{port}" in err
+
+
+def test_rows_say_version_config_seed_date_and_machine(two: list[str], tmp_path: Path) -> None:
+    """Each CSV row names the relayroute version, a hash of the configuration as run,
+    its seed, the date and the machine; the hash follows the configuration and limit."""
+    import datetime as dt
+    import os
+
+    from relayroute import __version__
+
+    rows = run_jobs(jobs_for(two[:1], [GREEDY, DEFAULT, "peer:vroom"], 1.0), workers=1)
+    out = tmp_path / "r.csv"
+    write_csv(rows, out)
+    df = pd.read_csv(out, dtype={"config_hash": str})
+    assert list(df["relayroute_version"]) == [__version__] * 3
+    assert df["seed"].iloc[0] == 0 and pd.isna(df["seed"].iloc[2])  # VROOM takes no seed
+    hashes = list(df["config_hash"])
+    assert all(len(h) == 12 for h in hashes) and len(set(hashes)) == 3
+    again = run_job(Job(two[0], GREEDY, 1.0))["config_hash"]
+    longer = run_job(Job(two[0], GREEDY, 2.0))["config_hash"]
+    assert again == hashes[0] != longer
+    for stamp in df["date"]:
+        when = dt.datetime.fromisoformat(stamp)
+        assert when.tzinfo is not None
+        assert abs((dt.datetime.now(dt.UTC) - when).total_seconds()) < 600
+    assert all(f"{os.cpu_count()} CPUs" in m for m in df["machine"])
+
+
+def test_gap_chart_has_one_unit_per_axis() -> None:
+    """Benchmark gaps (% to the BKS) and relay gaps (priority × min above the lower bound)
+    are drawn on panels of their own, never on one axis."""
+    import matplotlib.pyplot as plt
+
+    from relayroute.bench.compare import COLUMNS, GAP_PANELS, gap_figure
+
+    def row(**kw: Any) -> dict[str, Any]:
+        return {**dict.fromkeys(COLUMNS), "mode": "distance", "status": "done", **kw}
+
+    rows = [
+        row(instance="C101", family="solomon", solver="a", feasible=True, gap_pct=2.0),
+        row(instance="yiwu-day", family="relay", solver="a", feasible=True,
+            weighted_delay=900.0, lower_bound=100.0),
+    ]  # fmt: skip
+    fig = gap_figure(rows)
+    labels = [ax.get_ylabel() for ax in fig.axes]
+    assert labels == [GAP_PANELS["benchmarks"], GAP_PANELS["relay"]]
+    heights = [[p.get_height() for p in ax.patches] for ax in fig.axes]
+    assert heights == [[2.0], [800.0]]
+    plt.close(fig)
+    only = gap_figure(rows[:1])
+    assert [ax.get_ylabel() for ax in only.axes] == [GAP_PANELS["benchmarks"]]
+    plt.close(only)
+
+
+def test_summary_says_what_ran_where() -> None:
+    """The per-family summary lists each group's configuration hashes, seeds, versions and
+    machines, and the end of its last run; skipped runs add nothing."""
+    base = dict(family="solomon", solver="x", feasible=True, distance=10.0, vehicles=2,
+                bks_vehicles=2, gap_pct=0.0, weighted_delay=None, lower_bound=None,
+                relayroute_version="0.1.0", machine="m1 (x86_64, 2 CPUs)")  # fmt: skip
+    rows = [
+        dict(base, instance="A", status="done", seed=0, config_hash="aaa",
+             date="2026-01-01T10:00:00+00:00"),
+        dict(base, instance="B", status="done", seed=None, config_hash="bbb",
+             date="2026-01-01T11:00:00+00:00"),
+        dict(base, instance="C", status="skipped", seed=7, config_hash="ccc", date=None),
+    ]  # fmt: skip
+    s = summarise(rows).set_index("solver")
+    assert s.loc["x", "config_hash"] == "aaa bbb" and s.loc["x", "seed"] == "0"
+    assert s.loc["x", "relayroute_version"] == "0.1.0"
+    assert s.loc["x", "machine"] == "m1 (x86_64, 2 CPUs)"
+    assert s.loc["x", "date"] == "2026-01-01T11:00:00+00:00"
+    assert s.loc["x", "instances"] == 2 and s.loc["x", "incomplete"] == 1

@@ -127,7 +127,7 @@ def test_degenerate_polygons_refused(name: str, tmp_path: Path) -> None:
 def test_command_line_exits_cleanly(
     case: Case, greedy: bool, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`relayroute solve` on a fuzz case exits 0, 1 or 2 with one error line (in-process)."""
+    """`relayroute solve` on a fuzz case exits 0, 1, 2 or 4 with one error line (in-process)."""
     with scratch() as folder:
         where = folder()
         path = case.write(where)
@@ -135,12 +135,12 @@ def test_command_line_exits_cleanly(
         args = ["solve", str(path), "-o", str(out), "-q", "--time-limit", "1"]
         code = main(args + (["--solver", str(GREEDY)] if greedy else []))
         err = capsys.readouterr().err
-        assert code in (0, 1, 2), (case.faults, code, err)
+        assert code in (0, 1, 2, 4), (case.faults, code, err)  # 4: valid, some unserved
         assert "internal error" not in err and "Traceback" not in err
         if code == 2:
             assert " ".join(err.split()).count("error:") == 1, err
             assert not out.exists()
-        if code == 0:
+        if code in (0, 4):
             assert main(["validate", str(path), str(out)]) == 0, capsys.readouterr().out
 
 

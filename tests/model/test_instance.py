@@ -146,7 +146,8 @@ def test_json_integers_taken_as_numbers(
     data[name] = _replace_numbers(schema, data.get(name), 1)
     if model is m.Zone:
         data[name] = [[[1, 1], [2, 1], [2, 2], [1, 1]]]  # a ring of integer positions
-    obj = model.model_validate(data)
+    # The schema alone: a horizon of 1 minute is a number, though the day's times pass it.
+    obj = model.model_validate(data, context={"cross_checks": False})
     assert getattr(obj, name) is not None
 
 

@@ -79,6 +79,8 @@ def test_deterministic_for_fixed_config(small: LoadedInstance) -> None:
         data = json.loads(plan_to_json(plan))
         data["kpis"].pop("solve_seconds")
         assert set(data["solver"].pop("phases")) >= {"build", "greedy", "routing"}
+        speed = data["solver"].pop("speed")
+        assert speed["first_solution"] is not None and speed["first_solution"] > 0
         return data
 
     assert body(solve(small, QUICK)) == body(solve(small, QUICK))

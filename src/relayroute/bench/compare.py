@@ -22,22 +22,30 @@ it had, not counted in summaries) or ``skipped`` (no result).
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import multiprocessing
+import os
+import platform
 import signal
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from relayroute._version import __version__
 from relayroute.errors import InputError
 from relayroute.solve.stop import halt, halted, stop_requested
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
     from multiprocessing.synchronize import Event
+
+    from matplotlib.figure import Figure
 
 COLUMNS = [
     "instance",
@@ -58,12 +66,24 @@ COLUMNS = [
     "seconds",
     "status",
     "error",
+    # What makes a row repeatable and comparable across runs (see _stamp):
+    "seed",
+    "config_hash",
+    "relayroute_version",
+    "date",
+    "machine",
 ]
 # How a run ended: whole, cut short by a stop (numbers as it had them), or no result.
 DONE, INTERRUPTED, SKIPPED = "done", "interrupted", "skipped"
 # Seconds the runs in progress get to return their best after a stop before their worker
 # processes are killed (relayroute's search and the peers stop well within it).
 STOP_GRACE = 3.0
+# Seconds per run on benchmark files when no --time-limit is given.
+BENCH_TIME_LIMIT = 30.0
+# Peers that take the seed they are given (0); VROOM has none.
+SEEDED_PEERS = {"ortools", "pyvrp"}
+# Seconds to reach a Dask scheduler before saying it does not answer.
+DASK_CONNECT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -125,8 +145,40 @@ def _new_row(job: Job) -> dict[str, Any]:
         feasible=False,
         status=DONE,
         error="",
+        relayroute_version=__version__,
     )
     return row
+
+
+def machine() -> str:
+    """The machine a run ran on, as a row states it: host name, architecture, CPUs."""
+    return f"{platform.node() or 'unknown'} ({platform.machine()}, {os.cpu_count()} CPUs)"
+
+
+def _stamp(job: Job) -> dict[str, Any]:
+    """The seed of a job's solver and the hash of its configuration as run.
+
+    The hash is the first 12 hex digits of the SHA-256 of the configuration's fields as
+    JSON (sorted keys), with the time limit the run gets: two rows with the same hash ran
+    the same search. A peer's configuration is its name and the time limit.
+    """
+    limit = job.time_limit
+    seed: int | None
+    if job.solver.startswith("peer:"):
+        name = job.solver.removeprefix("peer:")
+        conf: dict[str, Any] = {"peer": name}
+        seed = 0 if name in SEEDED_PEERS else None
+    else:
+        from relayroute.solve import read_config
+
+        config = read_config(job.solver)
+        conf = config.model_dump(mode="json")
+        seed = config.seed
+        if limit is None and job.instance.endswith(".json"):
+            limit = config.time_limit
+    conf["time_limit"] = BENCH_TIME_LIMIT if limit is None else limit
+    text = json.dumps(conf, sort_keys=True, default=str)
+    return {"seed": seed, "config_hash": hashlib.sha256(text.encode()).hexdigest()[:12]}
 
 
 def skipped_row(job: Job, why: str = "not run: the command was interrupted") -> dict[str, Any]:
@@ -134,6 +186,7 @@ def skipped_row(job: Job, why: str = "not run: the command was interrupted") -> 
     row = _new_row(job)
     with suppress(Exception):  # a configuration that does not read: the row keeps its path
         row["solver"] = _solver_label(job.solver)
+        row.update(_stamp(job))
     row.update(status=SKIPPED, error=why)
     return row
 
@@ -147,9 +200,11 @@ def run_job(job: Job) -> dict[str, Any]:
     if halted():
         return skipped_row(job)
     row = _new_row(job)
+    row["machine"] = machine()  # where it runs: a Dask worker's, not the client's
     t0 = time.perf_counter()
     try:
         row["solver"] = _solver_label(job.solver)
+        row.update(_stamp(job))
         if job.instance.endswith(".json"):
             _run_relay(job, row)
         else:
@@ -161,6 +216,7 @@ def run_job(job: Job) -> dict[str, Any]:
         if stop_requested():  # it failed being stopped
             row["status"] = INTERRUPTED
     row["seconds"] = round(time.perf_counter() - t0, 2)
+    row["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     return row
 
 
@@ -202,7 +258,7 @@ def _run_benchmark(job: Job, row: dict[str, Any]) -> None:
     from relayroute.bench.peers import PEERS
 
     bench = read_benchmark(job.instance)
-    limit = 30.0 if job.time_limit is None else job.time_limit
+    limit = BENCH_TIME_LIMIT if job.time_limit is None else job.time_limit
     hierarchical = job.mode == "hierarchical"
     if job.solver.startswith("peer:"):
         name = job.solver.removeprefix("peer:")
@@ -268,10 +324,18 @@ def run_jobs(
         Local processes (ignored with ``scheduler``).
     scheduler
         Address of a Dask scheduler (``tcp://host:8786``): run the jobs on that cluster.
-        A stop cancels its jobs not finished; a run already going on a worker is left to
-        end there, its result not waited for.
+        Its workers need relayroute installed and the jobs' files at the same absolute
+        paths (:func:`jobs_for` makes them absolute). A stop cancels its jobs not
+        finished; a run already going on a worker is left to end there, its result not
+        waited for.
     on_done
         Called with each row of a run as it finishes (progress); not for skipped runs.
+
+    Raises
+    ------
+    InputError
+        ``scheduler`` is not an address, or no scheduler answers there within
+        :data:`DASK_CONNECT_SECONDS`.
     """
     rows: list[dict[str, Any] | None] = [None] * len(jobs)
 
@@ -336,18 +400,41 @@ def _on_dask(
 ) -> None:
     from distributed import Client
 
-    with Client(scheduler) as client:
+    try:
+        client = Client(scheduler, timeout=DASK_CONNECT_SECONDS)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(
+            "--scheduler",
+            f"no Dask scheduler answers at {scheduler} ({exc}); start one with `dask "
+            "scheduler` and workers with `dask worker ADDRESS` (README: Comparing on a Dask "
+            "cluster)",
+        ) from None
+    with client:
         futures = client.map(run_job, jobs, pure=False)
         remaining = dict(enumerate(futures))
         while remaining:
             for k in [k for k, fut in remaining.items() if fut.done()]:
-                finished(k, remaining.pop(k).result())
+                finished(k, _dask_row(jobs[k], remaining.pop(k)))
             if halted() and remaining:
                 client.cancel(list(remaining.values()))
                 for k in remaining:
                     finished(k, skipped_row(jobs[k], "cancelled: the command was interrupted"))
                 break
             time.sleep(0.05)
+
+
+def _dask_row(job: Job, future: Any) -> dict[str, Any]:
+    """A finished Dask future's row; a worker that could not run the job at all (no
+    relayroute there, or it died) gives an error row, not a crash of the whole table."""
+    try:
+        return dict(future.result())
+    except Exception as exc:
+        row = _new_row(job)
+        hint = ""
+        if isinstance(exc, ModuleNotFoundError | ImportError):
+            hint = " (is relayroute installed on every worker? pip install -e . there)"
+        row["error"] = f"on the Dask worker: {type(exc).__name__}: {exc}{hint}"
+        return row
 
 
 @contextmanager
@@ -392,9 +479,16 @@ def jobs_for(
     mode: str = "distance",
     bks: str | None = None,
 ) -> list[Job]:
-    """Every solver on every instance (instances outer, so early rows fill a table)."""
-    solvers = list(solvers)
-    return [Job(str(i), s, time_limit, mode, bks) for i in instances for s in solvers]
+    """Every solver on every instance (instances outer, so early rows fill a table).
+
+    Paths are made absolute here, against the working directory of the caller: a job
+    shipped to a Dask worker started in another folder still finds its files.
+    """
+    solvers = [s if s.startswith("peer:") else str(Path(s).resolve()) for s in solvers]
+    where = str(Path(bks).resolve()) if bks else None
+    return [
+        Job(str(Path(i).resolve()), s, time_limit, mode, where) for i in instances for s in solvers
+    ]
 
 
 def completed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -455,19 +549,35 @@ def prepare_chart() -> None:
     import matplotlib.pyplot
 
 
-def gap_chart(rows: list[dict[str, Any]], path: str | Path) -> None:
-    """Bar chart: mean gap per configuration and family (to the BKS for benchmarks, to
-    the delay lower bound for relay instances), with the share feasible on each bar.
+# The chart's panels: one unit each (a family's rows go to the panel of its kind).
+GAP_PANELS = {
+    "benchmarks": "mean distance gap to the BKS (%)",
+    "relay": "mean weighted delay above the lower bound (priority × min)",
+}
+
+
+def gap_figure(rows: list[dict[str, Any]]) -> Figure:
+    """The gap chart as a figure: one panel per unit — literature benchmarks (distance gap
+    to the BKS, %) and relay instances (weighted delay above the lower bound, priority ×
+    min) — with bars per configuration and family, each labelled with its share feasible.
 
     Only whole runs are drawn; after a stop the title says how many runs that is.
+
+    Parameters
+    ----------
+    rows
+        Result rows, as from :func:`run_jobs`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per kind of instance present (one with a note when nothing ran).
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import pandas as pd
-
-    from relayroute.io.atomic import write_bytes_atomic
 
     note = interrupted_note(rows)
     df = pd.DataFrame(completed(rows), columns=COLUMNS)
@@ -477,45 +587,68 @@ def gap_chart(rows: list[dict[str, Any]], path: str | Path) -> None:
     }
     relay = df["family"] == "relay"
     df["gap"] = num["gap_pct"].where(~relay, num["weighted_delay"] - num["lower_bound"])
+    df["kind"] = relay.map({True: "relay", False: "benchmarks"})
     df["feasible"] = df["feasible"].astype(float)
     # One group of bars per family, and per mode when a run has both.
     df["group"] = df["family"] if df["mode"].nunique() <= 1 else df["family"] + " · " + df["mode"]
-    table = df.pivot_table(index="group", columns="solver", values="gap", aggfunc="mean")
-    feas = df.pivot_table(index="group", columns="solver", values="feasible", aggfunc="mean")
-    fig, ax = plt.subplots(
-        figsize=(
-            min(16.0, max(6.0, 2.0 + 0.45 * len(table.index) * max(1, len(table.columns)))),
-            4.5,
-        )
-    )
-    if table.empty:
-        ax.text(0.5, 0.5, "no feasible result to compare", ha="center", transform=ax.transAxes)
-    else:
-        table.plot.bar(ax=ax, rot=0)
-        for cont, solver in zip(ax.containers, table.columns, strict=False):
-            labels = [
-                f"{feas.loc[fam, solver]:.0%}" if fam in feas.index else "" for fam in table.index
-            ]
-            ax.bar_label(cont, labels=labels, fontsize=7, padding=2)  # type: ignore[arg-type]
-    ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_ylabel("mean gap: % to BKS (benchmarks) / delay − LB (relay)")
+    kinds = [k for k in GAP_PANELS if (df["kind"] == k).any()] or ["benchmarks"]
+    tables = {}
+    for kind in kinds:
+        part = df[df["kind"] == kind]
+        gap = part.pivot_table(index="group", columns="solver", values="gap", aggfunc="mean")
+        feas = part.pivot_table(index="group", columns="solver", values="feasible", aggfunc="mean")
+        tables[kind] = (gap, feas)
+    bars = max(len(g.index) * max(1, len(g.columns)) for g, _ in tables.values())
+    # A configuration has the same colour in every panel.
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colour = {s: cycle[k % len(cycle)] for k, s in enumerate(sorted(df["solver"].unique()))}
+    width = min(16.0, max(6.0, 2.0 + 0.45 * bars))
+    fig, axes = plt.subplots(len(kinds), 1, figsize=(width, 4.0 * len(kinds)), squeeze=False)
+    for ax, kind in zip(axes[:, 0], kinds, strict=True):
+        gap, feas = tables[kind]
+        if gap.empty:
+            ax.text(0.5, 0.5, "no feasible result to compare", ha="center", transform=ax.transAxes)
+        else:
+            gap.plot.bar(ax=ax, rot=0, color=[colour[s] for s in gap.columns])
+            for cont, solver in zip(ax.containers, gap.columns, strict=False):
+                labels = [
+                    f"{feas.loc[fam, solver]:.0%}" if fam in feas.index else "" for fam in gap.index
+                ]
+                ax.bar_label(cont, labels=labels, fontsize=7, padding=2)  # type: ignore[arg-type]
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_ylabel(GAP_PANELS[kind], fontsize=9)
+        ax.set_xlabel("family" if kind == "benchmarks" else "relay instances")
     title = "Gap per configuration (labels: share feasible)"
     if note is not None:
         title += f"\ninterrupted: {len(completed(rows))} of {len(rows)} runs done"
-    ax.set_title(title)
+    axes[0, 0].set_title(title)
     fig.tight_layout()
+    return fig
+
+
+def gap_chart(rows: list[dict[str, Any]], path: str | Path) -> None:
+    """Write :func:`gap_figure` of ``rows`` as a PNG at ``path`` (atomically)."""
     import io
 
+    import matplotlib.pyplot as plt
+
+    from relayroute.io.atomic import write_bytes_atomic
+
+    fig = gap_figure(rows)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
     write_bytes_atomic(path, buf.getvalue())
 
 
+# Row fields that differ between two runs of the same jobs on the same machine.
+TIME_FIELDS = ("seconds", "date")
+
+
 def rows_equal_but_time(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
-    """Two result tables agree in everything but the seconds taken."""
-    strip = [{k: v for k, v in r.items() if k != "seconds"} for r in a]
-    return strip == [{k: v for k, v in r.items() if k != "seconds"} for r in b]
+    """Two result tables agree in everything but the seconds taken and the date."""
+    strip = [{k: v for k, v in r.items() if k not in TIME_FIELDS} for r in a]
+    return strip == [{k: v for k, v in r.items() if k not in TIME_FIELDS} for r in b]
 
 
 __all__ = [
@@ -523,6 +656,7 @@ __all__ = [
     "Job",
     "completed",
     "gap_chart",
+    "gap_figure",
     "interrupted_note",
     "jobs_for",
     "prepare_chart",

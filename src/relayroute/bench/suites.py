@@ -112,7 +112,9 @@ def summarise(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
     Mean gaps are over the instances the solver solved feasibly (``n_feasible``). Only
     whole runs count (``status`` ``done``, or no status); ``incomplete`` is the number of
-    runs a stop cut short or skipped.
+    runs a stop cut short or skipped. Where the rows say what ran (``config_hash``,
+    ``seed``, ``relayroute_version``, ``machine``, ``date``), each summary row lists their
+    distinct values (``date``: the last run's end).
     """
     df = pd.DataFrame(rows)
     if df.empty:
@@ -120,14 +122,41 @@ def summarise(rows: list[dict[str, Any]]) -> pd.DataFrame:
     status = df["status"] if "status" in df else pd.Series("done", index=df.index)
     keys = ["family", "solver"]
     incomplete = df[status != "done"].groupby(keys).size().rename("incomplete")
+    origin = _provenance(df[status != "skipped"], keys)
     df = df[status == "done"].copy()
     out = _summary(df) if not df.empty else pd.DataFrame(columns=keys)
     out = out.merge(incomplete.reset_index(), on=keys, how="outer")
+    if origin is not None:
+        out = out.merge(origin, on=keys, how="left")
     for c in ("instances", "n_feasible", "bks_vehicles_met", "incomplete"):
         if c not in out:
             out[c] = 0
         out[c] = out[c].fillna(0).astype(int)
     return out.sort_values(keys, ignore_index=True)
+
+
+PROVENANCE = ["config_hash", "seed", "relayroute_version", "machine"]
+
+
+def _provenance(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
+    """Per group: the distinct configuration hashes, seeds, versions and machines of its
+    runs (space-separated, sorted) and the end of its last run; None without them."""
+    cols = [c for c in PROVENANCE if c in df]
+    if not cols or df.empty:
+        return None
+
+    def text(v: Any) -> str:
+        # pandas holds whole seeds beside missing ones as floats: 0.0 is seed 0
+        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+    def distinct(values: pd.Series) -> str:
+        return " ".join(sorted({text(v) for v in values if pd.notna(v) and str(v) != ""}))
+
+    g = df.groupby(keys)
+    out = pd.DataFrame({c: g[c].agg(distinct) for c in cols})
+    if "date" in df:
+        out["date"] = g["date"].agg(lambda s: max((str(v) for v in s if pd.notna(v)), default=""))
+    return out.reset_index()
 
 
 def _summary(df: pd.DataFrame) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import heapq
 import io
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import matplotlib
@@ -27,13 +28,22 @@ if TYPE_CHECKING:
 OUTSIDE, LOOP, SERVICE, RAIL = "#1f77b4", "#ff7f0e", "#333333", "#7f7f7f"
 
 
-def _hours_axis(ax: plt.Axes, lo: float, hi: float) -> None:
+def _hours_axis(ax: plt.Axes, lo: float, hi: float, start: datetime) -> None:
+    """The x axis in one unit, the clock time of the instance's day (its UTC offset),
+    ticks on whole hours after ``start``; ``lo`` and ``hi`` in minutes from it."""
     lo_h, hi_h = int(lo // 60), int(-(-hi // 60))
     step = max(1, (hi_h - lo_h) // 12)
     ticks = list(range(lo_h, hi_h + 1, step))
+    day0 = start.date()
+    labels = []
+    for t in ticks:
+        at = start + timedelta(hours=t)
+        days = (at.date() - day0).days
+        labels.append(f"{at:%H:%M}" + (f"\n+{days}d" if days else ""))
     ax.set_xticks([t * 60 for t in ticks])
-    ax.set_xticklabels([f"{t % 24:02d}:00" + (f"\n+{t // 24}d" if t >= 24 else "") for t in ticks])
+    ax.set_xticklabels(labels)
     ax.set_xlim(lo_h * 60, hi_h * 60)
+    ax.set_xlabel(f"time of day (hh:mm, UTC{start:%z})")
     ax.grid(axis="x", alpha=0.3)
 
 
@@ -81,7 +91,8 @@ def truck_timeline(inst: Instance, plan: Plan) -> Figure:
     ax.set_yticklabels([r.truck for r in routes], fontsize=7 if len(routes) > 40 else 9)
     ax.set_ylim(len(routes) - 0.5, -0.5)
     ax.tick_params(labeltop=len(routes) > 40)
-    _hours_axis(ax, lo if hi > lo else 0.0, hi if hi > lo else float(inst.horizon))
+    _hours_axis(ax, lo if hi > lo else 0.0, hi if hi > lo else float(inst.horizon), inst.start)
+    ax.set_ylabel("truck")
     _frame(
         fig,
         f"{plan.instance.name}: trucks through the day",
@@ -139,7 +150,8 @@ def station_timeline(inst: Instance, plan: Plan) -> Figure:
     ax.set_yticklabels([r[0] for r in rows], fontsize=7 if len(rows) > 40 else 9)
     ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
     ax.tick_params(labeltop=len(rows) > 40)
-    _hours_axis(ax, lo if hi > lo else 0.0, hi if hi > lo else float(inst.horizon))
+    _hours_axis(ax, lo if hi > lo else 0.0, hi if hi > lo else float(inst.horizon), inst.start)
+    ax.set_ylabel("bay or loop driver")
     if not rows:
         ax.text(0.5, 0.5, "no relay station activity", ha="center", transform=ax.transAxes)
         ax.set_yticks([])
@@ -167,8 +179,8 @@ def delay_histogram(inst: Instance, plan: Plan) -> Figure:
     late = [d for d in delays if d > 0]
     bins = max(5, min(40, len(late) // 3 + 1))
     ax.hist(late, bins=bins, color=LOOP, edgecolor="white")
-    ax.set_xlabel("minutes late")
-    ax.set_ylabel("shipments")
+    ax.set_xlabel("delay past due (minutes)")
+    ax.set_ylabel("shipments (count)")
     ax.set_title(
         f"{plan.instance.name}: {len(delays) - len(late)} on time, {len(late)} late, "
         f"{len(plan.unserved)} unserved"

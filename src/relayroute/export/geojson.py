@@ -1,10 +1,22 @@
 """Plans as RFC 7946 GeoJSON, for geojson.io, QGIS and kepler.gl.
 
-One FeatureCollection holds the plan on the map: each truck leg as a LineString along
-the road geometry the plan carries (from the stop's site to the next), rail legs, relay
-stations, checkpoints, rail stations, depots and shipment ends as Points, and zones as
-Polygons. Coordinates are lon/lat with at most :data:`DECIMALS` decimals, polygons follow
-the right-hand rule (exterior rings counter-clockwise), and there is no ``crs`` member.
+One FeatureCollection holds the plan on the map: each truck leg that moves as a LineString
+along the road geometry the plan carries (from the stop's site to the next), every truck
+stop, rail legs, relay stations, checkpoints, rail stations, depots and shipment ends as
+Points, and zones as Polygons. A leg whose two ends are the same site (a delivery and the
+next pickup at one place) is not drawn: a line of zero length is invalid in OGC terms, and
+its two stops are in the stops layer. Coordinates are lon/lat with at most :data:`DECIMALS`
+decimals, polygons follow the right-hand rule (exterior rings counter-clockwise), and there
+is no ``crs`` member.
+
+The layers (:func:`plan_layers`) keep lists and dicts in their properties for Python
+callers such as the web map; the files (:func:`plan_geojson`) have flat properties that
+GDAL, QGIS, GeoPackage and Shapefile take as they are: lists joined by spaces, dicts spread
+into one column per key (``qty_<dimension>``, ``load_<dimension>``), and the lists and dicts
+themselves kept as JSON text in one ``json`` property. With ``split_types`` one file per
+geometry type is written beside the main one, since a Shapefile (or a GeoPackage layer)
+holds one geometry type.
+
 Properties follow the simplestyle-spec (``stroke``, ``stroke-width``, ``stroke-opacity``,
 ``marker-color``, ``fill``, ``fill-opacity``, ``title``, ``description``) so that
 geojson.io shows colours with no set-up: one colour per truck, loop-driver legs drawn as a
@@ -21,9 +33,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import numpy as np
 import shapely
-from shapely.geometry import Polygon
+from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.polygon import orient
 
 from relayroute.errors import InputError
@@ -49,6 +62,7 @@ MARKER = {
     "depot": "#1f78b4",
     "shipment_origin": "#33a02c",
     "shipment_destination": "#b15928",
+    "truck_stop": "#555555",
 }
 RAIL_COLOUR = "#444444"
 
@@ -57,6 +71,22 @@ Coord = tuple[float, float]  # lon, lat
 
 def _round(coords: Any) -> Any:
     return np.round(np.asarray(coords, dtype=float), DECIMALS).tolist()
+
+
+GRID = 10.0**-DECIMALS
+
+
+def _rounded(geom: shapely.Geometry) -> shapely.Geometry:
+    """``geom`` snapped to the :data:`DECIMALS` grid by GEOS: repeated points go, a line
+    whose points all coincide becomes empty, rings stay counter-clockwise outside."""
+    out = shapely.set_precision(geom, GRID)
+    return orient(out, sign=1.0) if isinstance(out, Polygon) else out
+
+
+def _geometry(geom: shapely.Geometry) -> dict[str, Any]:
+    """A shapely geometry as a rounded GeoJSON geometry dict."""
+    out: dict[str, Any] = json.loads(shapely.to_geojson(_rounded(geom)))
+    return out
 
 
 @dataclass
@@ -70,9 +100,11 @@ class PlanLayers:
     loop_legs: list[dict[str, Any]] = field(default_factory=list)
     rail: list[dict[str, Any]] = field(default_factory=list)
     shipment_ends: list[dict[str, Any]] = field(default_factory=list)
+    truck_stops: list[dict[str, Any]] = field(default_factory=list)
     truck_colour: dict[str, str] = field(default_factory=dict)
 
     def features(self) -> list[dict[str, Any]]:
+        """Every feature, layer after layer (zones first, so they are drawn underneath)."""
         return [
             *self.zones,
             *self.stations,
@@ -81,6 +113,7 @@ class PlanLayers:
             *self.loop_legs,
             *self.rail,
             *self.shipment_ends,
+            *self.truck_stops,
         ]
 
 
@@ -95,11 +128,7 @@ def _hhmm(minutes: float) -> str:
 
 
 def _point(lon: float, lat: float, props: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": _round([lon, lat])},
-        "properties": props,
-    }
+    return {"type": "Feature", "geometry": _geometry(Point(lon, lat)), "properties": props}
 
 
 def _check_geographic(inst: Instance) -> None:
@@ -171,6 +200,7 @@ def plan_layers(inst: Instance, plan: Plan) -> PlanLayers:
         loop_legs=loop,
         rail=_rail_legs(inst, plan, xy),
         shipment_ends=_shipment_ends(inst, plan, xy, outcome),
+        truck_stops=_truck_stops(inst, plan, xy, colours),
         truck_colour=colours,
     )
 
@@ -179,12 +209,11 @@ def _zones(inst: Instance) -> list[dict[str, Any]]:
     """The ``zones`` layer: each zone a Polygon, filled by its policy."""
     out = []
     for z in inst.zones:
-        poly = orient(Polygon(z.polygon[0], z.polygon[1:]), sign=1.0)
-        rings = [list(poly.exterior.coords)] + [list(r.coords) for r in poly.interiors]
+        poly = Polygon(z.polygon[0], z.polygon[1:])
         out.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Polygon", "coordinates": [_round(r) for r in rings]},
+                "geometry": _geometry(poly),
                 "properties": {
                     "layer": "zone",
                     "kind": "zone",
@@ -344,7 +373,8 @@ def _truck_legs(
     """The ``outside_legs`` and ``loop_legs`` layers, and each truck's colour.
 
     Each leg is a LineString from its stop's site along the roads to the next site, in
-    the truck's colour; a loop driver's leg is a broad translucent band.
+    the truck's colour; a loop driver's leg is a broad translucent band. A leg that goes
+    nowhere (both stops at one site) is left out: its stops are in ``truck_stops``.
     """
     outside: list[dict[str, Any]] = []
     loop_legs: list[dict[str, Any]] = []
@@ -360,6 +390,8 @@ def _truck_legs(
             elif a.kind in ("delivery", "unload"):
                 aboard -= set(a.shipments)
             feature = _truck_leg(inst, r, k, sorted(aboard), colour, xy, outcome)
+            if feature is None:
+                continue
             loop = leg.driver_kind == "loop"
             (loop_legs if loop else outside).append(feature)
     return outside, loop_legs, colours
@@ -373,15 +405,15 @@ def _truck_leg(
     colour: str,
     xy: dict[str, Coord],
     outcome: dict[str, ShipmentOutcome],
-) -> dict[str, Any]:
-    """Leg ``k`` of route ``r`` as a LineString feature, ``carried`` aboard."""
+) -> dict[str, Any] | None:
+    """Leg ``k`` of route ``r`` as a LineString feature, ``carried`` aboard; None for a
+    leg of zero length."""
     places, start = inst.places_by_id, inst.start
     leg, a, nxt = r.legs[k], r.stops[k], r.stops[k + 1]
     # From the site, along the roads, to the next site.
-    line = [xy[a.place], *[tuple(c) for c in leg.coords], xy[nxt.place]]
-    line = [p for j, p in enumerate(line) if j == 0 or p != line[j - 1]]
-    if len(line) == 1:  # the two stops share a site: a zero-length leg
-        line = line * 2
+    line = _rounded(LineString([xy[a.place], *[tuple(c) for c in leg.coords], xy[nxt.place]]))
+    if line.is_empty:
+        return None
     delays = [outcome[s].delay for s in carried if s in outcome]
     loop = leg.driver_kind == "loop"
     leg_props = {
@@ -413,11 +445,7 @@ def _truck_leg(
         "stroke-width": 6 if loop else 3,
         "stroke-opacity": 0.5 if loop else 0.9,
     }
-    return {
-        "type": "Feature",
-        "geometry": {"type": "LineString", "coordinates": _round(line)},
-        "properties": leg_props,
-    }
+    return {"type": "Feature", "geometry": _geometry(line), "properties": leg_props}
 
 
 def _rail_legs(inst: Instance, plan: Plan, xy: dict[str, Coord]) -> list[dict[str, Any]]:
@@ -432,7 +460,7 @@ def _rail_legs(inst: Instance, plan: Plan, xy: dict[str, Coord]) -> list[dict[st
         out.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": _round(line)},
+                "geometry": _geometry(LineString(line)),
                 "properties": {
                     "layer": "rail",
                     "kind": "rail_leg",
@@ -444,7 +472,7 @@ def _rail_legs(inst: Instance, plan: Plan, xy: dict[str, Coord]) -> list[dict[st
                     "departure_minute": b.departure,
                     "arrival_minute": b.arrival,
                     "shipments": list(b.shipments),
-                    "load": dict(b.load),
+                    "load": {d: b.load.get(d, 0.0) for d in inst.capacity_dimensions()},
                     "cost": b.cost,
                     "title": f"train {b.service} {_hhmm(b.departure)}",
                     "description": f"{svc.origin} → {svc.destination}, arrives "
@@ -464,6 +492,7 @@ def _shipment_ends(
     """The ``shipment_ends`` layer: each shipment's origin and destination, with its
     outcome (served, unserved with the reason, or not in the plan)."""
     start = inst.start
+    dims = inst.capacity_dimensions()
     unserved = {u.shipment: u for u in plan.unserved}
     out = []
     for sh in inst.shipments:
@@ -480,7 +509,7 @@ def _shipment_ends(
                 "ready": _iso(start, sh.ready),
                 "due": _iso(start, sh.due),
                 "priority": sh.priority,
-                "quantity": dict(sh.quantity),
+                "quantity": {d: sh.quantity.get(d, 0.0) for d in dims},
                 "marker-color": MARKER[f"shipment_{end}"],
                 "marker-size": "small",
                 "title": f"{sh.id} {end}",
@@ -503,6 +532,106 @@ def _shipment_ends(
     return out
 
 
+STOP_WORDS = {
+    "start": "starts",
+    "pickup": "picks up",
+    "delivery": "delivers",
+    "handover": "changes driver",
+    "unload": "unloads",
+    "load": "loads",
+    "end": "ends",
+}
+
+
+def _truck_stops(
+    inst: Instance, plan: Plan, xy: dict[str, Coord], colours: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The ``truck_stops`` layer: every stop of every truck as a Point at its site."""
+    places, start = inst.places_by_id, inst.start
+    dims = inst.capacity_dimensions()
+    out = []
+    for r in plan.routes:
+        for k, s in enumerate(r.stops):
+            name = places[s.place].name or s.place
+            what = STOP_WORDS[s.kind] + (f" {', '.join(s.shipments)}" if s.shipments else "")
+            props: dict[str, Any] = {
+                "layer": "truck_stops",
+                "kind": "truck_stop",
+                "truck": r.truck,
+                "seq": k,
+                "stop": s.kind,
+                "place": s.place,
+                "place_name": places[s.place].name,
+                "station": s.station or "",
+                "shipments": list(s.shipments),
+                "arrive": _iso(start, s.arrive),
+                "start": _iso(start, s.start),
+                "depart": _iso(start, s.depart),
+                "arrive_minute": s.arrive,
+                "start_minute": s.start,
+                "depart_minute": s.depart,
+                "driver": s.driver,
+                "load": {d: s.load.get(d, 0.0) for d in dims},
+                "title": f"{r.truck} stop {k}: {name}",
+                "description": f"{what}; {_hhmm(s.arrive)}–{_hhmm(s.depart)}; "
+                f"driven away by {s.driver}",
+                "marker-color": colours.get(r.truck, MARKER["truck_stop"]),
+                "marker-size": "small",
+            }
+            out.append(_point(*xy[s.place], props))
+    return out
+
+
+def flat_properties(props: dict[str, Any]) -> dict[str, Any]:
+    """Properties a GIS table takes: every value a string, number, boolean or null.
+
+    A list becomes its items joined by spaces (a window ``[a, b]`` as ``a-b``), a dict one
+    property per key (``quantity`` as ``qty_<key>``, others as ``<name>_<key>``), and the
+    lists and dicts as they were are kept as JSON text in the ``json`` property.
+
+    Parameters
+    ----------
+    props
+        A feature's properties as :func:`plan_layers` makes them.
+
+    Returns
+    -------
+    dict
+        The flat properties, in the same order, ``json`` last.
+    """
+    flat: dict[str, Any] = {}
+    kept: dict[str, Any] = {}
+    for key, value in props.items():
+        if isinstance(value, dict):
+            kept[key] = value
+            prefix = SPREAD_PREFIX.get(key, key)
+            for sub, v in value.items():
+                flat[f"{prefix}_{sub}"] = v
+        elif isinstance(value, list | tuple):
+            kept[key] = value
+            flat[key] = " ".join(_word(v) for v in value)
+        else:
+            flat[key] = value
+    if kept:
+        flat["json"] = json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
+    return flat
+
+
+SPREAD_PREFIX = {"quantity": "qty"}
+
+
+def _word(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "-".join(_word(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _flat(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**f, "properties": flat_properties(f["properties"])} for f in features]
+
+
 def plan_geojson(inst: Instance, plan: Plan) -> dict[str, Any]:
     """The plan as one RFC 7946 FeatureCollection (a dict ready for ``json.dumps``).
 
@@ -516,7 +645,8 @@ def plan_geojson(inst: Instance, plan: Plan) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"type": "FeatureCollection", "features": [...], "bbox": [...]}``.
+        ``{"type": "FeatureCollection", "features": [...], "bbox": [...]}``, the
+        properties flat (:func:`flat_properties`).
 
     Raises
     ------
@@ -524,7 +654,54 @@ def plan_geojson(inst: Instance, plan: Plan) -> dict[str, Any]:
         See :func:`plan_layers`.
     """
     layers = plan_layers(inst, plan)
-    return feature_collection(layers.features(), plan)
+    return feature_collection(_flat(layers.features()), plan)
+
+
+def plan_frame(inst: Instance, plan: Plan) -> gpd.GeoDataFrame:
+    """The plan's features as one GeoDataFrame in WGS84 (EPSG:4326), flat properties as
+    columns: for analysis in Python, or ``to_file`` to a GeoPackage (one layer per
+    geometry type, as ``frame[frame.geom_type == "Point"]``).
+
+    Parameters
+    ----------
+    inst
+        The instance the plan was made for.
+    plan
+        The plan.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per feature of :func:`plan_geojson`.
+
+    Raises
+    ------
+    InputError
+        See :func:`plan_layers`.
+    """
+    return gpd.GeoDataFrame.from_features(plan_geojson(inst, plan)["features"], crs="EPSG:4326")
+
+
+GEOMETRY_FILES = {"Point": "points", "LineString": "lines", "Polygon": "polygons"}
+
+
+def split_by_type(coll: dict[str, Any], plan: Plan) -> dict[str, dict[str, Any]]:
+    """A FeatureCollection cut into one per geometry type, so each can be a Shapefile or a
+    GeoPackage layer.
+
+    Returns
+    -------
+    dict
+        ``{"points" | "lines" | "polygons": FeatureCollection}``, only the types present.
+    """
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in coll["features"]:
+        groups[GEOMETRY_FILES[f["geometry"]["type"]]].append(f)
+    return {
+        name: feature_collection(groups[name], plan)
+        for name in GEOMETRY_FILES.values()
+        if name in groups
+    }
 
 
 def feature_collection(features: list[dict[str, Any]], plan: Plan) -> dict[str, Any]:
@@ -553,7 +730,10 @@ def split_geojson(inst: Instance, plan: Plan) -> dict[str, dict[str, Any]]:
         groups[f"truck-{p['truck']}"].append(f)
         if p["driver_kind"] == "loop":
             groups[f"driver-{p['driver']}"].append(f)
-    return {key: feature_collection(sorted(fs, key=_leg_order), plan) for key, fs in groups.items()}
+    return {
+        key: feature_collection(_flat(sorted(fs, key=_leg_order)), plan)
+        for key, fs in groups.items()
+    }
 
 
 def _leg_order(f: dict[str, Any]) -> tuple[float, str, int]:
@@ -566,32 +746,64 @@ def _dumps(coll: dict[str, Any]) -> str:
 
 
 def geojson_files(
-    inst: Instance, plan: Plan, path: str | Path, split: bool = False
+    inst: Instance,
+    plan: Plan,
+    path: str | Path,
+    split: bool = False,
+    split_types: bool = False,
 ) -> dict[Path, str]:
     """The text of each GeoJSON file :func:`write_geojson` writes, by path."""
     target = Path(path)
-    texts = {target: _dumps(plan_geojson(inst, plan))}
+    suffix = target.suffix or ".geojson"
+    whole = plan_geojson(inst, plan)
+    texts = {target: _dumps(whole)}
+    if split_types:
+        for name, coll in split_by_type(whole, plan).items():
+            texts[target.with_name(f"{target.stem}.{name}{suffix}")] = _dumps(coll)
     if split:
-        suffix = target.suffix or ".geojson"
         for key, coll in split_geojson(inst, plan).items():
             safe = re.sub(r"[^A-Za-z0-9_.-]", "_", key)
             texts[target.with_name(f"{target.stem}.{safe}{suffix}")] = _dumps(coll)
     return texts
 
 
-def write_geojson(inst: Instance, plan: Plan, path: str | Path, split: bool = False) -> list[Path]:
-    """Write the plan's GeoJSON to ``path``; with ``split`` also one file per truck and per
-    loop driver beside it (``<stem>.truck-<id>.geojson``, ``<stem>.driver-<id>.geojson``,
-    characters other than letters, digits, ``_.-`` replaced by ``_``).
+def write_geojson(
+    inst: Instance,
+    plan: Plan,
+    path: str | Path,
+    split: bool = False,
+    split_types: bool = False,
+) -> list[Path]:
+    """Write the plan's GeoJSON to ``path``, and files beside it.
 
-    Everything is built before the first file is written, so bad input leaves no file.
+    Parameters
+    ----------
+    inst
+        The instance the plan was made for.
+    plan
+        The plan.
+    path
+        The FeatureCollection of the whole plan (every geometry type).
+    split
+        Also one file per truck with legs drawn and per loop driver
+        (``<stem>.truck-<id>.geojson``, ``<stem>.driver-<id>.geojson``; characters other
+        than letters, digits, ``_.-`` replaced by ``_``).
+    split_types
+        Also one file per geometry type (``<stem>.points.geojson``, ``<stem>.lines.geojson``,
+        ``<stem>.polygons.geojson``), each fit for a Shapefile or a GeoPackage layer.
 
     Returns
     -------
     list of Path
-        The files written.
+        The files written. Everything is built before the first is written, so bad input
+        leaves no file.
+
+    Raises
+    ------
+    InputError
+        See :func:`plan_layers`; or a file cannot be written.
     """
-    texts = geojson_files(inst, plan, path, split)
+    texts = geojson_files(inst, plan, path, split, split_types)
     for p, text in texts.items():
         write_text_atomic(p, text)
     return list(texts)

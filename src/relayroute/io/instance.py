@@ -15,7 +15,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from relayroute.errors import InputError, json_path
-from relayroute.model.checks import check_instance
 from relayroute.model.instance import LIMIT_NOTE, MAX_INPUT_BYTES, Instance
 
 
@@ -157,7 +156,6 @@ def instance_from_data(data: Any, where: str = "$") -> Instance:
         raise InputError(path if where == "$" else f"{where} {path}", msg) from None
     except RecursionError:  # data from Python, nested deeper than any JSON reader allows
         raise InputError(where, "data nested too deeply") from None
-    check_instance(inst)
     return inst
 
 
@@ -226,6 +224,16 @@ def read_instance(path: str | Path) -> LoadedInstance:
         The file is missing, larger than
         :data:`~relayroute.model.instance.MAX_INPUT_BYTES`, is not JSON, or breaks the
         schema, a limit or a cross-object check.
+
+    Examples
+    --------
+    >>> import relayroute as rr
+    >>> loaded = rr.read_instance("tests/data/small-straight.json")
+    >>> len(loaded.instance.shipments), loaded.instance.start.isoformat()
+    (5, '2022-08-12T00:00:00+08:00')
+    >>> rr.read_instance("no/such.json")
+    Traceback (most recent call last):
+    relayroute.errors.InputError: no/such.json: cannot read: No such file or directory
     """
     p = Path(path)
     raw = read_limited(p, MAX_INPUT_BYTES)

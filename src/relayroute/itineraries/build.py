@@ -53,6 +53,7 @@ def build_problem(
     station_choices: int = 1,
     deadline: float | None = None,
     stop: Callable[[], bool] | None = None,
+    every_place: bool = False,
 ) -> Problem:
     """Network, travel tables, vehicles and eligibility for ``inst``.
 
@@ -73,6 +74,9 @@ def build_problem(
     stop
         Asked before each shipment: once it says True, the rest are left unserved as
         ``interrupted`` (a run stopped by a signal while it builds).
+    every_place
+        Travel tables between all places, not only those the shipments, depots and
+        stations use: a shipment added later (:func:`classify_shipment`) may go anywhere.
 
     Raises
     ------
@@ -116,6 +120,7 @@ def build_problem(
         | {s.origin for s in inst.shipments}
         | {s.destination for s in inst.shipments}
         | station_places
+        | ({p.id for p in inst.places} if every_place else set())
     )
     delays = {c.id: c.delay for c in inst.checkpoints}
     closed = {c.id for c in inst.checkpoints if c.closed}
@@ -164,6 +169,29 @@ def build_problem(
             _classify_one(prob, inst.shipments_by_id[sid], classes, deadline, stop)
     _keep_ways(prob, expansion.ways)
     return prob
+
+
+def classify_shipment(prob: Problem, sh: Shipment) -> Reason | None:
+    """Classify one more shipment of ``prob.inst`` by road, as :func:`build_problem` does.
+
+    Its itinerary, eligible vehicles and earliest delivery alone go into ``prob``'s
+    tables (give it copies of them when ``prob`` is shared); its places must be in the
+    travel tables (``build_problem(..., every_place=True)``).
+
+    Parameters
+    ----------
+    prob
+        The problem, whose ``inst`` holds ``sh``.
+    sh
+        The shipment.
+
+    Returns
+    -------
+    Reason or None
+        Why no vehicle can serve it, or None: ``prob.eligible[sh.id]`` lists who can.
+    """
+    _classify_one(prob, sh, vehicle_classes(prob), None, None)
+    return prob.unserved.get(sh.id)
 
 
 def _classify_one(

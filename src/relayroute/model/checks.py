@@ -14,7 +14,7 @@ from shapely.geometry import Polygon
 from shapely.validation import explain_validity
 
 from relayroute.errors import InputError
-from relayroute.model.instance import LIMIT_NOTE, MAX_BAYS, MAX_COORDINATE, MAX_POOL
+from relayroute.model.limits import LIMIT_NOTE, MAX_BAYS, MAX_COORDINATE, MAX_POOL
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -30,6 +30,7 @@ def check_instance(inst: Instance) -> None:
     _unique_ids(inst)
     _references(inst)
     _resources(inst)
+    _names(inst)
     _shipments(inst)
     if inst.network.mode == "euclidean":
         if inst.zones or inst.checkpoints:
@@ -181,6 +182,21 @@ def _resources(inst: Instance) -> None:
                     f"$.{attr}[{i}]",
                     f"at most {limit:,} {what} in all ({LIMIT_NOTE}), {n:,} up to here",
                 )
+
+
+def _names(inst: Instance) -> None:
+    """A pool names at most its drivers, each once: passes and rosters show these names."""
+    for i, p in enumerate(inst.driver_pools):
+        if len(p.drivers) > p.count:
+            raise InputError(
+                f"$.driver_pools[{i}].drivers",
+                f"{len(p.drivers)} names for a pool of {p.count} drivers",
+            )
+        seen: set[str] = set()
+        for k, name in enumerate(p.drivers):
+            if name in seen:
+                raise InputError(f"$.driver_pools[{i}].drivers[{k}]", f"duplicate name {name!r}")
+            seen.add(name)
 
 
 def _shipments(inst: Instance) -> None:

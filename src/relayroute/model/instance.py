@@ -64,32 +64,35 @@ from pydantic import (
     GetJsonSchemaHandler,
     PrivateAttr,
     Strict,
+    ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import core_schema
 
+# The limits (stated in the table above) live in their own module, which the checks
+# across objects also read; all of them stay importable from here.
+from relayroute.model.limits import (
+    LIMIT_NOTE,
+    MAX_AMOUNT,
+    MAX_BAYS,
+    MAX_COORDINATE,  # noqa: F401  (stated in the table above; read by the checks)
+    MAX_DIMENSIONS,
+    MAX_ENTRIES,
+    MAX_INPUT_BYTES,  # noqa: F401  (stated in the table above; read by io.instance)
+    MAX_MINUTES,
+    MAX_OBJECTS,
+    MAX_PLACES,
+    MAX_POOL,
+    MAX_PRIORITY,
+    MAX_SHIPMENTS,
+    MAX_TRUCKS,
+    MAX_VERTICES,
+    MAX_WEIGHT,
+)
+
 if TYPE_CHECKING:
     from pydantic.json_schema import JsonSchemaValue
-
-MAX_MINUTES = 1e7
-MAX_AMOUNT = 1e9
-MAX_PRIORITY = 1e3
-MAX_WEIGHT = 1e10
-MAX_POOL = 100_000
-MAX_BAYS = 100_000
-
-MAX_INPUT_BYTES = 200_000_000
-MAX_SHIPMENTS = 100_000
-MAX_PLACES = 200_000
-MAX_TRUCKS = 20_000
-MAX_OBJECTS = 10_000
-MAX_VERTICES = 100_000
-MAX_ENTRIES = 10_000
-MAX_DIMENSIONS = 100
-MAX_COORDINATE = 1e9
-
-# Every limit message says this, so that readers can tell a limit from a schema rule.
-LIMIT_NOTE = "relayroute's input limit"
 
 
 def strict_number(value: Any) -> Any:
@@ -213,14 +216,23 @@ class Place(_Strict):
     """A site trucks visit: factory, supplier, customer, depot or station."""
 
     id: Id
-    name: str = ""
+    name: str = Field("", description="name shown on maps and in tables")
     kind: str = Field(
         "site", description="free label: factory, supplier, customer, depot, station…"
     )
-    lon: Real = Field(description="longitude (x in euclidean mode)")
-    lat: Real = Field(description="latitude (y in euclidean mode)")
+    lon: Real = Field(
+        description="longitude, WGS84 degrees -180..180 (x in euclidean mode)", examples=[120.0753]
+    )
+    lat: Real = Field(
+        description="latitude, WGS84 degrees -90..90 (y in euclidean mode)", examples=[29.3069]
+    )
     node: str | None = Field(None, description="road-network node; nearest node when omitted")
-    hours: Windows = Field(default_factory=list, description="opening windows; empty = always open")
+    hours: Windows = Field(
+        default_factory=list,
+        description="opening windows, [from, to] in minutes from the instance start; empty = "
+        "always open",
+        examples=[[[420, 1140]]],
+    )
 
 
 class TransitRoad(_Strict):
@@ -243,10 +255,17 @@ class Zone(_Strict):
     """An area with an access policy, as a GeoJSON Polygon (lon/lat rings)."""
 
     id: Id
-    name: str = ""
-    policy: Literal["closed_loop", "permit", "open"]
+    name: str = Field("", description="name shown on maps and in tables")
+    policy: Literal["closed_loop", "permit", "open"] = Field(
+        description="closed_loop: only the zone's loop drivers drive inside; permit: any truck "
+        "with a pass, through a checkpoint; open: no restriction"
+    )
     polygon: Annotated[list[list[Position]], BeforeValidator(_vertices_at_most)] = Field(
-        description="GeoJSON Polygon coordinates: exterior ring first, then holes; rings closed"
+        description="GeoJSON Polygon coordinates, [lon, lat] in WGS84 degrees: exterior ring "
+        "first, then holes; rings closed (first position repeated last)",
+        examples=[
+            [[[120.0, 29.25], [120.15, 29.25], [120.15, 29.36], [120.0, 29.36], [120.0, 29.25]]]
+        ],
     )
     transit_roads: Annotated[list[TransitRoad], _AtMost(MAX_ENTRIES, "transit roads")] = Field(
         default_factory=list,
@@ -259,44 +278,56 @@ class Checkpoint(_Strict):
     """The only place a truck may cross a zone's boundary."""
 
     id: Id
-    name: str = ""
-    zone: Id
-    lon: Real
-    lat: Real
+    name: str = Field("", description="name shown on maps and in tables")
+    zone: Id = Field(description="id of the zone whose boundary it gates")
+    lon: Real = Field(description="longitude, WGS84 degrees -180..180 (x in euclidean mode)")
+    lat: Real = Field(description="latitude, WGS84 degrees -90..90 (y in euclidean mode)")
     node: str | None = Field(None, description="road-network node of the gate (road mode)")
     delay: Duration = Field(0, description="inspection/disinfection minutes per crossing")
     hours: Windows = Field(default_factory=list, description="open windows; empty = always open")
-    throughput_per_hour: Annotated[int, Field(ge=1), _NUMBER] | None = None
-    closed: Flag = False
+    throughput_per_hour: Annotated[int, Field(ge=1), _NUMBER] | None = Field(
+        None, description="trucks it can inspect per clock hour (at least 1); none = unlimited"
+    )
+    closed: Flag = Field(False, description="true: no truck may cross here")
 
 
 class RelayStation(_Strict):
     """Where an outside driver hands a truck to a loop driver, and/or goods change trucks."""
 
     id: Id
-    name: str = ""
+    name: str = Field("", description="name shown on maps and in tables")
     zone: Id | None = Field(
         None,
         description="the closed zone this station serves; needed for driver_swap, "
         "optional for a transload-only station",
     )
-    place: Id
-    driver_swap: Flag = True
-    transload: Flag = False
-    handover_minutes: Duration = 15
-    transload_minutes: Duration = 45
-    bays: Count = Field(1, ge=1, le=MAX_BAYS, description="simultaneous handovers/transloads")
-    hours: Windows = Field(default_factory=list)
+    place: Id = Field(description="id of the place where the station stands")
+    driver_swap: Flag = Field(
+        True, description="a truck may change driver here (outside driver <-> loop driver)"
+    )
+    transload: Flag = Field(False, description="goods may be moved here from one truck to another")
+    handover_minutes: Duration = Field(15, description="minutes one driver handover takes")
+    transload_minutes: Duration = Field(
+        45, description="minutes from goods unloaded to ready for the next truck"
+    )
+    bays: Count = Field(
+        1, ge=1, le=MAX_BAYS, description="simultaneous handovers/transloads (1 to 100,000)"
+    )
+    hours: Windows = Field(
+        default_factory=list,
+        description="open windows, [from, to] in minutes from the instance start; empty = always "
+        "open",
+    )
 
 
 class RailStation(_Strict):
     """A freight railway station, reached by road at ``place``."""
 
     id: Id
-    name: str = ""
-    place: Id
+    name: str = Field("", description="name shown on maps and in tables")
+    place: Id = Field(description="id of the place where trucks reach the station")
     handling_minutes: Duration = Field(
-        60, description="after a train arrives, until its goods can be collected"
+        60, description="minutes after a train arrives until its goods can be collected"
     )
 
 
@@ -304,43 +335,82 @@ class RailService(_Strict):
     """A train between two rail stations on a timetable."""
 
     id: Id
-    origin: Id
-    destination: Id
-    departures: Annotated[list[Minutes], _AtMost(MAX_ENTRIES, "departures")] = Field(min_length=1)
-    duration: Duration
-    cutoff_minutes: Duration = Field(
-        60, description="goods at the station this long before departure"
+    origin: Id = Field(description="id of the rail station the train leaves from")
+    destination: Id = Field(description="id of the rail station it arrives at")
+    departures: Annotated[list[Minutes], _AtMost(MAX_ENTRIES, "departures")] = Field(
+        min_length=1,
+        description="departure times, minutes from the instance start (at least one)",
+        examples=[[360, 840]],
     )
-    capacity: Quantity
-    cost: Real = Field(0, ge=0, description="cost per departure used")
+    duration: Duration = Field(description="minutes from departure to arrival")
+    cutoff_minutes: Duration = Field(
+        60, description="minutes before departure by which the goods must be at the station"
+    )
+    capacity: Quantity = Field(description="room on one departure, per capacity dimension")
+    cost: Real = Field(
+        0, ge=0, description="cost per departure used, in the objective's units (weight rail)"
+    )
 
 
 class Depot(_Strict):
+    """Where trucks start and end their day."""
+
     id: Id
-    place: Id
+    place: Id = Field(description="id of the place where the depot stands")
 
 
 class DriverPool(_Strict):
     """Drivers who share a shift: outside drivers, or loop drivers bound to one zone."""
 
     id: Id
-    kind: Literal["outside", "loop"]
+    name: str = Field("", description="the pool's name, for people (free text)")
+    drivers: Annotated[list[Id], _AtMost(MAX_ENTRIES, "drivers")] = Field(
+        default_factory=list,
+        description="name or staff id of each driver of the pool, in order, at most `count`: "
+        "loop driver `<pool>/<k>` of a plan is the k-th; none by default",
+    )
+    kind: Literal["outside", "loop"] = Field(
+        description="outside: trucks' own drivers, never inside a closed zone; loop: bound to "
+        "one closed zone and its relay stations"
+    )
     zone: Id | None = Field(None, description="closed zone (loop drivers)")
     station: Id | None = Field(None, description="home relay station (loop drivers)")
-    count: Count = Field(ge=0, le=MAX_POOL)
-    shift: Window
-    max_duty: Duration = Field(600, gt=0)
+    count: Count = Field(ge=0, le=MAX_POOL, description="drivers in the pool (0 to 100,000)")
+    shift: Window = Field(
+        description="[from, to] the drivers may work, minutes from the instance start",
+        examples=[[360, 1320]],
+    )
+    max_duty: Duration = Field(
+        600, gt=0, description="longest duty of one driver in minutes (more than 0)"
+    )
 
 
 class Truck(_Strict):
+    """A truck of the fleet, driven by its own outside driver outside closed zones."""
+
     id: Id
-    depot: Id
-    end_depot: Id | None = None
+    plate: str | None = Field(
+        None, min_length=1, description="registration plate, written on its passes"
+    )
+    driver: str | None = Field(
+        None,
+        min_length=1,
+        description="name or staff id of its own (outside) driver, written on its passes",
+    )
+    depot: Id = Field(description="id of the depot it starts from")
+    end_depot: Id | None = Field(None, description="id of the depot it ends at; none = its start")
     capacity: Annotated[
         dict[str, Annotated[float, Field(gt=0, le=MAX_AMOUNT), _NUMBER]],
         _AtMost(MAX_DIMENSIONS, "capacity dimensions"),
-    ] = Field(min_length=1)
-    available: Window
+    ] = Field(
+        min_length=1,
+        description="room per capacity dimension (each more than 0), in the units the "
+        "shipments' quantities use",
+        examples=[{"pallets": 20, "kg": 18000}],
+    )
+    available: Window = Field(
+        description="[from, to] the truck may be used, minutes from the instance start"
+    )
     permits: Annotated[list[Id], _AtMost(MAX_ENTRIES, "permits")] = Field(
         default_factory=list, description="permit zones it may get a pass for"
     )
@@ -348,16 +418,35 @@ class Truck(_Strict):
 
 
 class Shipment(_Strict):
+    """Goods to move from one place to another in the day."""
+
     id: Id
-    origin: Id
-    destination: Id
-    quantity: Quantity = Field(min_length=1)
-    ready: Minutes
-    due: Minutes
-    deadline: Minutes | None = Field(None, description="hard latest delivery")
-    pickup_minutes: Duration = 20
-    delivery_minutes: Duration = 20
-    priority: Real = Field(1, gt=0, le=MAX_PRIORITY)
+    origin: Id = Field(description="id of the place it is picked up at")
+    destination: Id = Field(description="id of the place it is delivered to")
+    quantity: Quantity = Field(
+        min_length=1,
+        description="amount per capacity dimension (each 0 to 1e9)",
+        examples=[{"pallets": 4}],
+    )
+    ready: Minutes = Field(description="earliest pickup, minutes from the instance start")
+    due: Minutes = Field(
+        description="delivery due, minutes from the instance start; later counts as delay"
+    )
+    deadline: Minutes | None = Field(
+        None, description="hard latest delivery, minutes from the instance start; none = no limit"
+    )
+    pickup_minutes: Duration = Field(20, description="loading minutes at the origin")
+    delivery_minutes: Duration = Field(
+        20,
+        description="unloading minutes at the destination (the buffer zone inside a closed zone)",
+    )
+    priority: Real = Field(
+        1,
+        gt=0,
+        le=MAX_PRIORITY,
+        description="weight of its delay and of leaving it unserved "
+        "(more than 0, at most 1,000; medical supplies high)",
+    )
 
 
 class ObjectiveWeights(_Strict):
@@ -367,7 +456,7 @@ class ObjectiveWeights(_Strict):
         100_000, ge=0, le=MAX_WEIGHT, description="per unserved shipment, times its priority"
     )
     delay: Real = Field(1, ge=0, le=MAX_WEIGHT, description="per priority-weighted minute late")
-    km: Real = Field(0.01, ge=0, le=MAX_WEIGHT)
+    km: Real = Field(0.01, ge=0, le=MAX_WEIGHT, description="per km driven")
     truck: Real = Field(1, ge=0, le=MAX_WEIGHT, description="per truck used")
     loop_driver: Real = Field(1, ge=0, le=MAX_WEIGHT, description="per loop driver used")
     rail: Real = Field(1, ge=0, le=MAX_WEIGHT, description="times a departure's cost")
@@ -381,13 +470,29 @@ class NetworkSpec(_Strict):
     at ``speed_kmh``. ``euclidean``: plain x/y distance, minutes = distance / ``speed``.
     """
 
-    mode: Literal["road", "straight_line", "euclidean"] = "straight_line"
-    nodes: FilePath | None = None
-    edges: FilePath | None = None
-    graphml: FilePath | None = None
-    osm: FilePath | None = None
-    detour_factor: Real = Field(1.3, ge=1)
-    speed_kmh: Real = Field(50, gt=0)
+    mode: Literal["road", "straight_line", "euclidean"] = Field(
+        "straight_line",
+        description="road: a road graph from the files below; straight_line: great-circle km "
+        "times detour_factor at speed_kmh; euclidean: plain x/y distance (benchmarks)",
+    )
+    nodes: FilePath | None = Field(
+        None, description="road nodes, GeoJSON or CSV, relative to the instance file (road mode)"
+    )
+    edges: FilePath | None = Field(
+        None, description="road edges, GeoJSON or CSV, relative to the instance file (road mode)"
+    )
+    graphml: FilePath | None = Field(
+        None, description="an osmnx GraphML road graph, relative to the instance file (road mode)"
+    )
+    osm: FilePath | None = Field(
+        None, description="an OpenStreetMap XML extract, relative to the instance file (road mode)"
+    )
+    detour_factor: Real = Field(
+        1.3, ge=1, description="road km per straight-line km, at least 1 (straight_line mode)"
+    )
+    speed_kmh: Real = Field(
+        50, gt=0, description="travel speed in km/h, more than 0 (straight_line mode)"
+    )
     speed: Real = Field(1, gt=0, description="distance units per minute (euclidean)")
     snap_km: Real = Field(
         2.0,
@@ -400,39 +505,64 @@ class Instance(_Strict):
     """One day of traffic around closed zones: the input of every solve.
 
     Times are minutes from ``start`` (ISO 8601 with offset), coordinates WGS84 lon/lat,
-    ids strings. Build one from JSON with :func:`relayroute.read_instance` or from Python
-    data with :func:`relayroute.instance_from_data`, which add the checks across objects
-    (references, geometry) that the schema alone cannot make. ``relayroute schema`` prints
-    the JSON Schema.
+    ids strings. Build one from JSON with :func:`relayroute.read_instance`, from Python
+    data with :func:`relayroute.instance_from_data` (schema errors as one
+    :class:`~relayroute.errors.InputError`) or as ``Instance(...)``: every way runs the
+    same checks across objects (references, geometry;
+    :func:`relayroute.model.checks.check_instance`), which raise
+    :class:`~relayroute.errors.InputError` naming the JSON path. ``relayroute schema``
+    prints the JSON Schema.
     """
 
-    name: str
-    start: datetime = Field(description="ISO 8601 with offset; time zero")
-    horizon: Duration = Field(1440, gt=0)
-    network: NetworkSpec = Field(default_factory=NetworkSpec)
-    places: Annotated[list[Place], _AtMost(MAX_PLACES, "places")] = Field(min_length=1)
-    zones: Annotated[list[Zone], _AtMost(MAX_OBJECTS, "zones")] = Field(default_factory=list)
+    schema_: str | None = Field(
+        None,
+        alias="$schema",
+        exclude=True,
+        description="the JSON Schema an editor checks this file against; read and ignored",
+        examples=["../schema/instance.schema.json"],
+    )
+    name: str = Field(description="name of the day, shown in plans and reports")
+    start: datetime = Field(
+        description="time zero: ISO 8601 date-time with UTC offset; every time is minutes from it",
+        examples=["2022-08-12T00:00:00+08:00"],
+    )
+    horizon: Duration = Field(1440, gt=0, description="length of the day in minutes (more than 0)")
+    network: NetworkSpec = Field(
+        default_factory=NetworkSpec, description="how travel times and km are known"
+    )
+    places: Annotated[list[Place], _AtMost(MAX_PLACES, "places")] = Field(
+        min_length=1, description="every site trucks visit (at least one)"
+    )
+    zones: Annotated[list[Zone], _AtMost(MAX_OBJECTS, "zones")] = Field(
+        default_factory=list, description="areas with an access policy"
+    )
     checkpoints: Annotated[list[Checkpoint], _AtMost(MAX_OBJECTS, "checkpoints")] = Field(
-        default_factory=list
+        default_factory=list, description="the gates in zone boundaries"
     )
     relay_stations: Annotated[list[RelayStation], _AtMost(MAX_OBJECTS, "relay stations")] = Field(
-        default_factory=list
+        default_factory=list, description="where trucks change driver or goods change trucks"
     )
     rail_stations: Annotated[list[RailStation], _AtMost(MAX_OBJECTS, "rail stations")] = Field(
-        default_factory=list
+        default_factory=list, description="freight railway stations"
     )
     rail_services: Annotated[list[RailService], _AtMost(MAX_OBJECTS, "rail services")] = Field(
-        default_factory=list
+        default_factory=list, description="trains between rail stations on a timetable"
     )
-    depots: Annotated[list[Depot], _AtMost(MAX_OBJECTS, "depots")] = Field(min_length=1)
+    depots: Annotated[list[Depot], _AtMost(MAX_OBJECTS, "depots")] = Field(
+        min_length=1, description="where trucks start and end (at least one)"
+    )
     driver_pools: Annotated[list[DriverPool], _AtMost(MAX_OBJECTS, "driver pools")] = Field(
-        default_factory=list
+        default_factory=list, description="outside and loop drivers by shift"
     )
-    trucks: Annotated[list[Truck], _AtMost(MAX_TRUCKS, "trucks")] = Field(min_length=1)
+    trucks: Annotated[list[Truck], _AtMost(MAX_TRUCKS, "trucks")] = Field(
+        min_length=1, description="the fleet (at least one truck)"
+    )
     shipments: Annotated[list[Shipment], _AtMost(MAX_SHIPMENTS, "shipments")] = Field(
-        default_factory=list
+        default_factory=list, description="the goods to move in the day"
     )
-    objective: ObjectiveWeights = Field(default_factory=ObjectiveWeights)
+    objective: ObjectiveWeights = Field(
+        default_factory=ObjectiveWeights, description="weights of the objective's terms"
+    )
 
     _indices: dict[str, tuple[Any, dict[str, Any]]] = PrivateAttr(default_factory=dict)
 
@@ -452,6 +582,19 @@ class Instance(_Strict):
         if value.tzinfo is None:
             raise ValueError("start needs a UTC offset, e.g. 2022-08-12T00:00:00+08:00")
         return value
+
+    @model_validator(mode="after")
+    def _cross_checked(self, info: ValidationInfo) -> Instance:
+        # The one entry point for the checks across objects, whatever the source: a file
+        # (read_instance), Python data (instance_from_data) or Instance(...) itself. Raises
+        # InputError (not a pydantic error) naming the JSON path. Only a test of the schema
+        # alone asks for none: model_validate(data, context={"cross_checks": False}).
+        if isinstance(info.context, dict) and info.context.get("cross_checks") is False:
+            return self
+        from relayroute.model.checks import check_instance
+
+        check_instance(self)
+        return self
 
     # Lookups by id, built once; the model is frozen so they stay valid.
     def _index(self, attr: str) -> dict[str, Any]:

@@ -136,6 +136,7 @@ class TravelTable:
         self._paths: dict[tuple[int, int], list[str | tuple[str, str]]] = {}
         # Routes are asked for millions of times while a day is built: made once a pair.
         self._routes: dict[tuple[int, int], Route] = {}
+        self._avoiding: dict[tuple[int, int, frozenset[str]], Route | None] = {}
         self._delays = delays
         if net.mode == "euclidean":
             xy = np.array(
@@ -172,6 +173,37 @@ class TravelTable:
             out = self._routes[(i, j)] = self._route(a, b, i, j)
         return out
 
+    def avoiding(self, a: str, b: str, checkpoints: frozenset[str]) -> Route | None:
+        """The fastest route from ``a`` to ``b`` through none of ``checkpoints`` (None:
+        there is none); for a truck that would wait at a checkpoint shut for hours or
+        queued up, when another one is open."""
+        if self.net.mode == "euclidean" or not checkpoints:
+            return None
+        i, j = self.index[a], self.index[b]
+        key = (i, j, checkpoints)
+        if key in self._avoiding:
+            return self._avoiding[key]
+        gates = self.net.gates
+        shut = {n for n, c in gates.items() if c in checkpoints}
+
+        def weight(u: object, v: object, d: dict[str, float]) -> float | None:
+            # A gate's own edge joins its two sides: leaving it out closes the gate.
+            if isinstance(u, tuple) and isinstance(v, tuple) and u[0] == v[0] and u[0] in shut:
+                return None
+            return d["minutes"]
+
+        src, dst = self.net.place_node[a], self.net.place_node[b]
+        try:
+            raw = nx.dijkstra_path(self.graph, src, dst, weight=weight)
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            out = None
+        else:
+            minutes = sum(self.graph.edges[u, v]["minutes"] for u, v in itertools.pairwise(raw))
+            km = sum(self.graph.edges[u, v]["km"] for u, v in itertools.pairwise(raw))
+            out = self._from_path(raw, km, minutes)
+        self._avoiding[key] = out
+        return out
+
     def _route(self, a: str, b: str, i: int, j: int) -> Route:
         g = self.net.graph
         if self.net.mode == "euclidean":
@@ -181,7 +213,10 @@ class TravelTable:
         if i == j or self.net.place_node[a] == self.net.place_node[b]:
             n = self.net.place_node[a]
             return Route([n], [(g.nodes[n]["lon"], g.nodes[n]["lat"])], 0.0, 0.0)
-        raw = self._paths[(i, j)]
+        return self._from_path(self._paths[(i, j)], float(self.km[i, j]), float(self.minutes[i, j]))
+
+    def _from_path(self, raw: list[str | tuple[str, str]], km: float, minutes: float) -> Route:
+        g = self.net.graph
         nodes: list[str] = []
         coords: list[tuple[float, float]] = []
         crossings: list[Crossing] = []
@@ -209,4 +244,4 @@ class TravelTable:
             else:
                 coords.append((g.nodes[base]["lon"], g.nodes[base]["lat"]))
             nodes.append(base)
-        return Route(nodes, coords, float(self.km[i, j]), float(self.minutes[i, j]), crossings)
+        return Route(nodes, coords, km, minutes, crossings)

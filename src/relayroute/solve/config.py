@@ -90,6 +90,24 @@ class SolverConfig(BaseModel):
         "considers for each insertion (OR-Tools' neighbors_ratio, at least 20 nodes); "
         "none: 1 on small models, 0.1 from 30,000 legs x vehicles",
     )
+    ls_neighbors: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="share of the nearest nodes the local-search operators try as "
+        "neighbours (OR-Tools' ls_operator_neighbors_ratio, at least 10 nodes); "
+        "none: all of them",
+    )
+    iterated_local_search: bool = Field(
+        False,
+        description="OR-Tools' iterated local search (ruin and recreate, simulated "
+        "annealing) instead of the metaheuristic alone",
+    )
+    warm_start: Literal["auto", "greedy", "none"] = Field(
+        "auto",
+        description="start the routing search from the dispatcher's routes: greedy "
+        "always, none never, auto on models of more than 150,000 legs x vehicles",
+    )
     lns_operators: list[LNS_OPERATOR] = Field(
         default_factory=list,
         description="OR-Tools large-neighbourhood operators to switch on (off by default)",

@@ -91,6 +91,8 @@ class Statistics:
         timing the routes), ``switch``, ``schedule`` (CP-SAT), ``fill``.
     warm_start
         The first routing search started from the dispatcher's routes (large days).
+    first_solution
+        Seconds from the run's start to the first routing solution (None: none found).
     """
 
     status: str = ""
@@ -99,6 +101,7 @@ class Statistics:
     phases: dict[str, float] = field(default_factory=dict)
     warm_start: bool = False
     solutions: int = 0
+    first_solution: float | None = None
     rounds: int = 0
     switch: SwitchStats | None = None
     schedule_status: str | None = None
@@ -139,6 +142,14 @@ class Statistics:
         """Where the time went, last (wall-clock seconds: they differ run to run)."""
         if self.phases:
             out["phases"] = {k: round(v, 3) for k, v in self.phases.items()}
+        if self.rounds and self.phases:
+            search = self.phases.get("search", 0.0)
+            out["speed"] = {
+                "first_solution": None
+                if self.first_solution is None
+                else round(self.first_solution, 3),
+                "solutions_per_second": round(self.solutions / search, 2) if search else 0.0,
+            }
         return out
 
 
@@ -160,6 +171,7 @@ def solve(
     on_solution: Callable[[float, float], None] | None = None,
     problem: Problem | None = None,
     started: float | None = None,
+    on_phase: Callable[[str, float | None], None] | None = None,
 ) -> Plan:
     """Plan one day.
 
@@ -180,6 +192,11 @@ def solve(
         When the run's clock started (``time.perf_counter``; now when omitted): the time
         limit bounds everything from then on, reading the instance included when the
         caller started the clock before it.
+    on_phase
+        Called as each step starts, with its name (``build``, ``greedy``, ``routing``,
+        ``switch``, ``schedule``, ``fill``: the keys of ``Statistics.phases``) and the
+        objective of the best plan so far as the plan states it (``kpis.objective``;
+        None before there is one), for progress reports.
 
     Returns
     -------
@@ -192,6 +209,8 @@ def solve(
     limit = time_limit if time_limit is not None else config.time_limit
     budget = Budget.from_now(limit, started)
     stats = Statistics()
+    if on_phase is not None:
+        on_phase("build", None)
     tick = time.perf_counter()
     prob = problem or build_problem(
         loaded.instance,
@@ -203,6 +222,8 @@ def solve(
     stats.phases["build"] = time.perf_counter() - tick
     w = weights(loaded.instance, config)
     if config.engine == "greedy":
+        if on_phase is not None:
+            on_phase("greedy", None)
         tick = time.perf_counter()
         trips, dropped = greedy(prob, deadline=budget.deadline() - budget.reserve())
         stats.phases["greedy"] = time.perf_counter() - tick
@@ -210,7 +231,7 @@ def solve(
         timing = Timing(trips, dropped, prob)
     else:
         try:
-            timing = _Run(prob, config, w, budget, stats, on_solution).optimise()
+            timing = _Run(prob, config, w, budget, stats, on_solution, on_phase).optimise()
         finally:
             stats.interrupted = stop_requested()
             reset()  # the stop was this run's; the next solve starts afresh
@@ -237,6 +258,7 @@ class _Run:
     budget: Budget  # the whole run's time limit
     stats: Statistics
     on_solution: Callable[[float, float], None] | None
+    on_phase: Callable[[str, float | None], None] | None
     # Share of each station's loop-driver minutes the routes may use: lowered round by
     # round where timing shows a station cannot cope.
     utilisation: dict[str, float] = field(default_factory=dict)
@@ -249,6 +271,16 @@ class _Run:
 
     def elapsed(self) -> float:
         return self.budget.elapsed()
+
+    def begin(self, name: str, best: float | None = None) -> float:
+        """Step ``name`` starts: ``on_phase`` is told, with ``best`` (a :func:`score`) as
+        the plan will state it; returns the clock reading to time the step from."""
+        if self.on_phase is not None:
+            # score() leaves out what no way can serve; the plan counts it as unserved.
+            ways = self.prob.ways
+            lost = sum(s.priority for s in self.prob.given.shipments if s.id not in ways)
+            self.on_phase(name, None if best is None else best + self.w["unserved"] * lost)
+        return time.perf_counter()
 
     def phase(self, name: str, since: float) -> None:
         """Add the seconds since ``since`` to step ``name``."""
@@ -265,11 +297,12 @@ class _Run:
         # The dispatcher's plan is the floor: the optimiser's plan is never worse than it.
         # (Starting the routing search from it was measured worse: guided local search
         # then rarely inserts what the dispatcher left unserved.)
-        tick = time.perf_counter()
+        tick = self.begin("greedy")
         trips, dropped = greedy(prob, deadline=self.budget.deadline(GREEDY_SHARE))
         self.phase("greedy", tick)
         best = (score(prob, trips, w), Timing(trips, dropped, prob))
-        if model_size(prob) > WARM_START_SIZE:
+        warm = config.warm_start
+        if warm == "greedy" or (warm == "auto" and model_size(prob) > WARM_START_SIZE):
             self.initial = routes_of(prob, trips)
             self.stats.warm_start = True
         # CP-SAT re-times trips to cut delay: with no weight on delay the routing search
@@ -277,7 +310,7 @@ class _Run:
         schedule_share = config.schedule_share if w["delay"] > 0 else 0.0
         routing_budget = self.limit * (1 - schedule_share)
         switch_budget = routing_budget * config.switch_share if prob.spare else 0.0
-        tick = time.perf_counter()
+        tick = self.begin("routing", best[0])
         best, routed = self.route(best, routing_budget, switch_budget)
         self.phase("routing", tick)
         left = min(routing_budget, self.search_deadline() - self.budget.start) - self.elapsed()
@@ -287,7 +320,7 @@ class _Run:
             and switch_budget > 0
             and left > config.switch_trial_time
         ):
-            tick = time.perf_counter()
+            tick = self.begin("switch", best[0])
             routed = self.switch(routed, left, routing_budget, schedule_share)
             self.phase("switch", tick)
             assert routed.extra is not None
@@ -296,12 +329,12 @@ class _Run:
         timing = best[1]
         trips = timing.trips
         if trips and w["delay"] > 0 and not stop_requested():
-            tick = time.perf_counter()
+            tick = self.begin("schedule", best[0])
             better = self.cpsat(timing.prob, trips, 1.0)
             self.phase("schedule", tick)
             if better is not None and score(timing.prob, better, w) <= score(timing.prob, trips, w):
                 trips = better
-        tick = time.perf_counter()
+        tick = self.begin("fill", score(timing.prob, trips, w) if self.on_phase else None)
         # Half the reserve is for the plan and its validation.
         fill_by = self.budget.deadline() - self.budget.reserve() / 2
         trips, dropped = _fill(timing.prob, trips, timing.dropped, fill_by)
@@ -362,6 +395,8 @@ class _Run:
             )
             self.stats.status = result.status
             self.stats.solutions += result.solutions
+            if self.stats.first_solution is None and result.first_at is not None:
+                self.stats.first_solution = result.first_at - self.budget.start
             for name, seconds in (("model", result.built), ("search", result.seconds)):
                 self.stats.phases[name] = self.stats.phases.get(name, 0.0) + seconds
             # Compared as routed: putting what it left out in by road before comparing

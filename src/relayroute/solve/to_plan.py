@@ -29,12 +29,15 @@ from relayroute.model.plan import (
     Transload,
     TruckRoute,
     Unserved,
+    clock,
+    pass_id,
 )
 
 if TYPE_CHECKING:
     from relayroute.itineraries.problem import Problem
     from relayroute.itineraries.trips import PLeg
     from relayroute.itineraries.ways import Way
+    from relayroute.model.instance import Instance
     from relayroute.solve.timing.dispatch import Timed
 
 ROUND = 4  # decimals of minutes and km in the plan
@@ -145,9 +148,12 @@ def _route(
             )
         )
     km = sum(leg.km for leg in legs)
+    truck_in = inst.trucks_by_id[truck]
     route = TruckRoute(
         truck=truck,
+        plate=truck_in.plate,
         driver=own,
+        driver_name=truck_in.driver,
         stops=stops,
         legs=legs,
         km=_r(km),
@@ -230,29 +236,57 @@ def _leg_stop(prob: Problem, kind: str, sid: str, station: str | None) -> tuple[
     return kind, station
 
 
+def driver_names(inst: Instance) -> dict[str, str]:
+    """Name (or staff id) of each driver the instance names: ``<truck>/driver`` from the
+    truck's ``driver``, loop driver ``<pool>/<k>`` from the pool's k-th ``drivers``."""
+    names = {outside_driver(t.id): t.driver for t in inst.trucks if t.driver}
+    for p in inst.driver_pools:
+        for k, name in enumerate(p.drivers):
+            names[f"{p.id}/{k + 1}"] = name
+    return names
+
+
 def _passes(prob: Problem, route: TruckRoute) -> list[Pass]:
-    """One pass per entry of the truck into a permit zone, valid until it leaves."""
+    """One pass per entry of the truck into a permit zone, valid until it leaves, with
+    the shipments aboard while it is in."""
     policy = prob.net.zone_policy
-    out: list[Pass] = []
-    open_: dict[str, Pass] = {}
-    for leg in route.legs:
+    inst = prob.inst
+    names = driver_names(inst)
+    out: list[tuple[Pass, set[str]]] = []
+    open_: dict[str, tuple[Pass, set[str]]] = {}
+    aboard: set[str] = set()
+    for k, leg in enumerate(route.legs):
         for c in leg.crossings:
             if policy.get(c.zone) != "permit":
                 continue
             if c.direction == "in":
                 p = Pass(
+                    id=pass_id(route.truck, c.checkpoint, c.arrive),
                     truck=route.truck,
+                    plate=route.plate,
                     driver=leg.driver,
+                    driver_name=names.get(leg.driver),
                     checkpoint=c.checkpoint,
                     zone=c.zone,
                     valid_from=c.arrive,
                     valid_to=route.stops[-1].arrive,
                 )
-                open_[c.zone] = p
-                out.append(p)
+                open_[c.zone] = (p, set(aboard))
+                out.append(open_[c.zone])
             elif c.zone in open_:
-                open_.pop(c.zone).valid_to = c.depart
-    return out
+                open_.pop(c.zone)[0].valid_to = c.depart
+        stop = route.stops[k + 1]
+        for _, seen in open_.values():
+            seen.update(stop.shipments)
+        if stop.kind in ("pickup", "load"):
+            aboard.update(stop.shipments)
+        elif stop.kind in ("delivery", "unload"):
+            aboard.difference_update(stop.shipments)
+    for p, seen in out:
+        p.valid_from_at = clock(inst.start, p.valid_from)
+        p.valid_to_at = clock(inst.start, p.valid_to)
+        p.shipments = sorted(seen)
+    return [p for p, _ in out]
 
 
 @dataclass
@@ -520,6 +554,7 @@ def _loop_duties(prob: Problem, duties: dict[str, list[Excursion]]) -> list[Loop
         f"{p.id}/{k + 1}": p for p in inst.driver_pools if p.kind == "loop" for k in range(p.count)
     }
     station_of = {s.id: s for s in inst.relay_stations}
+    names = driver_names(inst)
     loop_duties = []
     for d in sorted(duties, key=lambda x: (x.split("/")[0], int(x.rsplit("/", 1)[1]))):
         exs = sorted(duties[d], key=lambda e: e.start)
@@ -528,6 +563,7 @@ def _loop_duties(prob: Problem, duties: dict[str, list[Excursion]]) -> list[Loop
         loop_duties.append(
             LoopDuty(
                 driver=d,
+                name=names.get(d),
                 pool=pool.id,
                 station=home,
                 zone=station_of[home].zone,

@@ -61,6 +61,17 @@ def validate(inst: Instance, plan: Plan, base: Path | None = None) -> Report:
     -------
     Report
         Every violation found, each naming its rule, object and time.
+
+    Examples
+    --------
+    >>> import relayroute as rr
+    >>> loaded = rr.read_instance("tests/data/small-straight.json")
+    >>> plan = rr.solve(loaded, rr.SolverConfig(engine="greedy"))
+    >>> rr.validate(loaded.instance, plan, loaded.base).ok
+    True
+    >>> plan.routes[0].legs[0].depart -= 30  # leaves before the stop it leaves from ends
+    >>> sorted(rr.validate(loaded.instance, plan, loaded.base).rules())
+    ['R2']
     """
     world = World(inst, base or Path.cwd())
     found = Found()

@@ -16,8 +16,12 @@ A fault is named under one rule, so that one wrong statement is one violation's 
 - **R9**: everything about passes, since "the plan lists every pass" is part of R9: a
   pass that covers no entry into a permit zone, two passes for one entry, a pass made out
   to another driver than the one who drives the truck in, or a window other than from
-  reaching the entry checkpoint to leaving the zone (or the end of the day).
-- **PLAN**: a statement that does not follow from the routes: a handover's direction
+  reaching the entry checkpoint to leaving the zone (or the end of the day); and what is
+  written on it: its id (``pass-<truck>-<checkpoint>-<seconds>``, one per pass), the
+  truck's plate and the driver's name as the instance gives them, the window's clock times
+  (ISO 8601 with the instance's offset) and the shipments aboard while the truck is in.
+- **PLAN**: a statement that does not follow from the routes (or the instance's names: a
+  route's plate and driver name, a loop driver's name): a handover's direction
   or end, the loop-driver roster (excursions, home station, zone, drivers who drive
   nothing), a shipment outcome (itinerary, stations, segments, pickup, weighted delay),
   a rail booking's cost, and the KPIs.
@@ -37,9 +41,10 @@ measurement.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from relayroute.model.plan import Plan, Segment, Stop, TruckRoute
+from relayroute.model.plan import Pass, Plan, Segment, Stop, TruckRoute
 from relayroute.validate.report import TOL
 
 if TYPE_CHECKING:
@@ -69,6 +74,7 @@ def check_statements(found: Found, inst: Instance, plan: Plan, km: float) -> Non
     _check_passes(found, inst, plan, facts)
     _check_handover_list(found, plan)
     _check_roster(found, inst, plan, facts)
+    _check_identities(found, inst, plan)
     _check_outcomes(found, inst, plan, facts)
     _check_kpis(found, inst, plan, facts, km)
 
@@ -84,6 +90,8 @@ class _Entry:
     arrive: float
     until: float
     passes: int = 0
+    # Shipments aboard at the entry or named at a stop before the truck leaves the zone.
+    shipments: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -163,16 +171,26 @@ def _derive(inst: Instance, plan: Plan) -> _Facts:
             if s.shipments:
                 facts.events.setdefault(s.shipments[0], []).append(_Event(r, i, s, here))
         inside: dict[str, _Entry] = {}
-        for leg in r.legs:
+        picked: set[str] = set()
+        dropped: set[str] = set()
+        for leg, after in zip(r.legs, r.stops[1:]):
             for c in leg.crossings:
                 if c.direction == "in" and policy.get(c.zone) == "permit":
                     e = _Entry(
                         r.truck, leg.driver, c.checkpoint, c.zone, c.arrive, r.stops[-1].arrive
                     )
+                    e.shipments = picked - dropped
                     inside[c.zone] = e
                     facts.entries.append(e)
                 elif c.direction == "out" and c.zone in inside:
                     inside.pop(c.zone).until = c.depart
+            for e in inside.values():
+                e.shipments |= set(after.shipments)
+            if after.kind in ("pickup", "load"):
+                picked |= set(after.shipments)
+                dropped -= set(after.shipments)
+            elif after.kind in ("delivery", "unload"):
+                dropped |= set(after.shipments)
     return facts
 
 
@@ -280,6 +298,80 @@ def _check_passes(found: Found, inst: Instance, plan: Plan, facts: _Facts) -> No
                 f"valid {p.valid_from:g}-{p.valid_to:g}; the truck reaches the checkpoint "
                 f"at {e.arrive:g} and is in the zone until {e.until:g}",
             )
+        _check_pass_papers(found, inst, p, name, e)
+    ids = [p.id for p in plan.passes]
+    for k, p in enumerate(plan.passes):
+        if ids.index(p.id) != k:
+            found.add(
+                "R9",
+                f"pass {k} ({p.truck} at {p.checkpoint})",
+                p.valid_from,
+                f"id {p.id!r} is also pass {ids.index(p.id)}'s",
+            )
+
+
+def _names(inst: Instance) -> dict[str, str]:
+    """Each named driver's name: trucks' own drivers and loop drivers by pool order."""
+    out = {f"{t.id}/driver": t.driver for t in inst.trucks if t.driver is not None}
+    for pool in inst.driver_pools:
+        out.update({f"{pool.id}/{k}": n for k, n in enumerate(pool.drivers, start=1)})
+    return out
+
+
+def _check_identities(found: Found, inst: Instance, plan: Plan) -> None:
+    """PLAN: each route's plate and driver name, and each loop driver's name, as the
+    instance gives them (none where it gives none)."""
+    names = _names(inst)
+    trucks = inst.trucks_by_id
+    for r in plan.routes:
+        t = trucks.get(r.truck)
+        if t is not None and (r.plate, r.driver_name) != (t.plate, names.get(r.driver)):
+            found.add(
+                "PLAN",
+                f"route of {r.truck}",
+                None,
+                f"plate {r.plate!r} and driver name {r.driver_name!r}; the instance gives "
+                f"{t.plate!r} and {names.get(r.driver)!r}",
+            )
+    for d in plan.loop_drivers:
+        if d.name != names.get(d.driver):
+            found.add(
+                "PLAN",
+                f"loop driver {d.driver}",
+                None,
+                f"named {d.name!r}; its pool names it {names.get(d.driver)!r}",
+            )
+
+
+def _stamp(inst: Instance, minutes: float) -> str:
+    """Minutes from the start as the pass states them: ISO 8601 to the second, with offset."""
+    return (inst.start + timedelta(minutes=minutes)).isoformat(timespec="seconds")
+
+
+def _check_pass_papers(found: Found, inst: Instance, p: Pass, name: str, e: _Entry) -> None:
+    """R9: what is written on a pass: its stable id, the truck's plate, the driver's name,
+    the window as clock times, and the shipments aboard while the truck is in the zone."""
+    truck = inst.trucks_by_id.get(p.truck)
+    wrong = []
+    want_id = f"pass-{p.truck}-{p.checkpoint}-{round(e.arrive * 60)}"
+    if p.id != want_id:
+        wrong.append(f"id {p.id!r}, expected {want_id!r}")
+    if truck is not None and p.plate != truck.plate:
+        wrong.append(f"plate {p.plate!r}, the truck's is {truck.plate!r}")
+    if p.driver_name != _names(inst).get(p.driver):
+        wrong.append(f"driver name {p.driver_name!r}, {p.driver} is {_names(inst).get(p.driver)!r}")
+    for label, at, minutes in (
+        ("from", p.valid_from_at, p.valid_from),
+        ("to", p.valid_to_at, p.valid_to),
+    ):
+        if at != _stamp(inst, minutes):
+            wrong.append(f"valid {label} {at!r}, {minutes:g} minutes is {_stamp(inst, minutes)!r}")
+    if set(p.shipments) != e.shipments or len(p.shipments) != len(e.shipments):
+        wrong.append(f"for shipments {p.shipments}, aboard in the zone: {sorted(e.shipments)}")
+    elif p.shipments != sorted(p.shipments):
+        wrong.append("shipments not sorted")
+    if wrong:
+        found.add("R9", name, p.valid_from, "; ".join(wrong))
 
 
 def _check_handover_list(found: Found, plan: Plan) -> None:

@@ -56,6 +56,7 @@ class RoutingResult:
     # (service, departure): what a later search may start from (``initial``).
     routes: dict[RouteKey, list[NodeKey]] = field(default_factory=dict)
     built: float = 0.0  # seconds building the model (before ``seconds`` of search)
+    first_at: float | None = None  # time.perf_counter() at the first solution
 
 
 # Legs x vehicles from which the cheapest-insertion first solution looks at the nearest
@@ -72,6 +73,10 @@ NEIGHBORS_MIN = 20
 def model_size(prob: Problem) -> int:
     """Legs x vehicles: how large the routing model of ``prob`` is for its heuristics."""
     return len(prob.vehicles) * sum(len(way.parts) for ws in prob.ways.values() for way in ws)
+
+
+# Fewest neighbours a local-search operator tries when limited to the nearest.
+LS_NEIGHBORS_MIN = 10
 
 
 def parameters(
@@ -96,6 +101,18 @@ def parameters(
     if config.gls_lambda is not None:
         params.guided_local_search_lambda_coefficient = config.gls_lambda
     params.log_search = config.log_search
+    if config.ls_neighbors is not None:
+        params.ls_operator_neighbors_ratio = config.ls_neighbors
+        params.ls_operator_min_neighbors = LS_NEIGHBORS_MIN
+    if config.iterated_local_search:
+        params.use_iterated_local_search = True
+        ils = params.iterated_local_search_parameters
+        # SISR (string removals, Christiaens and Vanden Berghe) at its paper's settings.
+        ruin = ils.ruin_recreate_parameters.ruin_strategies.add().sisr
+        ruin.max_removed_sequence_size = 10
+        ruin.avg_num_removed_visits = 10
+        ruin.bypass_factor = 0.01
+        ils.reference_solution_acceptance_strategy.simulated_annealing.automatic_temperatures = True
     ratio = config.insertion_neighbors
     if ratio is None:
         ratio = NEIGHBORS_RATIO if size >= NEIGHBORS_SIZE else 1.0
@@ -168,8 +185,12 @@ def solve_routing(
         routing.solver().CustomLimit(lambda: stop_requested() or time.perf_counter() > end)
     )
 
+    first: list[float] = []
+
     def at_solution() -> None:
         found[0] += 1
+        if not first:
+            first.append(time.perf_counter())
         if stop_requested():
             routing.solver().FinishCurrentSearch()  # keep this solution, stop searching
         if on_solution is not None:
@@ -190,6 +211,7 @@ def solve_routing(
         return RoutingResult({}, {}, None, seconds, found[0], status_name, built=built)
     result = decode(model, solution, seconds, found[0], status_name)
     result.built = built
+    result.first_at = first[0] if first else None
     return result
 
 

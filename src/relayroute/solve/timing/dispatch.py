@@ -15,6 +15,7 @@ scheduler its first solution.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import heapq
 import math
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from relayroute.itineraries.trips import Times
 if TYPE_CHECKING:
     from relayroute.itineraries.problem import Problem
     from relayroute.itineraries.trips import PStop, Trip
+    from relayroute.network.travel import Route
 
 EPS = 1e-6
 
@@ -134,34 +136,43 @@ class Placement:
     driver: LoopDriver | None
     lanes: list[tuple[str, float]]
     depart: float = 0.0  # when the truck leaves the stop before the block
+    # Legs sent round by another checkpoint than their fastest road's (leg index -> road).
+    routes: dict[int, Route] = field(default_factory=dict)
 
 
 def _simulate(
-    prob: Problem, trip: Trip, i0: int, i1: int, depart: float, wait: float, res: Resources
+    prob: Problem,
+    trip: Trip,
+    i0: int,
+    i1: int,
+    depart: float,
+    wait: float,
+    res: Resources,
+    detours: bool = False,
 ) -> Placement | tuple[str, int]:
-    """Stops i0..i1 after leaving stop i0-1 at ``depart``, waiting ``wait`` before i0."""
-    cps = prob.inst.checkpoints_by_id
+    """Stops i0..i1 after leaving stop i0-1 at ``depart``, waiting ``wait`` before i0;
+    with ``detours``, a leg that would wait at a gate goes round by another open one
+    where that arrives earlier."""
     place = Placement({}, {}, {}, {}, None, [])
     now = depart
     taken: list[tuple[str, float]] = []
     own_bays: list[tuple[str, int, float, float]] = []
     for i in range(i0, i1 + 1):
         leg, stop = trip.legs[i - 1], trip.stops[i]
-        driven = 0.0
-        seen = []
-        for c in leg.route.crossings:
-            now += c.offset - driven
-            gap = res.gap.get(c.checkpoint)
-            t = _inspection(res, c.checkpoint, cps[c.checkpoint].hours, now, taken)
-            if t is None:
-                return ("checkpoint_hours", i)
-            if gap is not None:
-                taken.append((c.checkpoint, t))
-            seen.append(t)
-            now = t + c.delay
-            driven = c.offset + c.delay
-        place.inspect[i - 1] = seen
-        now += leg.route.minutes - driven
+        drive = _drive(prob, res, leg.route, now, taken)
+        if detours and leg.route.crossings and (drive is None or drive.waited):
+            shut = drive.waited if drive else [c.checkpoint for c in leg.route.crossings]
+            other = _round(prob, trip, i - 1, shut)
+            if other is not None:
+                there = _drive(prob, res, other, now, taken)
+                if there is not None and (drive is None or there.arrive < drive.arrive - 1.0):
+                    drive = there
+                    place.routes[i - 1] = other
+        if drive is None:
+            return ("checkpoint_hours", i)
+        taken += drive.lanes
+        place.inspect[i - 1] = drive.inspect
+        now = drive.arrive
         place.arrive[i] = now
         earliest = max(now + (wait if i == i0 else 0.0), stop.ready)
         length = stop.service if stop.kind == "handover" else 0.0
@@ -177,6 +188,49 @@ def _simulate(
         now = t + stop.service
     place.lanes = taken
     return place
+
+
+# Minutes waited at a gate before the dispatcher looks for a way round by another one.
+DETOUR_WAIT = 5.0
+
+
+@dataclass
+class _Drive:
+    arrive: float
+    inspect: list[float]  # inspection start at each crossing
+    lanes: list[tuple[str, float]]  # lane bookings (checkpoint, inspection start)
+    waited: list[str]  # checkpoints waited at for more than DETOUR_WAIT minutes
+
+
+def _drive(
+    prob: Problem, res: Resources, route: Route, now: float, taken: list[tuple[str, float]]
+) -> _Drive | None:
+    """A leg driven by ``route`` from ``now``: its gates within their hours, lanes free
+    (also of this block's inspections, ``taken``); None if a gate stays shut today."""
+    cps = prob.inst.checkpoints_by_id
+    out = _Drive(now, [], [], [])
+    driven = 0.0
+    for c in route.crossings:
+        now += c.offset - driven
+        t = _inspection(res, c.checkpoint, cps[c.checkpoint].hours, now, taken + out.lanes)
+        if t is None:
+            return None
+        if t - now > DETOUR_WAIT:
+            out.waited.append(c.checkpoint)
+        if res.gap.get(c.checkpoint) is not None:
+            out.lanes.append((c.checkpoint, t))
+        out.inspect.append(t)
+        now = t + c.delay
+        driven = c.offset + c.delay
+    out.arrive = now + route.minutes - driven
+    return out
+
+
+def _round(prob: Problem, trip: Trip, k: int, shut: list[str]) -> Route | None:
+    """The fastest road of leg ``k`` through none of the checkpoints ``shut``."""
+    leg = trip.legs[k]
+    table = prob.loop_tables[leg.zone] if leg.zone else prob.table(trip.vehicle.truck)
+    return table.avoiding(trip.stops[k].place, trip.stops[k + 1].place, frozenset(shut))
 
 
 def _inspection(
@@ -234,9 +288,17 @@ def _bay(
 
 
 def place_block(
-    prob: Problem, trip: Trip, i0: int, i1: int, depart: float, res: Resources, horizon: float
+    prob: Problem,
+    trip: Trip,
+    i0: int,
+    i1: int,
+    depart: float,
+    res: Resources,
+    horizon: float,
+    detours: bool = False,
 ) -> Placement | tuple[str, int]:
-    """The earliest timing of stops i0..i1 with free resources, or (why not, at which stop)."""
+    """The earliest timing of stops i0..i1 with free resources, or (why not, at which
+    stop); with ``detours``, legs may go round a shut or queued-up checkpoint."""
     first = trip.stops[i0]
     excursion = first.kind == "handover" and first.direction == "in" and i1 > i0
     # From the depot the truck leaves later rather than waiting on the way.
@@ -251,7 +313,7 @@ def place_block(
             wait += minutes
 
     for _ in range(2000):
-        p = _simulate(prob, trip, i0, i1, depart, wait, res)
+        p = _simulate(prob, trip, i0, i1, depart, wait, res, detours)
         if not isinstance(p, Placement):
             return p
         p.depart = depart
@@ -339,19 +401,24 @@ class Timed:
 
 
 def dispatch(
-    prob: Problem, trips: list[Trip], res: Resources | None = None
+    prob: Problem, trips: list[Trip], res: Resources | None = None, detours: bool = False
 ) -> tuple[list[Timed], dict[int, tuple[str, int]]]:
     """Time all trips first come, first served.
 
     Returns the timed trips and, for each trip that cannot be timed, why and at which
-    stop: a window cannot be met or a resource never frees up in time. The truck's hours and duty and the shipments' deadlines are checked by the
-    caller.
+    stop: a window cannot be met or a resource never frees up in time. The truck's
+    hours and duty and the shipments' deadlines are checked by the caller. With
+    ``detours``, a leg that would wait more than :data:`DETOUR_WAIT` minutes at a gate
+    (shut for hours, or its lanes booked up) is sent round by the fastest road through
+    none of the gates it would wait at, when that arrives earlier: the timed trip then
+    carries that road.
     """
     res = res or empty_resources(prob)
     horizon = 3 * prob.inst.horizon
     starts = [{0: t.stops[0].ready} for t in trips]
     inspects: list[dict[int, list[float]]] = [{} for _ in trips]
     drivers: list[dict[int, str]] = [{} for _ in trips]
+    roads: list[dict[int, Route]] = [{} for _ in trips]
     pieces = [blocks(t) for t in trips]
     failed: dict[int, tuple[str, int]] = {}
     queue = [(t.stops[0].ready, k, 0) for k, t in enumerate(trips) if pieces[k]]
@@ -359,11 +426,12 @@ def dispatch(
     while queue:
         depart, k, b = heapq.heappop(queue)
         i0, i1 = pieces[k][b]
-        p = place_block(prob, trips[k], i0, i1, depart, res, horizon)
+        p = place_block(prob, trips[k], i0, i1, depart, res, horizon, detours)
         if not isinstance(p, Placement):
             failed[k] = p
             continue
         commit(trips[k], p, res, drivers[k])
+        roads[k].update(p.routes)
         if i0 == 1:
             starts[k][0] = p.depart
         starts[k].update(p.start)
@@ -379,6 +447,12 @@ def dispatch(
             [starts[k][i] for i in range(len(t.stops))],
             [inspects[k][i] for i in range(len(t.legs))],
         )
+        if roads[k]:
+            legs = [
+                dataclasses.replace(leg, route=roads[k][i]) if i in roads[k] else leg
+                for i, leg in enumerate(t.legs)
+            ]
+            t = dataclasses.replace(t, legs=legs)
         for i, s in enumerate(t.stops):
             if s.kind == "delivery" and s.shipment is not None:
                 times.delivered[s.shipment] = times.start[i] + s.service

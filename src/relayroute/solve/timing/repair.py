@@ -140,7 +140,8 @@ def time_routes(
                 continue
             trips.append(trip)
         if not faults:
-            timed, failed = dispatch(prob, trips)
+            # The optimiser's timing: trucks go round a shut or queued-up checkpoint.
+            timed, failed = dispatch(prob, trips, detours=True)
             for k, tt in enumerate(timed):
                 v = keys[k]
                 if k in failed:
@@ -235,8 +236,11 @@ def time_everything(
     for t in full:
         h = hints.get(t.vehicle)
         same = h is not None and len(h.trip.stops) == len(t.stops)
+        # As timed, with the roads the dispatcher chose round shut checkpoints.
         start.append(
-            Timed(t, h.times, h.drivers) if h is not None and same else Timed(t, Times([], []), {})
+            Timed(h.trip, h.times, h.drivers)
+            if h is not None and same
+            else Timed(t, Times([], []), {})
         )
     everything = cpsat(start)
     if everything is not None and score(prob, everything, w) < score(prob, timed, w):
