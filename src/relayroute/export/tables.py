@@ -408,8 +408,15 @@ def kpis_table(inst: Instance, plan: Plan) -> pd.DataFrame:
     rows = [
         {"kpi": name, "value": value, "meaning": fields[name].description or ""}
         for name, value in plan.kpis.model_dump().items()
+        if name != "by_priority"  # a table of its own: priorities
     ]
     return pd.DataFrame(rows, columns=["kpi", "value", "meaning"])
+
+
+def priorities_table(inst: Instance, plan: Plan) -> pd.DataFrame:
+    """The plan's figures per priority class, most urgent first (``kpis.by_priority``)."""
+    cols = ["priority", "shipments", "served", "on_time_share", "weighted_delay", "max_delay"]
+    return pd.DataFrame([c.model_dump() for c in plan.kpis.by_priority], columns=cols)
 
 
 def _station_names(inst: Instance) -> dict[str, str]:
@@ -433,6 +440,7 @@ TABLES: dict[str, Callable[[Instance, Plan], pd.DataFrame]] = {
     "passes": passes_table,
     "transloads": transloads_table,
     "rail_bookings": rail_bookings_table,
+    "priorities": priorities_table,
 }
 
 
@@ -450,7 +458,7 @@ def plan_tables(inst: Instance, plan: Plan) -> dict[str, pd.DataFrame]:
     -------
     dict of str to pandas.DataFrame
         ``shipments, unserved, stops, legs, handovers, loop_drivers, excursions, passes,
-        transloads, rail_bookings``.
+        transloads, rail_bookings, priorities``.
     """
     return {name: table(inst, plan) for name, table in TABLES.items()}
 

@@ -292,6 +292,17 @@ class RailBooking(_Model):
     cost: float = Field(description="the departure's cost, in the objective's units")
 
 
+class PriorityClass(_Model):
+    """The plan's figures for the shipments of one priority."""
+
+    priority: float = Field(description="the shipments' priority (weight of their delay)")
+    shipments: int = Field(description="shipments of this priority in the instance")
+    served: int = Field(description="of them delivered")
+    on_time_share: float = Field(description="share of the served delivered by due, 0-1")
+    weighted_delay: float = Field(description="sum of priority x minutes late, served ones")
+    max_delay: float = Field(description="minutes late of the latest served one (0: none late)")
+
+
 class KPIs(_Model):
     """The plan's figures."""
 
@@ -315,6 +326,10 @@ class KPIs(_Model):
     transloads: int = Field(0, description="goods moved between trucks")
     rail_bookings: int = Field(0, description="rail departures used")
     solve_seconds: float = Field(description="wall-clock seconds the solve took")
+    by_priority: list[PriorityClass] = Field(
+        default_factory=list,
+        description="the same figures per priority class, most urgent first",
+    )
 
 
 class Validation(_Model):

@@ -103,6 +103,18 @@ class SolverConfig(BaseModel):
         description="OR-Tools' iterated local search (ruin and recreate, simulated "
         "annealing) instead of the metaheuristic alone",
     )
+    portfolio: bool = Field(
+        True,
+        description="first routing round from two starts, the dispatcher's routes and "
+        "OR-Tools' first-solution heuristic, then on from the better (unless warm_start "
+        "already starts from the dispatcher's)",
+    )
+    unserved_cost: Literal["weight", "day_end"] = Field(
+        "weight",
+        description="what an unserved shipment costs: weight, objective.unserved x its "
+        "priority; day_end, that and its lateness until the day's end (priority x minutes "
+        "from due to the horizon x objective.delay), the relay benchmarks' valuation",
+    )
     warm_start: Literal["auto", "greedy", "none"] = Field(
         "auto",
         description="start the routing search from the dispatcher's routes: greedy "

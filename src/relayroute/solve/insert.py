@@ -51,6 +51,7 @@ from relayroute.itineraries.trips import PLeg, PStop, Times, Trip, Visit, plan_t
 from relayroute.model.checks import check_instance
 from relayroute.model.instance import Instance, Shipment
 from relayroute.model.plan import KPIs, LoopDuty, Pass, Plan, TruckRoute, clock
+from relayroute.solve.objective import unserved_cost
 from relayroute.solve.timing.dispatch import (
     Booking,
     Placement,
@@ -64,7 +65,7 @@ from relayroute.solve.timing.dispatch import (
 )
 
 # The plan's own conversion of timed trips: the new trip is written exactly as a solved one.
-from relayroute.solve.to_plan import _loop_duties, _outcome, _passes, _r, _route
+from relayroute.solve.to_plan import _loop_duties, _outcome, _passes, _r, _route, priority_classes
 
 if TYPE_CHECKING:
     from relayroute.itineraries.problem import Problem
@@ -816,9 +817,15 @@ def _kpis(prob: Problem, plan: Plan, sh: Shipment) -> KPIs:
     ships = prob.inst.shipments_by_id
     wd = sum(o.weighted_delay for o in plan.shipments)
     km = sum(r.km for r in plan.routes)
+    if isinstance(plan.solver, dict) and plan.solver.get("unserved_cost") == "day_end":
+        w["day_end"] = 1.0
+    horizon = prob.inst.horizon
     objective = (
-        w["unserved"]
-        * sum(ships[u.shipment].priority for u in plan.unserved if u.shipment in ships)
+        sum(
+            unserved_cost(ships[u.shipment], w, horizon)
+            for u in plan.unserved
+            if u.shipment in ships
+        )
         + w["delay"] * wd
         + w["km"] * km
         + w["truck"] * len(plan.routes)
@@ -840,5 +847,6 @@ def _kpis(prob: Problem, plan: Plan, sh: Shipment) -> KPIs:
             "loop_drivers_used": len(plan.loop_drivers),
             "handovers": len(plan.handovers),
             "passes": len(plan.passes),
+            "by_priority": priority_classes(prob.given.shipments, served),
         }
     )

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from relayroute.itineraries.problem import Problem
+    from relayroute.model.instance import Shipment
     from relayroute.solve.timing.dispatch import Timed
+
+
+def unserved_cost(ship: Shipment, w: dict[str, float], horizon: float) -> float:
+    """What leaving ``ship`` unserved costs: ``objective.unserved`` x its priority and,
+    with the ``day_end`` valuation (``w["day_end"]``), its priority-weighted lateness
+    until the day's end."""
+    late = max(0.0, horizon - ship.due) if w.get("day_end") else 0.0
+    return ship.priority * (w["unserved"] + w["delay"] * late)
 
 
 def served_ways(prob: Problem, timed: list[Timed]) -> dict[str, list[str]]:
@@ -35,7 +44,8 @@ def score(prob: Problem, timed: list[Timed], w: dict[str, float]) -> float:
     )
     drivers = {d for tt in timed for d in tt.drivers.values()}
     # Everything servable the trips do not deliver whole: dropped by timing or never routed.
-    lost = sum(ships[s].priority for s in prob.ways if s not in served)
+    horizon = prob.inst.horizon
+    lost = sum(unserved_cost(ships[s], w, horizon) for s in prob.ways if s not in served)
     km = sum(leg.route.km for tt in timed for leg in tt.trip.legs)
     services = {svc.id: svc for svc in prob.inst.rail_services}
     trains = {
@@ -44,7 +54,7 @@ def score(prob: Problem, timed: list[Timed], w: dict[str, float]) -> float:
         if (way := prob.way_of.get(legs[0])) is not None and way.kind == "rail"
     }
     return (
-        w["unserved"] * lost
+        lost
         + w["delay"] * delay
         + w["loop_driver"] * len(drivers)
         + w["km"] * km

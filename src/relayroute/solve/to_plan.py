@@ -22,6 +22,7 @@ from relayroute.model.plan import (
     LoopDuty,
     Pass,
     Plan,
+    PriorityClass,
     RailBooking,
     Segment,
     ShipmentOutcome,
@@ -32,12 +33,15 @@ from relayroute.model.plan import (
     clock,
     pass_id,
 )
+from relayroute.solve.objective import unserved_cost
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from relayroute.itineraries.problem import Problem
     from relayroute.itineraries.trips import PLeg
     from relayroute.itineraries.ways import Way
-    from relayroute.model.instance import Instance
+    from relayroute.model.instance import Instance, Shipment
     from relayroute.solve.timing.dispatch import Timed
 
 ROUND = 4  # decimals of minutes and km in the plan
@@ -301,6 +305,41 @@ class _Trucks:
     events: dict[str, list[tuple[str, Stop, str | None]]] = field(default_factory=dict)
 
 
+def priority_classes(
+    shipments: Sequence[Shipment], outcomes: Sequence[ShipmentOutcome]
+) -> list[PriorityClass]:
+    """Delay and share on time per priority class, most urgent first.
+
+    Parameters
+    ----------
+    shipments
+        The instance's shipments.
+    outcomes
+        The plan's served shipments.
+
+    Returns
+    -------
+    list of PriorityClass
+    """
+    pri = {s.id: s.priority for s in shipments}
+    out = []
+    for p in sorted(set(pri.values()), reverse=True):
+        served = [o for o in outcomes if pri.get(o.shipment) == p]
+        out.append(
+            PriorityClass(
+                priority=p,
+                shipments=sum(1 for x in pri.values() if x == p),
+                served=len(served),
+                on_time_share=_r(sum(o.delay <= 0 for o in served) / len(served))
+                if served
+                else 0.0,
+                weighted_delay=_r(sum(o.weighted_delay for o in served)),
+                max_delay=_r(max((o.delay for o in served), default=0.0)),
+            )
+        )
+    return out
+
+
 def build_plan(
     prob: Problem,
     timed: list[Timed],
@@ -350,7 +389,7 @@ def build_plan(
     pri = prob.given.shipments_by_id
     rail_cost = sum(b.cost for b in bookings)
     objective = (
-        weights["unserved"] * sum(pri[u.shipment].priority for u in unserved)
+        sum(unserved_cost(pri[u.shipment], weights, prob.given.horizon) for u in unserved)
         + weights["delay"] * wd
         + weights["km"] * km
         + weights["truck"] * len(trucks.routes)
@@ -372,6 +411,7 @@ def build_plan(
         transloads=len(transloads),
         rail_bookings=len(bookings),
         solve_seconds=round(solve_seconds, 2),
+        by_priority=priority_classes(prob.given.shipments, outcomes),
     )
     return Plan(
         relayroute_version=__version__,

@@ -617,6 +617,44 @@ def _weights(found: Found, plan: Plan, inst: Instance) -> dict[str, float] | Non
     return w
 
 
+def _check_priority_classes(
+    found: Found, inst: Instance, plan: Plan, delays: dict[str, float]
+) -> None:
+    """PLAN: each priority class's figures (kpis.by_priority), from the deliveries;
+    plans written before the classes were stated list none."""
+    stated = plan.kpis.by_priority
+    if not stated:
+        return
+    ships = inst.shipments_by_id
+    classes = sorted({s.priority for s in inst.shipments}, reverse=True)
+    if [c.priority for c in stated] != classes:
+        found.add(
+            "PLAN",
+            "kpis.by_priority",
+            None,
+            f"lists priorities {[c.priority for c in stated]}, the instance has {classes}",
+        )
+        return
+    for c in stated:
+        late = [x for s, x in delays.items() if ships[s].priority == c.priority]
+        actual = {
+            "shipments": sum(1 for s in inst.shipments if s.priority == c.priority),
+            "served": len(late),
+            "on_time_share": sum(1 for x in late if x < ON_TIME) / len(late) if late else 0.0,
+            "weighted_delay": c.priority * sum(late),
+            "max_delay": max(late, default=0.0),
+        }
+        for key, value in actual.items():
+            tol = ON_TIME + 1e-9 if key == "on_time_share" else 10 * TOL * max(1, len(late))
+            if abs(getattr(c, key) - value) > tol:
+                found.add(
+                    "PLAN",
+                    f"kpis.by_priority[{c.priority:g}].{key}",
+                    None,
+                    f"states {getattr(c, key):g}, the stops give {value:g}",
+                )
+
+
 def _check_kpis(found: Found, inst: Instance, plan: Plan, facts: _Facts, km: float) -> None:
     """PLAN: objective, on-time share and the counts, from what the routes do."""
     relay = inst.relay_stations_by_id
@@ -672,12 +710,22 @@ def _check_kpis(found: Found, inst: Instance, plan: Plan, facts: _Facts, km: flo
             None,
             f"states {k.on_time_share:g}, the stops give {share:.4f} of {n} served",
         )
+    _check_priority_classes(found, inst, plan, delays)
     w = _weights(found, plan, inst)
     if w is None:
         return
     unserved = sum(s.priority for s in inst.shipments if s.id not in served)
+    # The day_end valuation (solver.unserved_cost): an unserved shipment also counts as
+    # late until the day's end.
+    day_end = isinstance(plan.solver, dict) and plan.solver.get("unserved_cost") == "day_end"
+    until_day_end = sum(
+        s.priority * max(0.0, inst.horizon - s.due)
+        for s in inst.shipments
+        if s.id not in served and day_end
+    )
     objective = (
         w["unserved"] * unserved
+        + w["delay"] * until_day_end
         + w["delay"] * weighted
         + w["km"] * km
         + w["truck"] * len(plan.routes)

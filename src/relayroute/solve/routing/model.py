@@ -18,6 +18,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp
 
 from relayroute.itineraries.trips import transit_matrices
+from relayroute.solve.objective import unserved_cost
 from relayroute.solve.routing.nodes import Nodes, layout
 from relayroute.solve.stop import stop_requested
 
@@ -55,6 +56,8 @@ def weights(inst: Instance, config: SolverConfig) -> dict[str, float]:
     if unknown:
         raise ValueError(f"unknown objective weight(s): {', '.join(sorted(unknown))}")
     w.update(config.objective)
+    # Not a weight: unserved_cost's choice, for unserved_cost() (1: the day_end valuation).
+    w["day_end"] = 1.0 if config.unserved_cost == "day_end" else 0.0
     return w
 
 
@@ -311,7 +314,8 @@ def _ways(prob: Problem, model: Model, w: dict[str, float]) -> None:
     # penalty when left out, so that every insertion along a chosen way pays (a train
     # costs money before the last leg saves the shipment's penalty).
     inner_penalty = {
-        sid: round(w["unserved"] * by_id[sid].priority * COST_SCALE) // 8 for sid, _ in nodes.units
+        sid: round(unserved_cost(by_id[sid], w, inst.horizon) * COST_SCALE) // 8
+        for sid, _ in nodes.units
     }
     for sid, ways in nodes.units:
         sh = by_id[sid]
@@ -352,7 +356,7 @@ def _ways(prob: Problem, model: Model, w: dict[str, float]) -> None:
                 solver.Add(tdim.CumulVar(idx[0][1]) + gap <= tdim.CumulVar(idx[1][0]))
                 model.set_hours(idx[0][1], st.hours, 0, model.horizon)
                 model.set_hours(idx[1][0], st.hours, 0, model.horizon)
-        penalty = round(w["unserved"] * sh.priority * COST_SCALE)
+        penalty = round(unserved_cost(sh, w, inst.horizon) * COST_SCALE)
         if firsts == lasts:  # a delivery loaded at the start: one node
             routing.AddDisjunction(firsts, penalty, 1)
         else:

@@ -3,6 +3,7 @@ and reading a solution back as visits, train bookings, transload starts and node
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -131,6 +132,7 @@ def solve_routing(
     utilisation: dict[str, float] | None = None,
     initial: dict[RouteKey, list[NodeKey]] | None = None,
     deadline: float | None = None,
+    first_within: float | None = None,
 ) -> RoutingResult:
     """Build and solve the routing model.
 
@@ -153,6 +155,9 @@ def solve_routing(
     deadline
         A ``time.perf_counter`` time the search ends by, whatever ``time_limit`` says:
         building the model counts against it.
+    first_within
+        Seconds of search after which, with no solution yet, the search gives up (the
+        first-solution heuristic is stuck; the caller starts from other routes).
 
     Returns
     -------
@@ -179,13 +184,16 @@ def solve_routing(
     t0 = time.perf_counter()
     found = [0]
     end = t0 + limit
+    give_up = math.inf if first_within is None else t0 + first_within
+    first: list[float] = []
+
+    def limited() -> bool:
+        now = time.perf_counter()
+        return stop_requested() or now > end or (not first and now > give_up)
+
     # OR-Tools' own time limit is checked too seldom inside its first-solution
     # heuristics on large models; this limit also ends the search on a stop request.
-    routing.AddSearchMonitor(
-        routing.solver().CustomLimit(lambda: stop_requested() or time.perf_counter() > end)
-    )
-
-    first: list[float] = []
+    routing.AddSearchMonitor(routing.solver().CustomLimit(limited))
 
     def at_solution() -> None:
         found[0] += 1
