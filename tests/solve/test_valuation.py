@@ -42,12 +42,12 @@ def test_day_end_prices_an_unserved_shipment_as_late_until_the_day_ends(
 
 
 def test_portfolio_names_the_start_it_kept(small: LoadedInstance) -> None:
-    """The first routing round tries the dispatcher's routes and OR-Tools' heuristic and
-    says which it went on from; without the portfolio no such key is written."""
-    plan = solve(small, QUICK)
+    """With the portfolio on, the first routing round tries the dispatcher's routes and
+    OR-Tools' heuristic and says which it kept; without it (the default) no such key."""
+    plan = solve(small, QUICK.model_copy(update={"portfolio": True}))
     assert plan.solver.get("portfolio_start") in ("warm", "cold")
     assert validate(small.instance, plan, small.base).ok
-    off = solve(small, QUICK.model_copy(update={"portfolio": False}))
+    off = solve(small, QUICK)
     assert "portfolio_start" not in off.solver
     assert validate(small.instance, off, small.base).ok
 

@@ -104,7 +104,7 @@ class SolverConfig(BaseModel):
         "annealing) instead of the metaheuristic alone",
     )
     portfolio: bool = Field(
-        True,
+        False,
         description="first routing round from two starts, the dispatcher's routes and "
         "OR-Tools' first-solution heuristic, then on from the better (unless warm_start "
         "already starts from the dispatcher's)",
