@@ -80,6 +80,7 @@ def run_day(name: str, loaded: LoadedInstance, solver: str, limit: float) -> lis
                 "urgent": len(urgent),
                 "urgent_max_late": round(max(urgent, default=0.0), 1),
                 "solutions": (plan.solver or {}).get("solutions", ""),
+                "first_solution_s": (plan.solver.get("speed") or {}).get("first_solution", ""),
                 "seconds": round(wall, 1),
                 "load": round(load, 2),
                 "valid": report.ok,

@@ -21,6 +21,7 @@ EXAMPLES = [
     "relayroute.model.passes",
     "relayroute.solve.insert",
     "relayroute.solve.explain",
+    "relayroute.solve.pipeline",
 ]
 
 

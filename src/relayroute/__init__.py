@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from relayroute.solve.config import SolverConfig, read_config
     from relayroute.solve.explain import Explanation, explain
     from relayroute.solve.insert import Insertion, Refusal, insert
+    from relayroute.solve.replan import Replan, Stability, replan
     from relayroute.validate import validate
     from relayroute.validate.report import Report, Violation
     from relayroute.validate.verdict import InvalidPlanError, checked
@@ -84,6 +85,9 @@ _WHERE = {
     "Insertion": "relayroute.solve.insert",
     "Refusal": "relayroute.solve.insert",
     "insert": "relayroute.solve.insert",
+    "Replan": "relayroute.solve.replan",
+    "Stability": "relayroute.solve.replan",
+    "replan": "relayroute.solve.replan",
     "validate": "relayroute.validate",
     "Report": "relayroute.validate.report",
     "Violation": "relayroute.validate.report",
@@ -131,8 +135,10 @@ __all__ = [
     "Pass",
     "Plan",
     "Refusal",
+    "Replan",
     "Report",
     "SolverConfig",
+    "Stability",
     "Violation",
     "__version__",
     "checked",
@@ -143,6 +149,7 @@ __all__ = [
     "read_config",
     "read_instance",
     "read_plan",
+    "replan",
     "solve",
     "validate",
     "write_plan",

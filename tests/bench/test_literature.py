@@ -189,6 +189,19 @@ def test_bad_benchmark_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         read_benchmark(unpaired)
 
 
+def test_solomon_rows_checked_before_vrplib(tmp_path: Path) -> None:
+    """vrplib reads node rows as integers and would turn ``8.5`` into -1 and ignore the node
+    numbers: such rows are refused first, naming file and line."""
+    for old, new, message in [
+        ("6          8         10", "6          8.5       10", r"half.txt:12: expected 7"),
+        ("    2      6", "    5      6", r"half.txt:12: node 5: nodes must be numbered"),
+    ]:
+        bad = tmp_path / "half.txt"
+        bad.write_text(TINY_SOLOMON.replace(old, new))
+        with pytest.raises(InputError, match=message):
+            read_benchmark(bad)
+
+
 def test_loaded_at_start_keeps_capacity(tiny: Path) -> None:
     """When every delivery is loaded at the depot (the model keeps only the deliveries), a
     truck still carries no more than its capacity: 3 × 10 with trucks of 25 needs two."""

@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 
 from relayroute.errors import InputError
-from relayroute.io.instance import instance_from_data
+from relayroute.io.instance import instance_from_data, read_instance
 from relayroute.itineraries import Problem, build_problem, delay_lower_bound
+from relayroute.itineraries.trips import Visit, earliest_schedule, plan_trip
 
-from ..conftest import DATA
+from ..conftest import DATA, ROOT
 
 BASE: dict[str, Any] = json.loads((DATA / "small-straight.json").read_text())
 
@@ -167,3 +168,35 @@ def test_delay_lower_bound(prob: Problem) -> None:
     assert expected > 100
     dropped = _problem(_data(S1={"due": 480}, S2={"due": 500, "quantity": {"t": 11}}))
     assert delay_lower_bound(dropped) == pytest.approx(prob.solo["S1"] - 480)
+
+
+@pytest.mark.parametrize(("day", "choices"), [("yiwu-day.json", 1), ("yiwu-day-transload.json", 3)])
+def test_eligible_is_every_vehicle_tried_alone(day: str, choices: int) -> None:
+    """Classifying by class of equivalent vehicles, capacities compared as arrays and
+    trials shared by alike shipments, gives what trying every vehicle one at a time
+    gives: the vehicles with room whose trip alone delivers by the deadline, and the
+    earliest of those deliveries."""
+    loaded = read_instance(ROOT / "instances" / day)
+    prob = build_problem(loaded.instance, loaded.base, station_choices=choices)
+    ships = prob.inst.shipments_by_id
+    checked = 0
+    for sid in sorted(prob.eligible)[::7]:
+        sh = ships[sid]
+        visits = [Visit("pickup", sid), Visit("delivery", sid)]
+        done: dict[int, float] = {}
+        for v, veh in enumerate(prob.vehicles):
+            truck = prob.inst.trucks_by_id[veh.truck]
+            if any(truck.capacity.get(d, 0) + 1e-9 < q for d, q in sh.quantity.items()):
+                continue
+            trip = plan_trip(prob, veh, visits)
+            times = None if trip is None else earliest_schedule(prob, veh.truck, trip)
+            if times is not None:
+                done[v] = times.delivered[sid]
+        late = sh.deadline is not None
+        assert prob.eligible[sid] == sorted(
+            v for v, t in done.items() if not late or t <= sh.deadline + 1e-9
+        )
+        if sid not in prob.parent and [w.kind for w in prob.ways.get(sid, [])] == ["road"]:
+            assert prob.solo[sid] == min(done.values())
+            checked += 1
+    assert checked > 10

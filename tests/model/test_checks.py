@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +71,16 @@ def test_bays_and_loop_drivers_in_all() -> None:
     with pytest.raises(InputError, match=r"at most 100,000 loop drivers in all") as e:
         instance_from_data(data)
     assert e.value.where == "$.driver_pools[2]"
+
+
+def test_checkpoint_tolerance_measured_on_the_ground() -> None:
+    """A checkpoint 0.18 km west of its zone (within 0.2 km) reads, 0.22 km is refused with
+    its distance: degrees × 111 read the first as 0.21 km (east-west, cos 29.35° short)."""
+    data = _small()
+    assert data["checkpoints"][0]["lon"] == 120.0  # on the city's west edge, at 29.35° N
+    deg_per_km = 1 / (111.32 * math.cos(math.radians(29.35)))
+    data["checkpoints"][0]["lon"] = 120.0 - 0.18 * deg_per_km
+    assert instance_from_data(data).checkpoints[0].lon < 120.0
+    data["checkpoints"][0]["lon"] = 120.0 - 0.22 * deg_per_km
+    with pytest.raises(InputError, match=r"is 0\.22 km from the boundary of zone 'city'"):
+        instance_from_data(data)

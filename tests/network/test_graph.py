@@ -106,18 +106,18 @@ def test_uncontrolled_crossing_is_closed(demo: LoadedInstance, tmp_path: Path) -
 
 
 def test_straight_line_routes_around_closed_zone(small: LoadedInstance) -> None:
-    """Straight-line mode skirts the closed city by way-points; km = haversine x detour."""
+    """Straight-line mode skirts the closed city by way-points; km = WGS84 geodesic x detour."""
     table = _table(small, Profile())
     route = table.route("sup1", "cust1")
     assert any(n.startswith("waypoint:city") for n in route.nodes)
     direct = _table(small, Profile()).route("depot", "sup1")
     import numpy as np
 
-    from relayroute.network import haversine_km
+    from relayroute.network import geodesic_km
 
     a, b = small.instance.places_by_id["depot"], small.instance.places_by_id["sup1"]
     km = float(
-        haversine_km(np.array([a.lon]), np.array([a.lat]), np.array([b.lon]), np.array([b.lat]))[0]
+        geodesic_km(np.array([a.lon]), np.array([a.lat]), np.array([b.lon]), np.array([b.lat]))[0]
     )
     assert direct.km == pytest.approx(km * 1.3)
     assert direct.minutes == pytest.approx(km * 1.3 / 50 * 60)
@@ -254,3 +254,34 @@ def test_zone_folded_in_metres_is_bad_input() -> None:
     loaded = instance_from_data(data)
     with pytest.raises(InputError, match="'yiwu' is not a valid polygon once measured"):
         build_problem(loaded, ROOT / "instances")
+
+
+def test_waypoints_stand_300_m_out(small: LoadedInstance) -> None:
+    """Straight-line way-points are grown 300 m out of each zone in metres: a buffer in
+    degrees stood them only 262 m out east and west (29.3° N)."""
+    import numpy as np
+    import shapely
+
+    from relayroute.network.zones import metric_transformer, to_metres
+
+    g = build_network(small.instance, small.base).graph
+    for z in small.instance.zones:
+        ring = shapely.LinearRing(z.polygon[0])
+        ours = [n for n in g.nodes if n.startswith(f"waypoint:{z.id}:")]
+        wps = shapely.points([(g.nodes[n]["lon"], g.nodes[n]["lat"]) for n in ours])
+        c = np.asarray(ring.coords)
+        tf = metric_transformer(c[:, 0], c[:, 1])
+        metres = shapely.distance(to_metres(wps, tf), to_metres(np.array([ring]), tf)[0])
+        assert len(ours) >= 4 and np.allclose(metres, 300, atol=1), metres
+
+
+def test_osm_maxspeed_zero_runs_at_class_speed(tmp_path: Path) -> None:
+    """A maxspeed of 0 (osmnx then times the road as endless) runs at its class speed:
+    residential 25 km/h, and every road's minutes are osmnx's travel time."""
+    osm = tmp_path / "zero.osm"
+    osm.write_text(OSM_DE.read_text().replace('k="maxspeed" v="30"', 'k="maxspeed" v="0"'))
+    g = read_osm_xml(osm)
+    speeds = {(d["road_class"], d["speed_kmh"]) for _, _, d in g.edges(data=True)}
+    assert ("residential", 25) in speeds and not any(s <= 0 for _, s in speeds)
+    for _, _, d in g.edges(data=True):
+        assert d["minutes"] == pytest.approx(d["km"] / d["speed_kmh"] * 60, rel=1e-9, abs=1e-3)

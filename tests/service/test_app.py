@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from relayroute.io.plan import plan_to_json, write_plan
+from relayroute.model.passes import passes
 from relayroute.service import MAX_BODY_BYTES, create_app
 
 from ..conftest import ROOT
@@ -34,10 +35,15 @@ def client(demo: LoadedInstance, demo_plan: Plan) -> TestClient:
 
 
 def test_passes_and_plan_as_the_plan_states_them(client: TestClient, demo_plan: Plan) -> None:
-    """``GET /passes`` lists the plan's passes, ``GET /plan`` is the plan file's text."""
+    """``GET /passes`` lists the plan's passes by the time they become valid (one truck's
+    or one zone's when asked), ``GET /plan`` is the plan file's text."""
     got = client.get("/passes")
     assert got.status_code == 200
-    assert got.json() == [p.model_dump(mode="json") for p in demo_plan.passes]
+    assert got.json() == [p.model_dump(mode="json") for p in passes(demo_plan)]
+    truck = demo_plan.passes[0].truck
+    mine = client.get("/passes", params={"truck": truck}).json()
+    assert mine and {p["truck"] for p in mine} == {truck}
+    assert client.get("/passes", params={"zone": "nowhere"}).json() == []
     assert client.get("/plan").text == plan_to_json(demo_plan)
     assert client.get("/health").json()["passes"] == len(demo_plan.passes)
 
@@ -101,12 +107,19 @@ def test_shutdown_lets_the_request_in_flight_finish(
             pytest.fail("the service did not come up")
         body = plan_to_json(demo_plan)
         answers: list[httpx.Response] = []
-        # A few validations back to back: one is in flight when the signal comes.
-        worker = threading.Thread(
-            target=lambda: answers.extend(
-                httpx.post(f"{base}/validate", content=body, timeout=30) for _ in range(3)
-            )
-        )
+        refused: list[Exception] = []
+
+        def post_some() -> None:
+            # A few validations back to back: one is in flight when the signal comes, the
+            # ones after it find the door shut.
+            for _ in range(3):
+                try:
+                    answers.append(httpx.post(f"{base}/validate", content=body, timeout=30))
+                except httpx.TransportError as exc:
+                    refused.append(exc)
+                    return
+
+        worker = threading.Thread(target=post_some)
         worker.start()
         time.sleep(0.3)
         proc.send_signal(sig)
@@ -124,3 +137,30 @@ def test_shutdown_lets_the_request_in_flight_finish(
     assert "Traceback" not in err
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{base}/health", timeout=1)
+
+
+def test_serve_refuses_a_bad_state_folder_in_one_line(
+    small: LoadedInstance,
+    small_plan: Plan,
+    demo_plan: Plan,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``serve --state-dir`` on a file, or on the state folder of another day, exits 2
+    with one line naming the folder, before it listens."""
+    from relayroute.cli import main
+    from relayroute.service.state import Store
+
+    plan = tmp_path / "plan.json"
+    write_plan(small_plan, plan)
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x")
+    args = ["serve", str(ROOT / "tests/data/small-straight.json"), str(plan), "--port", "0"]
+    assert main([*args, "--state-dir", str(a_file)]) == 2
+    # (rich wraps the line at the terminal's width)
+    assert "is a file; give a folder" in " ".join(capsys.readouterr().err.split())
+    other = tmp_path / "other"
+    Store(other).save((ROOT / "instances/yiwu-demo.json").read_text(), plan_to_json(demo_plan), 1)
+    assert main([*args, "--state-dir", str(other)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "holds the state of instance 'yiwu-demo'" in err and "Traceback" not in err

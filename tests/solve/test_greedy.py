@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from relayroute.io.instance import LoadedInstance, instance_from_data
+import pytest
+
+from relayroute.io.instance import LoadedInstance, instance_from_data, read_instance
 from relayroute.solve import SolverConfig, solve
 from relayroute.validate import validate
+
+from ..conftest import ROOT
+
+# The module, not the function ``relayroute.solve.greedy`` re-exports under its name.
+greedy_module = importlib.import_module("relayroute.solve.greedy")
 
 GREEDY = SolverConfig(name="greedy", engine="greedy")
 
@@ -75,3 +84,38 @@ def test_no_truck_free_is_said() -> None:
     assert validate(loaded.instance, plan, loaded.base).ok
     assert plan.kpis.served < 6
     assert {u.reason for u in plan.unserved} == {"no_truck_free"}
+
+
+def _dispatched(loaded: LoadedInstance) -> str:
+    """The greedy plan as JSON, its wall-clock fields dropped."""
+    plan = solve(loaded, GREEDY.model_copy(update={"station_choices": 3}))
+    assert validate(loaded.instance, plan, loaded.base).ok
+    data = plan.model_dump(mode="json")
+    data["kpis"].pop("solve_seconds", None)
+    data.pop("solver", None)
+    return json.dumps(data, sort_keys=True)
+
+
+@pytest.mark.parametrize("day", ["liling-day.json", "yiwu-day-scarce.json"])
+def test_trucks_passed_over_would_have_been_refused(
+    day: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lower bound that passes over trucks without trying them changes no decision:
+    with it switched off (every truck tried), the dispatcher's plan is the same, and on
+    these days it does pass over trucks."""
+    loaded = read_instance(ROOT / "instances" / day)
+    passed = 0
+    fleet = greedy_module._Fleet  # noqa: SLF001
+    cannot = fleet.cannot
+
+    def counting(self: Any, *args: Any) -> bool:
+        nonlocal passed
+        out = cannot(self, *args)
+        passed += out
+        return out
+
+    monkeypatch.setattr(fleet, "cannot", counting)
+    with_bound = _dispatched(loaded)
+    assert passed > 50
+    monkeypatch.setattr(fleet, "cannot", lambda self, *args: False)
+    assert _dispatched(loaded) == with_bound

@@ -77,7 +77,7 @@ def _numbers(line: str, where: str, count: int) -> list[float]:
 
 
 def read_solomon(path: str | Path) -> Benchmark:
-    """Read a Solomon or Gehring & Homberger VRPTW file.
+    """Read a Solomon or Gehring & Homberger VRPTW file (parsed by :mod:`vrplib`).
 
     Raises
     ------
@@ -86,26 +86,39 @@ def read_solomon(path: str | Path) -> Benchmark:
     """
     p = Path(path)
     lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
-    name = lines[0].strip() if lines else ""
+    # vrplib reads the node rows with np.genfromtxt(dtype=int), which turns a token that is
+    # not a whole number into -1 without a word, and drops the node numbers: check the rows
+    # first, naming the line.
+    c = next((i for i, line in enumerate(lines) if line.strip().upper() == "CUSTOMER"), None)
+    if c is None or not any(line.strip().upper() == "VEHICLE" for line in lines[:c]):
+        raise InputError(str(p), "not a Solomon file: no VEHICLE or CUSTOMER block")
+    rows = [(k, line.split()) for k, line in enumerate(lines[c + 2 :], start=c + 3)]
+    for no, (k, parts) in enumerate((k, t) for k, t in rows if t):
+        if len(parts) != 7 or not all(t.lstrip("-").isdigit() for t in parts):
+            raise InputError(f"{p}:{k}", f"expected 7 whole numbers, got {' '.join(parts)!r}")
+        if int(parts[0]) != no:
+            raise InputError(f"{p}:{k}", f"node {parts[0]}: nodes must be numbered 0, 1, 2, …")
+    if not any(parts for _, parts in rows):
+        raise InputError(str(p), "the first node must be the depot, number 0")
+    import vrplib  # the bench extra; Li & Lim files read without it
+
     try:
-        v = next(i for i, line in enumerate(lines) if line.strip().upper() == "VEHICLE")
-        c = next(i for i, line in enumerate(lines) if line.strip().upper() == "CUSTOMER")
-    except StopIteration:
-        raise InputError(str(p), "not a Solomon file: no VEHICLE or CUSTOMER block") from None
-    fleet = [line for line in lines[v + 1 : c] if line.strip() and line.split()[0].isdigit()]
-    if not fleet:
-        raise InputError(f"{p}:{v + 2}", "no NUMBER CAPACITY line")
-    number, capacity = _numbers(fleet[0], f"{p}:{v + 3}", 2)[:2]
-    nodes = []
-    for k, line in enumerate(lines[c + 1 :], start=c + 2):
-        if not line.strip() or not line.split()[0].lstrip("-").isdigit():
-            continue
-        no, x, y, demand, ready, due, service = _numbers(line, f"{p}:{k}", 7)[:7]
-        if due < ready:
-            raise InputError(f"{p}:{k}", f"node {int(no)}: due {due:g} before ready {ready:g}")
-        nodes.append(Node(int(no), x, y, demand, ready, due, service))
+        data = vrplib.read_instance(p, instance_format="solomon", compute_edge_weights=False)
+    except (RuntimeError, ValueError) as e:
+        raise InputError(str(p), f"not a Solomon file: {e}") from None
+    columns = np.column_stack(
+        [data["node_coord"], data["demand"], data["time_window"], data["service_time"]]
+    )
+    nodes = [
+        Node(no, float(x), float(y), float(q), float(a), float(b), float(sv))
+        for no, (x, y, q, a, b, sv) in enumerate(columns.tolist())
+    ]
+    for n in nodes:
+        if n.due < n.ready:
+            raise InputError(str(p), f"node {n.no}: due {n.due:g} before ready {n.ready:g}")
     _check_nodes(p, nodes)
-    return Benchmark(name or p.stem, "vrptw", int(number), capacity, nodes)
+    name = str(data["name"]) or p.stem
+    return Benchmark(name, "vrptw", int(data["vehicles"]), float(data["capacity"]), nodes)
 
 
 def read_lilim(path: str | Path) -> Benchmark:

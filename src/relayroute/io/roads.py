@@ -161,6 +161,11 @@ def _isnan(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+def _road_class(data: dict[str, Any]) -> str:
+    hwy = data.get("highway", "")
+    return str(hwy[0] if isinstance(hwy, list) else hwy)
+
+
 def _from_osmnx(mg: Any) -> nx.DiGraph:
     """Collapse an osmnx MultiDiGraph to our DiGraph, keeping the fastest parallel edge."""
     import osmnx as ox
@@ -168,19 +173,20 @@ def _from_osmnx(mg: Any) -> nx.DiGraph:
     if any("highway" in d for _, _, d in mg.edges(data=True)):
         # maxspeed where tagged, else the mean of its class, else our class table
         mg = ox.routing.add_edge_speeds(mg, hwy_speeds=ROAD_CLASS_KMH, fallback=FALLBACK_KMH)
+        for _, _, d in mg.edges(data=True):
+            if not d["speed_kph"] > 0:  # a maxspeed of 0 would make the road endless
+                d["speed_kph"] = ROAD_CLASS_KMH.get(_road_class(d), FALLBACK_KMH)
+        mg = ox.routing.add_edge_travel_times(mg)
     g = nx.DiGraph()
     for nid, data in mg.nodes(data=True):
         g.add_node(str(nid), lon=float(data["x"]), lat=float(data["y"]))
     for u, v, data in mg.edges(data=True):
         su, sv = str(u), str(v)
-        hwy = data.get("highway", "")
-        road_class = hwy[0] if isinstance(hwy, list) else str(hwy)
+        road_class = _road_class(data)
         if road_class not in ROAD_CLASS_KMH:
             continue  # footways, cycleways, tracks and untagged ways carry no trucks
-        speed = data.get("speed_kph")
-        if speed is None or not speed > 0:
-            speed = ROAD_CLASS_KMH.get(road_class, FALLBACK_KMH)
-        minutes = max(float(data["length"]) / 1000.0 / float(speed) * 60.0, 1e-3)
+        speed = data["speed_kph"]
+        minutes = max(float(data["travel_time"]) / 60.0, 1e-3)
         if g.has_edge(su, sv) and g.edges[su, sv]["minutes"] <= minutes:
             continue
         geom = data.get("geometry")

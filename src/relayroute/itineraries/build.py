@@ -26,6 +26,8 @@ import math
 import time
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from relayroute.errors import InputError
 from relayroute.itineraries.problem import (
     INTERRUPTED,
@@ -148,7 +150,7 @@ def build_problem(
     )
     prob = dataclasses.replace(prob, vehicles=_vehicles(prob, station_choices))
     second = {w.parts[1] for ws in expansion.ways.values() for w in ws if w.kind == "transload"}
-    classes = vehicle_classes(prob)
+    classes = _Classes(prob)
     for sh in inst.shipments:
         if sh.id not in second:
             _classify_one(prob, sh, classes, deadline, stop)
@@ -190,14 +192,14 @@ def classify_shipment(prob: Problem, sh: Shipment) -> Reason | None:
     Reason or None
         Why no vehicle can serve it, or None: ``prob.eligible[sh.id]`` lists who can.
     """
-    _classify_one(prob, sh, vehicle_classes(prob), None, None)
+    _classify_one(prob, sh, _Classes(prob), None, None)
     return prob.unserved.get(sh.id)
 
 
 def _classify_one(
     prob: Problem,
     sh: Shipment,
-    classes: list[list[int]],
+    classes: _Classes,
     deadline: float | None,
     stop: Callable[[], bool] | None,
 ) -> None:
@@ -334,9 +336,7 @@ def _vehicles(prob: Problem, choices: int) -> list[Vehicle]:
     return [Vehicle(t.id, tuple(home[t.id])) for t in trucks]
 
 
-def vehicle_classes(prob: Problem) -> list[list[int]]:
-    """The vehicles (indices) grouped into classes whose trips of the same visits are the
-    same: same profile (permits), depots, hours and duty, and home stations."""
+def _class_keys(prob: Problem) -> dict[tuple[object, ...], list[int]]:
     groups: dict[tuple[object, ...], list[int]] = {}
     for v, veh in enumerate(prob.vehicles):
         truck = prob.inst.trucks_by_id[veh.truck]
@@ -348,10 +348,71 @@ def vehicle_classes(prob: Problem) -> list[list[int]]:
             veh.stations,
         )
         groups.setdefault(key, []).append(v)
-    return list(groups.values())
+    return groups
 
 
-def _classify(prob: Problem, sh: Shipment, classes: list[list[int]]) -> Reason | None:
+def vehicle_classes(prob: Problem) -> list[list[int]]:
+    """The vehicles (indices) grouped into classes whose trips of the same visits are the
+    same: same profile (permits), depots, hours and duty, and home stations."""
+    return list(_class_keys(prob).values())
+
+
+class _Classes:
+    """The vehicle classes with what classifying a shipment reads of them: each class's
+    key and its members' trucks (positions in ``inst.trucks``), and the trucks'
+    capacities as one array, so a shipment's fitting trucks are one numpy comparison
+    (once per distinct quantity) rather than a pydantic look-up per truck."""
+
+    def __init__(self, prob: Problem) -> None:
+        groups = _class_keys(prob)
+        trucks = prob.inst.trucks
+        pos = {t.id: k for k, t in enumerate(trucks)}
+        self.keys = [key[:4] for key in groups]  # the stations are looked at per zone
+        self.members = [np.array(m, dtype=np.intp) for m in groups.values()]
+        self.ints = list(range(len(prob.vehicles)))
+        self.trucks = [
+            np.array([pos[prob.vehicles[v].truck] for v in m], dtype=np.intp) for m in self.members
+        ]
+        self.dims = {d: k for k, d in enumerate(sorted({d for t in trucks for d in t.capacity}))}
+        self.capacity = np.array(
+            [[t.capacity.get(d, 0) for d in self.dims] for t in trucks], dtype=float
+        ).reshape(len(trucks), len(self.dims))
+        self._fits: dict[tuple[tuple[str, float], ...], np.ndarray] = {}
+        self._solo: dict[tuple[object, ...], float | None] = {}
+
+    def fits(self, sh: Shipment) -> np.ndarray:
+        """Which trucks have room for the shipment's quantity in every dimension."""
+        key = tuple(sorted(sh.quantity.items()))
+        out = self._fits.get(key)
+        if out is None:
+            out = np.ones(len(self.capacity), dtype=bool)
+            for d, q in key:
+                cap = self.capacity[:, self.dims[d]] if d in self.dims else 0.0
+                out &= cap + 1e-9 >= q
+            self._fits[key] = out
+        return out
+
+    def solo(
+        self,
+        prob: Problem,
+        veh: Vehicle,
+        short: tuple[object, ...],
+        visits: list[Visit],
+        sh: Shipment,
+    ) -> float | None:
+        """When vehicle ``veh`` (of class and stations ``short``) alone delivers the
+        shipment at the earliest; None if it cannot. The trial trip reads of the
+        shipment only its ends, ready time and service times: shipments alike in those
+        (legs of rail ways, repeat orders) share one trial per class."""
+        key = (short, sh.origin, sh.destination, sh.ready, sh.pickup_minutes, sh.delivery_minutes)
+        if key not in self._solo:
+            trip = plan_trip(prob, veh, visits)
+            times = None if trip is None else earliest_schedule(prob, veh.truck, trip)
+            self._solo[key] = None if times is None else times.delivered[sh.id]
+        return self._solo[key]
+
+
+def _classify(prob: Problem, sh: Shipment, classes: _Classes) -> Reason | None:
     """Eligible vehicles for a shipment, or why none can serve it."""
 
     inst = prob.inst
@@ -367,38 +428,31 @@ def _classify(prob: Problem, sh: Shipment, classes: list[list[int]]) -> Reason |
                 "where outside drivers may not go, and the zone has no open relay station "
                 "with loop drivers",
             )
-    fits = [
-        t
-        for t in inst.trucks
-        if all(t.capacity.get(d, 0) + 1e-9 >= q for d, q in sh.quantity.items())
-    ]
-    if not fits:
+    fits = classes.fits(sh)
+    if not fits.any():
         return Reason("no_truck_capacity", "no truck has room for its quantity in every dimension")
-    fit_ids = {t.id for t in fits}
     best = math.inf
-    reach: list[tuple[int, float]] = []
+    reach: list[tuple[np.ndarray, float]] = []  # (vehicles, their earliest delivery)
     visits = [Visit("pickup", sh.id), Visit("delivery", sh.id)]
-    # One trial trip per class of equivalent vehicles, not one per truck.
-    for members in classes:
-        fit = [v for v in members if prob.vehicles[v].truck in fit_ids]
-        if not fit:
+    # One trial trip per class of equivalent vehicles, not one per truck; classes that
+    # differ only by home stations in zones this shipment never enters share it.
+    for members, trucks, key in zip(classes.members, classes.trucks, classes.keys):
+        fit = members[fits[trucks]]
+        if not len(fit):
             continue
-        veh = prob.vehicles[fit[0]]
-        trip = plan_trip(prob, veh, visits)
-        if trip is None:
+        veh = prob.vehicles[int(fit[0])]
+        short = (key, tuple(veh.station(z) for z in zones))
+        done = classes.solo(prob, veh, short, visits, sh)
+        if done is None:
             continue
-        times = earliest_schedule(prob, veh.truck, trip)
-        if times is None:
-            continue
-        done = times.delivered[sh.id]
-        reach += [(v, done) for v in fit]
+        reach.append((fit, done))
         best = min(best, done)
-    reach.sort()
     if not reach:
         ends = (prob.net.node_zone.get(prob.net.place_node[p]) for p in (sh.origin, sh.destination))
         restricted = {z for z in ends if z is not None}
         permit_zones = sorted(z for z in restricted if prob.net.zone_policy[z] == "permit")
-        if permit_zones and not any(set(permit_zones) <= set(t.permits) for t in fits):
+        room = [t for t, ok in zip(inst.trucks, fits) if ok]
+        if permit_zones and not any(set(permit_zones) <= set(t.permits) for t in room):
             return Reason(
                 "no_permit",
                 f"no truck with room holds a permit for zone(s) {', '.join(permit_zones)}",
@@ -416,8 +470,13 @@ def _classify(prob: Problem, sh: Shipment, classes: list[list[int]]) -> Reason |
                 f"even alone on the fastest truck it is delivered at {best:g}, "
                 f"after its deadline {sh.deadline:g}",
             )
-        reach = [(v, d) for v, d in reach if d <= sh.deadline + 1e-9]
-    prob.eligible[sh.id] = [v for v, _ in reach]
+        reach = [(fit, done) for fit, done in reach if done <= sh.deadline + 1e-9]
+    # Classes are disjoint: sorted vehicle indices, as the ints the classes hold (one
+    # object per vehicle, not one per shipment and vehicle: large days hold millions).
+    chosen = [fit for fit, _ in reach]
+    ints = classes.ints
+    order = np.sort(np.concatenate(chosen)).tolist() if chosen else []
+    prob.eligible[sh.id] = [ints[v] for v in order]
     prob.solo[sh.id] = best
     return None
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
+from pyproj import Geod, Transformer
 from shapely.geometry import Polygon
 from shapely.validation import explain_validity
 
@@ -281,8 +282,20 @@ def _zones(inst: Instance) -> None:
         zindex = {z.id: i for i, z in enumerate(inst.zones)}
         pts = shapely.points([(c.lon, c.lat) for c in inst.checkpoints])
         rings = [polys[zindex[c.zone]].exterior for c in inst.checkpoints]
-        deg = np.asarray(shapely.distance(pts, rings))
-        km = deg * 111.0  # degrees to km, close enough for a tolerance check
+        # In metres about the checkpoints: degrees × 111 reads east-west 1/cos(lat) too long.
+        lon0 = np.mean([c.lon for c in inst.checkpoints])
+        lat0 = np.mean([c.lat for c in inst.checkpoints])
+        tf = Transformer.from_crs(
+            "EPSG:4326",
+            f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m +no_defs",
+            always_xy=True,
+        )
+
+        def metres(xy: np.ndarray) -> np.ndarray:
+            return np.column_stack(tf.transform(xy[:, 0], xy[:, 1]))
+
+        m = shapely.distance(shapely.transform(pts, metres), shapely.transform(rings, metres))
+        km = np.asarray(m) / 1000.0
         for i in np.flatnonzero(km > CHECKPOINT_TOLERANCE_KM):
             c = inst.checkpoints[i]
             raise InputError(
@@ -292,13 +305,12 @@ def _zones(inst: Instance) -> None:
             )
 
 
+_WGS84 = Geod(ellps="WGS84")
+
+
 def _km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    h = (
-        np.sin((p2 - p1) / 2) ** 2
-        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    )
-    return float(2 * 6371.0088 * np.arcsin(np.sqrt(min(1.0, h))))
+    """Geodesic km on the WGS84 ellipsoid."""
+    return float(_WGS84.inv(lon1, lat1, lon2, lat2)[2]) / 1000.0
 
 
 def check_named_nodes(inst: Instance, node_lonlat: dict[str, tuple[float, float]]) -> None:

@@ -466,7 +466,7 @@ class NetworkSpec(_Strict):
     """How travel times are known.
 
     ``road``: a road graph (``nodes``+``edges`` GeoJSON/CSV, ``graphml`` or ``osm`` XML),
-    paths relative to the instance file. ``straight_line``: haversine km × ``detour_factor``
+    paths relative to the instance file. ``straight_line``: geodesic km (WGS84) × ``detour_factor``
     at ``speed_kmh``. ``euclidean``: plain x/y distance, minutes = distance / ``speed``.
     """
 
@@ -600,10 +600,16 @@ class Instance(_Strict):
     def _index(self, attr: str) -> dict[str, Any]:
         # Keyed to the list object itself: model_copy(update=...) shares this cache.
         items = getattr(self, attr)
-        cached = self._indices.get(attr)
+        # The private dict directly: ``self._indices`` goes through pydantic's
+        # __getattr__ (2 us), and these look-ups run millions of times on large days.
+        private = self.__pydantic_private__
+        indices: dict[str, tuple[Any, dict[str, Any]]] = (
+            private["_indices"] if private is not None else self._indices
+        )
+        cached = indices.get(attr)
         if cached is None or cached[0] is not items:
             cached = (items, {o.id: o for o in items})
-            self._indices[attr] = cached
+            indices[attr] = cached
         return cached[1]
 
     @property

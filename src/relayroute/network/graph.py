@@ -4,7 +4,7 @@ Three modes share one form, a :class:`networkx.DiGraph` with ``km``/``minutes`` 
 
 - ``road``: the graph read from files (:mod:`relayroute.io.roads`);
 - ``straight_line``: a visibility graph over places, checkpoints and way-points just
-  outside each restricted zone, edges at haversine km × detour factor;
+  outside each restricted zone, edges at WGS84 geodesic km × detour factor;
 - ``euclidean``: a complete graph over places at plain x/y distance (benchmarks).
 
 Zone membership of nodes is a spatial join; an edge joining two zones without a
@@ -21,6 +21,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import shapely
+from pyproj import Geod
 
 from relayroute.errors import InputError
 from relayroute.io.roads import read_graphml, read_nodes_edges, read_osm_xml
@@ -29,25 +30,24 @@ from relayroute.model.checks import (
     check_named_nodes,
     transit_road_nodes,
 )
-from relayroute.network.zones import classify_roads, metric_transformer
+from relayroute.network.zones import classify_roads, metric_transformer, to_metres
 
 if TYPE_CHECKING:
+    import pyproj
+
     from relayroute.model.instance import Instance
 
-EARTH_RADIUS_KM = 6371.0088
-KM_PER_DEGREE = 111.0
+WGS84 = Geod(ellps="WGS84")
 # Way-points around a zone stand this far outside it, so straight lines can skirt it.
 WAYPOINT_OFFSET_KM = 0.3
 
 
-def haversine_km(
+def geodesic_km(
     lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
 ) -> np.ndarray:
-    """Great-circle km between arrays of points (vectorised)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1))))
+    """Geodesic km on the WGS84 ellipsoid between arrays of points (vectorised)."""
+    _, _, metres = WGS84.inv(lon1, lat1, lon2, lat2)
+    return np.asarray(metres, dtype=float) / 1000.0
 
 
 @dataclass
@@ -175,7 +175,7 @@ def _snap(inst: Instance, g: nx.DiGraph, attr: str) -> dict[str, str]:
         tree = shapely.STRtree(shapely.points(lon, lat))
         pts = shapely.points([(objs[i].lon, objs[i].lat) for i in todo])
         nearest = tree.nearest(pts)
-        km = haversine_km(
+        km = geodesic_km(
             np.array([objs[i].lon for i in todo]),
             np.array([objs[i].lat for i in todo]),
             lon[nearest],
@@ -190,6 +190,11 @@ def _snap(inst: Instance, g: nx.DiGraph, attr: str) -> dict[str, str]:
                 )
             out[objs[i].id] = ids[nearest[k]]
     return out
+
+
+def _to_lonlat(metres: np.ndarray, tf: pyproj.Transformer) -> np.ndarray:
+    lon, lat = tf.transform(metres[:, 0], metres[:, 1], direction="INVERSE")
+    return np.column_stack([lon, lat])
 
 
 def _visibility_graph(inst: Instance) -> tuple[nx.DiGraph, dict[str, str], dict[str, str]]:
@@ -209,8 +214,13 @@ def _visibility_graph(inst: Instance) -> tuple[nx.DiGraph, dict[str, str], dict[
         xy.append((c.lon, c.lat))
     restricted = [z for z in inst.zones if z.policy != "open"]
     polys = [shapely.Polygon(z.polygon[0], z.polygon[1:]) for z in restricted]
-    for z, poly in zip(restricted, polys):
-        ring = poly.buffer(WAYPOINT_OFFSET_KM / KM_PER_DEGREE, quad_segs=2).exterior
+    # Grown in metres: a buffer in degrees falls short east-west by cos(latitude).
+    tf = metric_transformer(np.array([x for x, _ in xy]), np.array([y for _, y in xy]))
+    grown = shapely.buffer(
+        to_metres(np.array(polys, dtype=object), tf), WAYPOINT_OFFSET_KM * 1000.0, quad_segs=2
+    )
+    for z, poly in zip(restricted, shapely.transform(grown, lambda m: _to_lonlat(m, tf))):
+        ring = poly.exterior
         for k, (x, y) in enumerate(ring.coords[:-1]):
             names.append(f"waypoint:{z.id}:{k}")
             xy.append((x, y))
@@ -226,12 +236,12 @@ def _visibility_graph(inst: Instance) -> tuple[nx.DiGraph, dict[str, str], dict[
     keep &= same | is_gate[ii] | is_gate[jj]
     ii, jj = ii[keep], jj[keep]
     a, b = coords[ii].copy(), coords[jj].copy()
-    # Shorten the gate end so the boundary at the checkpoint itself does not count.
-    tol = CHECKPOINT_TOLERANCE_KM / KM_PER_DEGREE
+    # Shorten the gate end by the checkpoint tolerance on the ground (not in degrees, which
+    # fall short east-west), so the boundary at the checkpoint itself does not count.
     for end, other, mask in ((a, b, is_gate[ii]), (b, a, is_gate[jj])):
         vec = other[mask] - end[mask]
-        length = np.maximum(np.hypot(vec[:, 0], vec[:, 1]), 1e-12)
-        frac = np.minimum(tol / length, 0.5)[:, None]
+        km = geodesic_km(end[mask, 0], end[mask, 1], other[mask, 0], other[mask, 1])
+        frac = np.minimum(CHECKPOINT_TOLERANCE_KM / np.maximum(km, 1e-9), 0.5)[:, None]
         end[mask] = end[mask] + vec * frac
     segments = shapely.linestrings(np.stack([a, b], axis=1))
     boundary = (
@@ -246,8 +256,7 @@ def _visibility_graph(inst: Instance) -> tuple[nx.DiGraph, dict[str, str], dict[
             ok[e] = False
     ii, jj = ii[ok], jj[ok]
     km = (
-        haversine_km(coords[ii, 0], coords[ii, 1], coords[jj, 0], coords[jj, 1])
-        * spec.detour_factor
+        geodesic_km(coords[ii, 0], coords[ii, 1], coords[jj, 0], coords[jj, 1]) * spec.detour_factor
     )
     minutes = np.maximum(km / spec.speed_kmh * 60.0, 1e-3)
     g = nx.DiGraph()

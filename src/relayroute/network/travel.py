@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 if TYPE_CHECKING:
     from relayroute.network.graph import Network
@@ -110,6 +112,42 @@ def _gate_zone(net: Network, checkpoint: str) -> str:
     return net.checkpoint_zone[checkpoint]
 
 
+def _tree_sums(
+    pred: np.ndarray, roots: np.ndarray, keys: np.ndarray, weight: np.ndarray, size: int
+) -> np.ndarray:
+    """Sum of ``weight`` along each shortest-path tree's path from its root to every node.
+
+    ``pred[r]`` is tree ``r``'s predecessor array (negative at its root and where it does
+    not reach), ``roots[r]`` its root, ``keys`` the edges as ``u * size + v`` with their
+    ``weight``. The sums are added from the root outwards, one tree level at a time, so
+    each is the same float as adding the path's edges in order.
+    """
+    trees = np.arange(len(roots))[:, None]
+    out = np.full(pred.shape, np.inf)
+    out[trees[:, 0], roots] = 0.0
+    # Depth of every node in its tree, by pointer jumping (log of the depth passes).
+    linked = pred >= 0
+    depth = linked.astype(np.int64)
+    up = np.where(linked, pred, -1).astype(np.int64)
+    while (up >= 0).any():
+        has = up >= 0
+        safe = np.maximum(up, 0)
+        depth = depth + np.where(has, depth[trees, safe], 0)
+        up = np.where(has, up[trees, safe], -1)
+    order = np.argsort(depth, axis=None, kind="stable")
+    flat_depth = depth.ravel()[order]
+    cuts = np.searchsorted(flat_depth, np.arange(1, flat_depth.max(initial=0) + 2))
+    by_key = np.argsort(keys)
+    sorted_keys = keys[by_key]
+    for lo, hi in itertools.pairwise(cuts):
+        cells = order[lo:hi]
+        r, v = np.divmod(cells, size)
+        p = pred[r, v].astype(np.int64)
+        w = weight[by_key[np.searchsorted(sorted_keys, p * size + v)]]
+        out[r, v] = out[r, p] + w
+    return out
+
+
 class TravelTable:
     """Fastest routes between a fixed list of places for one profile.
 
@@ -133,7 +171,6 @@ class TravelTable:
         self.km = np.full((n, n), np.inf)
         np.fill_diagonal(self.minutes, 0.0)
         np.fill_diagonal(self.km, 0.0)
-        self._paths: dict[tuple[int, int], list[str | tuple[str, str]]] = {}
         # Routes are asked for millions of times while a day is built: made once a pair.
         self._routes: dict[tuple[int, int], Route] = {}
         self._avoiding: dict[tuple[int, int, frozenset[str]], Route | None] = {}
@@ -147,19 +184,51 @@ class TravelTable:
             self.minutes = dist / net.euclid_speed
             return
         self.graph = profile_graph(net, profile, delays, closed)
+        self._shortest(net, places)
+
+    def _shortest(self, net: Network, places: list[str]) -> None:
+        """Fastest paths from every place at once (scipy's Dijkstra over the profile
+        graph as a sparse matrix); the shortest-path trees are kept to rebuild a path
+        when its route is first asked for."""
+        labels: list[str | tuple[str, str]] = list(self.graph.nodes)
+        self._labels = labels
+        at = self._at = {n: k for k, n in enumerate(labels)}
+        size = len(labels)
+        edges = list(self.graph.edges(data=True))
+        u = np.array([at[a] for a, _, _ in edges], dtype=np.int64)
+        v = np.array([at[b] for _, b, _ in edges], dtype=np.int64)
+        minutes = np.array([d["minutes"] for _, _, d in edges], dtype=float)
+        km = np.array([d["km"] for _, _, d in edges], dtype=float)
+        # Zero-minute edges (a gate without delay) stay edges: stored explicitly.
+        matrix = csr_matrix((minutes, (u, v)), shape=(size, size))
         nodes = [net.place_node[p] for p in places]
-        for i, src in enumerate(nodes):
-            if src not in self.graph:
+        rows = sorted({at[n] for n in nodes if n in at})
+        self._row = {n: r for r, n in enumerate(rows)}
+        if not rows:
+            self._pred = np.zeros((0, size), dtype=np.int32)
+            return
+        dist, pred = dijkstra(matrix, directed=True, indices=rows, return_predecessors=True)
+        self._pred = pred
+        along = _tree_sums(pred, np.array(rows), u * size + v, km, size)
+        src = [self._row.get(at.get(n, -1)) for n in nodes]
+        col = np.array([at.get(n, -1) for n in nodes])
+        for i, r in enumerate(src):
+            if r is None:
                 continue
-            dist, paths = nx.single_source_dijkstra(self.graph, src, weight="minutes")
-            for j, dst in enumerate(nodes):
-                if dst in dist:
-                    self.minutes[i, j] = dist[dst]
-                    path = paths[dst]
-                    self._paths[(i, j)] = path
-                    self.km[i, j] = sum(
-                        self.graph.edges[a, b]["km"] for a, b in itertools.pairwise(path)
-                    )
+            ok = (col >= 0) & np.isfinite(dist[r, np.maximum(col, 0)])
+            self.minutes[i, ok] = dist[r, col[ok]]
+            self.km[i, ok] = along[r, col[ok]]
+
+    def _path(self, i: int, j: int) -> list[str | tuple[str, str]]:
+        """The graph nodes of the fastest path from place ``i`` to place ``j``."""
+        at = self.net.place_node
+        pred = self._pred[self._row[self._at[at[self.places[i]]]]]
+        k = self._at[at[self.places[j]]]
+        path = [k]
+        while pred[k] >= 0:
+            k = int(pred[k])
+            path.append(k)
+        return [self._labels[k] for k in reversed(path)]
 
     def reachable(self, a: str, b: str) -> bool:
         return bool(np.isfinite(self.minutes[self.index[a], self.index[b]]))
@@ -213,7 +282,7 @@ class TravelTable:
         if i == j or self.net.place_node[a] == self.net.place_node[b]:
             n = self.net.place_node[a]
             return Route([n], [(g.nodes[n]["lon"], g.nodes[n]["lat"])], 0.0, 0.0)
-        return self._from_path(self._paths[(i, j)], float(self.km[i, j]), float(self.minutes[i, j]))
+        return self._from_path(self._path(i, j), float(self.km[i, j]), float(self.minutes[i, j]))
 
     def _from_path(self, raw: list[str | tuple[str, str]], km: float, minutes: float) -> Route:
         g = self.net.graph

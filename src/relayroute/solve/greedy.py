@@ -14,13 +14,16 @@ for what optimisation is worth.
 
 from __future__ import annotations
 
+import bisect
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from relayroute.itineraries.build import vehicle_classes
 from relayroute.itineraries.problem import INTERRUPTED, Problem, Reason, earliest_in
-from relayroute.itineraries.trips import Times, Trip, Visit, plan_trip
+from relayroute.itineraries.trips import PLeg, PStop, Times, Trip, Visit, plan_trip
 from relayroute.solve.budget import OUT_OF_TIME
 from relayroute.solve.stop import stop_requested
 from relayroute.solve.timing.dispatch import (
@@ -39,6 +42,7 @@ from relayroute.solve.to_plan import RAIL_FULL
 
 if TYPE_CHECKING:
     from relayroute.itineraries.ways import Way
+    from relayroute.network import Profile
 
 NO_TRUCK = Reason(
     "no_truck_free",
@@ -56,6 +60,326 @@ class _Truck:
     drivers: dict[int, str] = field(default_factory=dict)
     end_bookings: list[Booking] = field(default_factory=list)
     free_at: float = 0.0
+
+
+# Margin (minutes) by which a lower bound must break a limit before a truck is passed
+# over untried: far above float rounding, far below any time the plans are read in.
+BOUND_MARGIN = 1e-4
+
+Tail = tuple[list[PLeg], list[PStop]]
+
+
+class _Fleet:
+    """What the dispatcher reads about each truck, looked up once a run rather than once
+    a shipment x truck, and the lower bounds that pass over trucks which cannot serve a
+    shipment without trying them.
+
+    A truck is tried by timing its day's new tail against the shared resources
+    (:func:`_extend`). Far cheaper is a lower bound of that timing: every window kept,
+    and each wait for a bay, a loop driver or a checkpoint lane replaced by the
+    earliest time one *could* be free (a long enough gap in some calendar). Each step
+    of it is at most the real step and non-decreasing in its input, so a truck whose
+    bound already misses a window, the deadline, its hours or its duty would have been
+    refused: it is passed over and the dispatcher's choices stay the same. The
+    resources do not change while one shipment's trucks are tried (a refused trial
+    gives back what it booked). The tail from a place depends on the truck only
+    through its driver class, its end depot and its home stations in the shipment's
+    zones; one is planned per such key and shipment.
+    """
+
+    def __init__(self, prob: Problem, state: dict[str, _Truck]) -> None:
+        inst = prob.inst
+        self.prob = prob
+        self.pool = {t.id: t.driver_pool for t in inst.trucks}
+        self.depot = {t.id: prob.depot_place(t) for t in inst.trucks}
+        self.end = {t.id: prob.depot_place(t, end=True) for t in inst.trucks}
+        self.profile: dict[str, Profile] = dict(prob.profiles)
+        self.gate_hours = {c.id: [(a, b) for a, b in c.hours] for c in inst.checkpoints}
+        # Where each truck is free, and when, as arrays: the order of trucks to try is
+        # computed for all of them at once. Ties go by truck id, as in a sort by (time, id).
+        ids = sorted(self.pool)
+        self.pos = {t: k for k, t in enumerate(ids)}
+        self.ids = ids
+        self.truck_of = np.array([self.pos[v.truck] for v in prob.vehicles], dtype=np.intp)
+        self.free = np.array([state[t].free_at for t in ids], dtype=float)
+        self.at = np.zeros(len(ids), dtype=np.intp)  # index in its profile's table
+        self.inside = np.zeros(len(ids), dtype=bool)
+        profiles = sorted(set(self.profile.values()), key=repr)
+        self.group = {
+            prof: np.array([k for k, t in enumerate(ids) if self.profile[t] == prof], dtype=np.intp)
+            for prof in profiles
+        }
+        for t in ids:
+            self.moved(t, state[t])
+        self._drive: dict[tuple[Profile, str], np.ndarray] = {}
+        self._tails: dict[tuple[object, ...], Tail | None] = {}
+        self._doomed: dict[tuple[object, ...], float] = {}
+        self._ends: dict[tuple[object, ...], list[tuple[float, float]]] = {}
+        self._gaps: dict[tuple[str, str, float], tuple[list[float], list[float]]] = {}
+
+    def here(self, st: _Truck, truck: str) -> str:
+        """Where the truck is free: its last stop before going home, or its depot."""
+        here = st.trip.stops[-2].place if st.trip is not None else None
+        return here or self.depot[truck]
+
+    def moved(self, truck: str, st: _Truck) -> None:
+        """Take note of where and when a truck is free after its day changed."""
+        k = self.pos[truck]
+        here = self.here(st, truck)
+        self.free[k] = st.free_at
+        self.at[k] = self.prob.tables[self.profile[truck]].index[here]
+        self.inside[k] = self.prob.place_zone[here] is not None
+
+    def order(self, eligible: list[int], place: str) -> list[tuple[str, list[int]]]:
+        """The trucks of the ``eligible`` vehicles with their vehicles (in the order
+        given), by when each can be at ``place`` (or at the nearest relay station to it,
+        or at once when it is free inside a zone), then by id."""
+        prob = self.prob
+        vehicles = np.asarray(eligible, dtype=np.intp)
+        of = self.truck_of[vehicles]
+        grouped = np.argsort(of, kind="stable")
+        ks, first = np.unique(of[grouped], return_index=True)
+        last = np.append(first[1:], len(grouped))
+        reach = np.empty(len(ks))
+        for prof, members in self.group.items():
+            mine = np.isin(ks, members)
+            if not mine.any():
+                continue
+            vec = self._drive.get((prof, place))
+            if vec is None:
+                table = prob.tables[prof]
+                zone = prob.place_zone[place]
+                targets = [place] if zone is None else [s.place for s in prob.swap_stations[zone]]
+                # The same floats as the minimum over the targets one truck at a time.
+                vec = table.minutes[:, [table.index[p] for p in targets]].min(axis=1)
+                self._drive[(prof, place)] = vec
+            k = ks[mine]
+            reach[mine] = self.free[k] + np.where(self.inside[k], 0.0, vec[self.at[k]])
+        # Stable: equal times keep the id order of ``ks``.
+        by_truck = vehicles[grouped].tolist()
+        starts, ends, trucks = first.tolist(), last.tolist(), ks.tolist()
+        return [
+            (self.ids[trucks[i]], by_truck[starts[i] : ends[i]])
+            for i in np.argsort(reach, kind="stable").tolist()
+        ]
+
+    def begin(self) -> None:
+        """Forget the tails and bounds of the previous shipment: between two shipments
+        the trucks' days and the resources booked change."""
+        self._tails.clear()
+        self._doomed.clear()
+        self._ends.clear()
+        self._gaps.clear()
+
+    def cannot(self, st: _Truck, truck: str, veh: int, sid: str, res: Resources) -> bool:
+        """True when the truck certainly cannot serve shipment ``sid`` (a pickup and a
+        delivery) at the end of its day: a lower bound of its timing (:meth:`_bound`)
+        already misses a window, the deadline, its hours or its duty. ``res`` must stay
+        as it is until :meth:`begin` is called again."""
+        prob = self.prob
+        sh = prob.inst.shipments_by_id[sid]
+        vehicle = prob.vehicles[veh]
+        zones = (prob.place_zone[sh.origin], prob.place_zone[sh.destination])
+        stations = tuple(vehicle.station(z) if z is not None else None for z in zones)
+        # The trial frees the lanes of the truck's drive home first (its end bookings).
+        own = (
+            frozenset(
+                c for c, cal in res.lanes.items() if any(b[0] is cal for b in st.end_bookings)
+            )
+            if st.end_bookings
+            else frozenset()
+        )
+        key = (self.profile[truck], self.end[truck], stations, self.here(st, truck), own)
+        if key not in self._tails:
+            self._tails[key] = self._tail(st, veh, sid)
+        tail = self._tails[key]
+        if tail is None:
+            return True  # no trip at all: _extend would find none either
+        depart = st.free_at
+        if depart >= self._doomed.get(key, np.inf):
+            return True
+        _, hi, duty = prob.duty[truck]
+        # Latest end of the day its hours (and, once out, its duty) allow.
+        first = st.times.start[0] if st.times is not None else None
+        limit = hi if first is None else min(hi, first + duty)
+        limit += 1e-6 + BOUND_MARGIN
+        # The bound grows with the start: one already found for an earlier start of the
+        # same tail bounds this one too.
+        seen = self._ends.setdefault(key, [])
+        k = bisect.bisect_right(seen, (depart, np.inf))
+        if k and seen[k - 1][1] > limit:
+            return True
+        bound = self._bound(tail, depart, sid, sh.deadline, res, own)
+        if bound is None:
+            # The bound never decreases with the start: later starts fail too.
+            self._doomed[key] = min(depart, self._doomed.get(key, np.inf))
+            return True
+        end, driven = bound
+        bisect.insort(seen, (depart, end))
+        return end > limit or (first is None and driven > duty + 1e-6 + BOUND_MARGIN)
+
+    def _tail(self, st: _Truck, veh: int, sid: str) -> Tail | None:
+        new = [Visit("pickup", sid), Visit("delivery", sid)]
+        trip = plan_trip(self.prob, self.prob.vehicles[veh], new, split=True, base=st.trip)
+        if trip is None:
+            return None
+        first = len(st.trip.stops) - 1 if st.trip is not None else 1
+        return trip.legs[first - 1 :], trip.stops[first:]
+
+    def _bound(
+        self,
+        tail: Tail,
+        depart: float,
+        sid: str,
+        deadline: float | None,
+        res: Resources,
+        own: frozenset[str],
+    ) -> tuple[float, float] | None:
+        """(earliest start of the end stop, minutes driven and served) of a tail left at
+        ``depart``; None if a window or the deadline is certainly missed. The steps are
+        :func:`~relayroute.solve.timing.dispatch.place_block`'s with every wait for a
+        bay, a lane or a loop driver replaced by the earliest time one *could* be free
+        (a gap long enough in some calendar, :meth:`_free_from`), which is never later.
+        ``own``: checkpoints whose lane holds the truck's own drive home, which the
+        trial frees first; their lanes are not looked at."""
+        now = depart
+        driven_total = 0.0
+        legs, stops = tail
+        length = 0.0  # minutes, no waits, of the excursion a handover-in starts
+        for k, (leg, stop) in enumerate(zip(legs, stops)):
+            driven = 0.0
+            for c in leg.route.crossings:
+                now += c.offset - driven
+                t = self._inspection(c.checkpoint, now, own, res)
+                if t is None:
+                    return None
+                now = t + c.delay
+                driven = c.offset + c.delay
+            now += leg.route.minutes - driven
+            driven_total += leg.route.minutes + stop.service
+            earliest = max(now, stop.ready)
+            if stop.kind == "handover" and stop.station is not None:
+                if stop.direction == "in":
+                    length = _excursion_minutes(legs, stops, k)
+                start = self._handover(stop, earliest, length if stop.direction == "in" else 0, res)
+                if start is None:
+                    return None
+                t = start
+            else:
+                t = earliest_in(stop.hours, earliest - BOUND_MARGIN)
+                if t is None:
+                    return None
+            if stop.kind == "end":
+                return t, driven_total - stop.service
+            now = t + stop.service
+            if (
+                stop.kind == "delivery"
+                and stop.shipment == sid
+                and deadline is not None
+                and now > deadline + 1e-6 + BOUND_MARGIN
+            ):
+                return None
+        return now, driven_total
+
+    def _inspection(
+        self, checkpoint: str, t: float, own: frozenset[str], res: Resources
+    ) -> float | None:
+        """A lower bound of an inspection's start from ``t``: within the checkpoint's
+        hours and, where it has a throughput, with its lane possibly free."""
+        hours = self.gate_hours[checkpoint]
+        gap = res.gap.get(checkpoint)
+        for _ in range(100):
+            t1 = earliest_in(hours, t - BOUND_MARGIN)
+            if t1 is None or gap is None or checkpoint in own:
+                return t1
+            t2 = self._free_from(("lane", checkpoint, gap), t1, res)
+            if t2 is None:
+                return None
+            if t2 <= t1 + BOUND_MARGIN:
+                return t1
+            t = t2
+        return t  # still a lower bound: every step was one
+
+    def _handover(self, stop: PStop, t: float, excursion: float, res: Resources) -> float | None:
+        """A lower bound of a handover's start from ``t``: within the station's hours,
+        with a bay that could be free and, taking a truck in for an excursion of
+        ``excursion`` minutes (0: handing it back), a loop driver who could be free."""
+        station = str(stop.station)
+        for _ in range(100):
+            t1 = earliest_in(stop.hours, t - BOUND_MARGIN, stop.service)
+            if t1 is None:
+                return None
+            t2 = self._free_from(("bay", station, stop.service), t1, res)
+            if t2 is None:
+                return None
+            if excursion > 0:
+                t2 = self._free_from(("driver", station, excursion), t2, res)
+                if t2 is None:
+                    return None
+            if t2 <= t1 + BOUND_MARGIN:
+                return t1
+            t = t2
+        return t  # still a lower bound: every step was one
+
+    def _free_from(self, what: tuple[str, str, float], t: float, res: Resources) -> float | None:
+        """The earliest time from ``t`` at which a unit (a bay, or a loop driver within
+        shift and duty) has ``what[2]`` minutes free; None if none has any more today.
+        The free gaps of the station's calendars are gathered once a shipment."""
+        gaps = self._gaps.get(what)
+        if gaps is None:
+            gaps = self._gaps[what] = _free_gaps(what, res)
+        los, his = gaps
+        i = bisect.bisect_left(his, t)
+        return None if i == len(his) else max(t, los[i])
+
+
+def _excursion_minutes(legs: list[PLeg], stops: list[PStop], k: int) -> float:
+    """Minutes, no waits, from the handover-in at ``stops[k]`` to the end of the
+    handover-out after it (``legs[m]`` arrives at ``stops[m]``)."""
+    total = stops[k].service
+    for m in range(k + 1, len(stops)):
+        total += legs[m].route.minutes + stops[m].service
+        if stops[m].kind == "handover" and stops[m].direction == "out":
+            break
+    return total
+
+
+def _free_gaps(what: tuple[str, str, float], res: Resources) -> tuple[list[float], list[float]]:
+    """Where a piece of work of ``what[2]`` minutes could start in one of a station's
+    bays (``what[0] == "bay"``), with one of its loop drivers (within shift and max
+    duty, ``"driver"``) or in a checkpoint's lane (``"lane"``): disjoint sorted intervals, as lists of starts and ends, each widened by
+    ``BOUND_MARGIN`` for the calendars' tolerances."""
+    kind, station, minutes = what
+    m = BOUND_MARGIN
+    units: list[tuple[list[tuple[float, float]], float, float]] = []
+    if kind == "lane":  # ``station`` is a checkpoint here
+        units = [(res.lanes[station].busy, -np.inf, np.inf)]
+    elif kind == "bay":
+        units = [(cal.busy, -np.inf, np.inf) for cal in res.bays[station]]
+    else:
+        units = [
+            (d.cal.busy, d.shift[0], d.shift[1])
+            for d in res.drivers[station]
+            if minutes <= d.max_duty + m
+        ]
+    spans: set[tuple[float, float]] = set()
+    for busy, lo, hi in units:
+        prev = lo
+        for s, e in busy:
+            if s - minutes + m >= prev - m:
+                spans.add((prev - m, s - minutes + m))
+            prev = max(prev, e)
+        if hi - minutes + m >= prev - m:
+            spans.add((prev - m, hi - minutes + m))
+    los: list[float] = []
+    his: list[float] = []
+    for a, b in sorted(spans):
+        if his and a <= his[-1]:
+            his[-1] = max(his[-1], b)
+        else:
+            los.append(a)
+            his.append(b)
+    return los, his
 
 
 def _extend(
@@ -113,29 +437,25 @@ def _assign(
     sid: str,
     left: dict[str, int],
     classes: dict[int, int] | None = None,
+    fleet: _Fleet | None = None,
 ) -> bool:
     """Append shipment ``sid`` to the truck that can be at its pickup first; False if none can.
 
     ``classes`` (vehicle -> its class, :func:`~relayroute.itineraries.vehicle_classes`):
     trucks not yet out whose vehicles are of the same classes are alike, so once one of
-    them could not take the shipment the others are not tried.
+    them could not take the shipment the others are not tried. ``fleet``: the run's
+    look-ups and lower bounds (:class:`_Fleet`), made afresh when not given.
     """
     inst = prob.inst
+    fleet = fleet or _Fleet(prob, state)
+    fleet.begin()
     failed: set[tuple[object, ...]] = set()
     sh = inst.shipments_by_id[sid]
-    by_truck: dict[str, list[int]] = {}
-    for v in prob.eligible.get(sid, []):
-        by_truck.setdefault(prob.vehicles[v].truck, []).append(v)
-
-    def reach(t: str) -> tuple[float, str]:
-        return (state[t].free_at + _drive_to(prob, state[t], t, sh.origin), t)
-
-    for truck in sorted(by_truck, key=reach):
+    for truck, variants in fleet.order(prob.eligible.get(sid, []), sh.origin):
         st = state[truck]
-        pool = inst.trucks_by_id[truck].driver_pool
+        pool = fleet.pool[truck]
         if st.trip is None and pool is not None and left.get(pool, 1) <= 0:
             continue
-        variants = by_truck[truck]
         alike = None
         if classes is not None and st.trip is None:
             alike = (pool, tuple(sorted(classes[v] for v in variants)))
@@ -147,6 +467,11 @@ def _assign(
             veh = st.vehicle
         else:
             veh = _nearest_station(prob, st, variants, sh.origin, sh.destination)
+        if fleet.cannot(st, truck, veh, sid, res):
+            # Refused for certain: what trying it would conclude, without the trial.
+            if alike is not None:
+                failed.add(alike)
+            continue
         visits = [*st.visits, Visit("pickup", sid), Visit("delivery", sid)]
         old_end = st.end_bookings
         release(old_end)
@@ -164,6 +489,7 @@ def _assign(
                 st.end_bookings = end_booked
                 st.vehicle = veh if (relay or st.vehicle is not None) else None
                 st.free_at = times.start[-2] + trip.stops[-2].service
+                fleet.moved(truck, st)
                 return True
             release(booked + end_booked)
         for cal, a, b in old_end:
@@ -215,6 +541,7 @@ def greedy(prob: Problem, deadline: float | None = None) -> tuple[list[Timed], d
     dropped: dict[str, Reason] = {}
     seats: dict[tuple[str, float], dict[str, float]] = {}
     classes = _classes(prob)
+    fleet = _Fleet(prob, state)
     for sid in sorted(prob.ways, key=lambda s: (ships[s].due, ships[s].ready, s)):
         if stop_requested():
             dropped[sid] = INTERRUPTED
@@ -222,9 +549,9 @@ def greedy(prob: Problem, deadline: float | None = None) -> tuple[list[Timed], d
         if deadline is not None and time.perf_counter() > deadline:
             dropped[sid] = OUT_OF_TIME
             continue
-        if sid in prob.eligible and _assign(prob, state, res, sid, left, classes):
+        if sid in prob.eligible and _assign(prob, state, res, sid, left, classes, fleet):
             continue
-        if not _by_rail(prob, state, res, sid, left, seats, classes):
+        if not _by_rail(prob, state, res, sid, left, seats, classes, fleet):
             rail = [w for w in prob.ways[sid] if w.kind == "rail"]
             full = (
                 rail and sid not in prob.eligible and all(_full(prob, sid, w, seats) for w in rail)
@@ -252,6 +579,7 @@ def _by_rail(
     left: dict[str, int],
     seats: dict[tuple[str, float], dict[str, float]],
     classes: dict[int, int] | None = None,
+    fleet: _Fleet | None = None,
 ) -> bool:
     """The earliest departure with room left whose truck legs both find a truck.
 
@@ -271,7 +599,7 @@ def _by_rail(
         used = seats.setdefault(key, {})
         if any(used.get(d, 0.0) + q > cap.get(d, 0.0) + 1e-9 for d, q in sh.quantity.items()):
             continue
-        if all(_assign(prob, state, res, leg, left, classes) for leg in way.parts):
+        if all(_assign(prob, state, res, leg, left, classes, fleet) for leg in way.parts):
             for d, q in sh.quantity.items():
                 used[d] = used.get(d, 0.0) + q
             return True
@@ -323,26 +651,17 @@ def insert_dropped(
         st.free_at = times.start[-2] + trip.stops[-2].service
     left = _pools_left(prob, state)
     classes = _classes(prob)
+    fleet = _Fleet(prob, state)
     still: dict[str, Reason] = {}
     for sid in sorted(dropped, key=lambda s: (-ships[s].priority, ships[s].due, s)):
         late = stop_requested() or (deadline is not None and time.perf_counter() > deadline)
-        if late or not (sid in prob.eligible and _assign(prob, state, res, sid, left, classes)):
+        if late or not (
+            sid in prob.eligible and _assign(prob, state, res, sid, left, classes, fleet)
+        ):
             still[sid] = dropped[sid]
     if len(still) == len(dropped):
         return timed, dropped
     return _timed(state), still
-
-
-def _drive_to(prob: Problem, st: _Truck, truck: str, place: str) -> float:
-    """Minutes from where the truck is free to ``place`` (or the nearest relay station to it)."""
-    table = prob.table(truck)
-    here = st.trip.stops[-2].place if st.trip is not None else None
-    here = here or prob.depot_place(prob.inst.trucks_by_id[truck])
-    if prob.place_zone[here] is not None:
-        return 0.0
-    zone = prob.place_zone[place]
-    targets = [place] if zone is None else [s.place for s in prob.swap_stations[zone]]
-    return min(float(table.minutes[table.index[here], table.index[p]]) for p in targets)
 
 
 def _nearest_station(

@@ -216,6 +216,23 @@ def solve(
         Routes, handovers, loop-driver duties, passes, shipment outcomes, unserved
         shipments with reasons, and KPIs; the configuration and :class:`Statistics` of
         the run in its ``solver`` block.
+
+    Examples
+    --------
+    The demo day, stopped after 50 routing solutions (the same plan on any machine):
+
+    >>> import relayroute as rr
+    >>> loaded = rr.read_instance("instances/yiwu-demo.json")
+    >>> plan = rr.solve(loaded, rr.SolverConfig(solution_limit=50, time_limit=30))
+    >>> plan.kpis.served + plan.kpis.unserved == len(loaded.instance.shipments)
+    True
+    >>> plan.kpis.weighted_delay >= plan.kpis.delay_lower_bound
+    True
+    >>> [c.priority for c in plan.kpis.by_priority] == sorted(
+    ...     {s.priority for s in loaded.instance.shipments}, reverse=True)
+    True
+    >>> rr.validate(loaded.instance, plan, loaded.base).ok
+    True
     """
     config = config or SolverConfig()
     limit = time_limit if time_limit is not None else config.time_limit

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
+from pyproj import Geod
 
 from relayroute.io.roads import read_graphml, read_nodes_edges, read_osm_xml
 from relayroute.model.checks import check_named_nodes
@@ -27,13 +28,12 @@ if TYPE_CHECKING:
     from relayroute.model.plan import Leg
 
 
-def _great_circle(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, h)))
+_WGS84 = Geod(ellps="WGS84")
+
+
+def _geodesic_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Geodesic km on the WGS84 ellipsoid, as the network's straight lines."""
+    return float(_WGS84.inv(a[0], a[1], b[0], b[1])[2]) / 1000.0
 
 
 class World:
@@ -128,5 +128,5 @@ class World:
         if self.mode == "euclidean":
             d = math.hypot(xb[0] - xa[0], xb[1] - xa[1])
             return d / spec.speed, d, None
-        km = _great_circle(xa, xb) * spec.detour_factor
+        km = _geodesic_km(xa, xb) * spec.detour_factor
         return km / spec.speed_kmh * 60.0, km, None

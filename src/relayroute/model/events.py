@@ -1,0 +1,240 @@
+"""Disruptions during the day, as typed events: what :func:`relayroute.replan` re-plans for.
+
+Each event names the object it hits and, where it has one, the window it lasts (minutes
+from the instance start; ``None``: from the re-planning time to the end of the day). On
+the command line an event is written ``kind:object[:from-to]``, times as ``HH:MM`` in the
+instance's local clock or as minutes::
+
+    checkpoint-closed:cp_yiwu_g60            closed from the re-planning time on
+    checkpoint-closed:cp_liling_park_w:10:00-14:00
+    checkpoint-reopened:cp_north:13:00-18:00
+    station-closed:rs_yiwu_port
+    loop-drivers-fewer:rs_west:2             two of the station's loop drivers off
+    truck-broken:T07
+    shipments-cancelled:S12,S14
+    shipments-added:new-orders.json          a JSON shipment or list of shipments
+
+Road closures and changes of a zone's policy are not events yet: both change what the
+validator must judge of the morning (a zone's policy or road holds for the whole day in
+an instance), which needs time-dependent zones in the instance model first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from relayroute.errors import InputError
+from relayroute.model.instance import Id, Shipment, Window
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CheckpointClosed(_Event):
+    """A checkpoint shut: no truck may cross it during ``window``."""
+
+    kind: Literal["checkpoint-closed"] = "checkpoint-closed"
+    checkpoint: Id = Field(description="id of the checkpoint")
+    window: Window | None = Field(None, description="[from, to]; none: from `at` on")
+
+
+class CheckpointReopened(_Event):
+    """A closed checkpoint open again during ``window``."""
+
+    kind: Literal["checkpoint-reopened"] = "checkpoint-reopened"
+    checkpoint: Id = Field(description="id of the checkpoint")
+    window: Window | None = Field(None, description="[from, to]; none: from `at` on")
+
+
+class StationClosed(_Event):
+    """A relay station shut: no handover or transload there during ``window``."""
+
+    kind: Literal["station-closed"] = "station-closed"
+    station: Id = Field(description="id of the relay station")
+    window: Window | None = Field(None, description="[from, to]; none: from `at` on")
+
+
+class LoopDriversFewer(_Event):
+    """Some of a station's loop drivers fall out from ``at`` on (sick, called away)."""
+
+    kind: Literal["loop-drivers-fewer"] = "loop-drivers-fewer"
+    station: Id = Field(description="id of the relay station whose loop drivers fall out")
+    fewer: int = Field(1, ge=1, description="how many drivers fall out")
+
+
+class TruckBroken(_Event):
+    """A truck breaks down at ``at``: it ends its day where the plan can stop it."""
+
+    kind: Literal["truck-broken"] = "truck-broken"
+    truck: Id = Field(description="id of the truck")
+
+
+class ShipmentsAdded(_Event):
+    """New orders for the rest of the day."""
+
+    kind: Literal["shipments-added"] = "shipments-added"
+    shipments: list[Shipment] = Field(min_length=1, description="the new shipments")
+
+
+class ShipmentsCancelled(_Event):
+    """Orders withdrawn before they are picked up."""
+
+    kind: Literal["shipments-cancelled"] = "shipments-cancelled"
+    shipments: list[Id] = Field(min_length=1, description="ids of the shipments withdrawn")
+
+
+Event = Annotated[
+    CheckpointClosed
+    | CheckpointReopened
+    | StationClosed
+    | LoopDriversFewer
+    | TruckBroken
+    | ShipmentsAdded
+    | ShipmentsCancelled,
+    Field(discriminator="kind"),
+]
+"""One event of the day, told apart by its ``kind``."""
+
+KINDS = (
+    "checkpoint-closed",
+    "checkpoint-reopened",
+    "station-closed",
+    "loop-drivers-fewer",
+    "truck-broken",
+    "shipments-added",
+    "shipments-cancelled",
+)
+
+_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def parse_time(text: str, start: datetime) -> float:
+    """A time of the day as minutes from the instance start.
+
+    Parameters
+    ----------
+    text
+        ``HH:MM`` in the instance's local clock (the offset of its ``start``), or a number
+        of minutes from the start.
+    start
+        The instance's ``start``.
+
+    Returns
+    -------
+    float
+        Minutes from ``start`` (a clock time before ``start``'s own is taken the next day).
+
+    Raises
+    ------
+    InputError
+        The text is neither.
+    """
+    m = _CLOCK.match(text.strip())
+    if m:
+        h, mi = int(m.group(1)), int(m.group(2))
+        if h > 24 or mi > 59:
+            raise InputError(text, "not a clock time (HH:MM, 00:00 to 24:00)")
+        minutes = h * 60 + mi - (start.hour * 60 + start.minute)
+        return float(minutes if minutes >= 0 else minutes + 1440)
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(text, "a time is HH:MM or minutes from the instance start") from None
+    if not value >= 0:
+        raise InputError(text, "a time is not negative")
+    return value
+
+
+def parse_event(text: str, start: datetime, base: Path | None = None) -> Event:
+    """An event from its command-line form ``kind:object[:from-to]``.
+
+    Parameters
+    ----------
+    text
+        E.g. ``checkpoint-closed:cp_yiwu_g60:10:00-14:00`` (see the module's list).
+    start
+        The instance's ``start``, for clock times.
+    base
+        Folder a ``shipments-added`` file is relative to (the working folder if none).
+
+    Returns
+    -------
+    Event
+
+    Raises
+    ------
+    InputError
+        Naming the event text and what is wrong in it.
+    """
+    kind, sep, rest = text.partition(":")
+    if kind not in KINDS:
+        known = ", ".join(KINDS)
+        raise InputError(f"event {text!r}", f"unknown kind {kind!r} (known: {known})")
+    if not sep or not rest:
+        raise InputError(f"event {text!r}", "needs an object: kind:object[:from-to]")
+    obj, _, tail = rest.partition(":")
+    data: dict[str, object] = {"kind": kind}
+    where = f"event {text!r}"
+    if kind in ("checkpoint-closed", "checkpoint-reopened", "station-closed"):
+        data["checkpoint" if kind.startswith("checkpoint") else "station"] = obj
+        if tail:
+            lo, dash, hi = tail.partition("-")
+            if not dash:
+                raise InputError(where, "a window is written from-to, e.g. 10:00-14:00")
+            data["window"] = (parse_time(lo, start), parse_time(hi, start))
+    elif kind == "loop-drivers-fewer":
+        data["station"] = obj
+        if tail:
+            if not tail.isdigit():
+                raise InputError(where, "how many fewer is a whole number, e.g. :2")
+            data["fewer"] = int(tail)
+    elif kind == "truck-broken":
+        if tail:
+            raise InputError(where, "a truck breakdown takes no window")
+        data["truck"] = obj
+    elif kind == "shipments-cancelled":
+        data["shipments"] = [s for s in rest.split(",") if s]
+    else:  # shipments-added: a JSON file
+        path = Path(rest) if base is None or Path(rest).is_absolute() else base / rest
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InputError(str(path), f"cannot read: {exc.strerror}") from None
+        except json.JSONDecodeError as exc:
+            raise InputError(str(path), f"not JSON: {exc.msg} (line {exc.lineno})") from None
+        data["shipments"] = loaded if isinstance(loaded, list) else [loaded]
+    return event_from_data(data, where)
+
+
+def event_from_data(data: object, where: str = "event") -> Event:
+    """An event from its JSON data, schema errors as one :class:`InputError`.
+
+    Parameters
+    ----------
+    data
+        E.g. ``{"kind": "station-closed", "station": "rs_west"}``.
+    where
+        How to name it in an error.
+
+    Returns
+    -------
+    Event
+    """
+    if isinstance(data, BaseModel) and getattr(data, "kind", None) in KINDS:
+        return data  # type: ignore[return-value]
+    try:
+        return _ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"][1:]) or "kind"
+        raise InputError(f"{where} {loc}", err["msg"]) from None

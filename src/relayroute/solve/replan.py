@@ -1,0 +1,1304 @@
+"""``replan()``: a plan again from ``at`` on, after disruptions, the past left as it was.
+
+The state at ``at`` (:mod:`relayroute.solve.state`) freezes each truck's day up to its
+cut: a truck on a road finishes that road and what it came for, a truck with a loop
+driver or in a restricted zone goes on as planned until it is back outside with its own
+driver, and a truck with goods aboard goes on as planned until it has delivered them,
+unless that would take it through an object the events close (or it has broken down,
+or picks up a cancelled order): measured, goods aboard as shipments of their own were
+often left undelivered by the dispatcher (it takes orders by due time, after others
+have filled the truck's day) and by the optimiser's plan built on it. What is left
+becomes an instance of its own:
+
+- each truck with a frozen past starts at its cut place, free when the cut stop's
+  service ends, and ends its day by what is left of its driver's duty; trucks that had
+  not left start no earlier than ``at``; trucks whose day is over, or broken down, are
+  not in it;
+- goods still aboard at a cut are shipments from the cut place, loadable only in the
+  minute the truck is there and only onto that truck; where no way is left for them the
+  truck goes on as planned (listed in :attr:`Replan.in_progress`);
+- delivered goods are gone, cancelled orders dropped, new ones added; the events
+  change the objects they hit (checkpoint and station hours, loop drivers); bays and
+  checkpoint throughput still held by frozen work after ``at`` are taken off.
+
+It is solved two ways: ``warm``, the routing search started from the old plan's
+remaining routes (then timed, and re-timed with CP-SAT, as the optimiser does), and
+``free``, :func:`relayroute.solve.solve` afresh (with the configuration's engine). The
+new routes are joined to the frozen past, and every list of the plan (handovers,
+loop-driver duties, passes, outcomes, transloads, rail bookings, KPIs) is derived again
+from the joined routes with the plan builder's own functions. Loop drivers of the new
+part get the names of real drivers whose frozen work is over by then and whose duty
+still has room (a bipartite matching, networkx); where that fails the remaining part is
+solved again with fresh drivers only. Of the candidates, the one with the smaller
+objective plus stability cost is kept (:class:`Stability`: per shipment moved to
+another truck, per shipment whose relay stations changed, per minute a pickup moved);
+the stability weights choose between candidates, they are not terms of the routing
+search itself.
+
+Frozen work after ``at`` is kept even where it uses a closed object; the day's instance
+(:attr:`Replan.loaded`) opens the object again just for it, and
+:attr:`Replan.in_progress` lists each such use. Not done yet: goods part way on a rail
+or transload way at ``at`` (refused), goods aboard a truck that breaks down (refused),
+road closures and zone policy changes (no event kinds: an instance holds a road or a
+policy for the whole day).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import math
+import time
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from relayroute._version import __version__
+from relayroute.errors import InputError
+from relayroute.io.instance import LoadedInstance
+from relayroute.itineraries import build_problem
+from relayroute.model.events import (
+    CheckpointClosed,
+    CheckpointReopened,
+    Event,
+    LoopDriversFewer,
+    ShipmentsAdded,
+    ShipmentsCancelled,
+    StationClosed,
+    TruckBroken,
+    event_from_data,
+    parse_event,
+)
+from relayroute.model.instance import (
+    Checkpoint,
+    Depot,
+    DriverPool,
+    Instance,
+    Place,
+    Shipment,
+    Truck,
+)
+from relayroute.model.plan import (
+    Excursion,
+    Handover,
+    InstanceRef,
+    KPIs,
+    Leg,
+    Pass,
+    Plan,
+    Stop,
+    TruckRoute,
+    Unserved,
+)
+from relayroute.solve.config import SolverConfig
+from relayroute.solve.insert import _same_day, _shipment
+from relayroute.solve.routing import weights
+from relayroute.solve.state import State, TruckState, restricted_places, state_at
+from relayroute.solve.to_plan import (
+    _bookings,
+    _crossings,
+    _loop_duties,
+    _outcome,
+    _passes,
+    _r,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from relayroute.itineraries.problem import Problem
+
+TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Stability:
+    """What a change costs, in priority-weighted minutes of delay.
+
+    Attributes
+    ----------
+    truck_change
+        Per shipment not yet delivered that goes on another truck than planned.
+    station_change
+        Per shipment whose relay stations change.
+    pickup_minute
+        Per minute a shipment's pickup moves.
+    """
+
+    truck_change: float = 60.0
+    station_change: float = 30.0
+    pickup_minute: float = 0.5
+
+
+@dataclass
+class Replan:
+    """What :func:`replan` did.
+
+    Attributes
+    ----------
+    plan
+        The new plan: the frozen past, then the new future.
+    loaded
+        The day as it now is (events applied, orders added and cancelled): the instance
+        to validate ``plan`` against.
+    state
+        The old plan's state at ``at``.
+    events, at
+        As given (events parsed).
+    revoked, issued, unchanged
+        The old plan's passes no longer in the new one, the new one's not in the old, and
+        those in both (the same id and content).
+    moved
+        Shipments not delivered by the cut that change truck.
+    stations_changed
+        Shipments not delivered by the cut whose relay stations change.
+    pickup_shift
+        Minutes the pickups of shipments not picked up by ``at`` moved, in all.
+    stability_cost
+        The three above priced with :class:`Stability`.
+    candidate
+        Which candidate was kept: ``warm`` (from the old routes) or ``free``.
+    in_progress
+        Frozen work after ``at`` that uses an object the events close, in words.
+    seconds
+        Wall-clock seconds of the replan.
+    """
+
+    plan: Plan
+    loaded: LoadedInstance
+    state: State
+    events: list[Event]
+    at: float
+    revoked: list[Pass] = field(default_factory=list)
+    issued: list[Pass] = field(default_factory=list)
+    unchanged: list[Pass] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    stations_changed: list[str] = field(default_factory=list)
+    pickup_shift: float = 0.0
+    stability_cost: float = 0.0
+    candidate: str = "free"
+    in_progress: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def replan(
+    loaded: LoadedInstance,
+    plan: Plan,
+    events: Sequence[Event | str | dict[str, Any]],
+    at: float,
+    *,
+    config: SolverConfig | None = None,
+    time_limit: float | None = None,
+    stability: Stability | None = None,
+) -> Replan:
+    """Plan the rest of the day again from ``at``, after ``events``.
+
+    Parameters
+    ----------
+    loaded
+        The instance the plan is for.
+    plan
+        The plan running so far (not changed).
+    events
+        What happened: :data:`~relayroute.model.events.Event` objects, their JSON data or
+        their command-line form (``checkpoint-closed:cp_yiwu_g60:10:00-14:00``).
+    at
+        Minutes from the instance start: now. Everything the plan started before stays.
+    config
+        Solver configuration of the remaining part (the default when omitted).
+    time_limit
+        Seconds for the whole replan (both candidates); the configuration's when omitted.
+    stability
+        Prices of change (:class:`Stability` defaults when omitted).
+
+    Returns
+    -------
+    Replan
+
+    Raises
+    ------
+    InputError
+        An event names what the instance has not, cancels an order already picked up, or
+        hits what re-planning does not handle yet; ``at`` is not a time of the day.
+
+    Examples
+    --------
+    >>> import relayroute as rr
+    >>> loaded = rr.read_instance("tests/data/small-straight.json")
+    >>> plan = rr.solve(loaded, rr.SolverConfig(engine="greedy"))
+    >>> done = rr.replan(loaded, plan, ["station-closed:rs_west"], 480,
+    ...                  config=rr.SolverConfig(engine="greedy"))
+    >>> from relayroute.validate.replan import check_replan
+    >>> check_replan(done.loaded.instance, plan, done.plan, done.events, 480).ok
+    True
+    >>> done.in_progress  # inside the zone at 480: it comes back out there as planned
+    ['T2 handover at rs_west at ... (on its way at 480)']
+    >>> new = [h for h in done.plan.handovers if h.station == "rs_west" and h.start >= 480]
+    >>> [h.truck for h in new]  # no other handover there after 480
+    ['T2']
+    """
+    tick = time.perf_counter()
+    inst = loaded.instance
+    _same_day(inst, plan)
+    if not (math.isfinite(at) and 0 <= at <= inst.horizon):
+        raise InputError("at", f"{at:g} is not a time of the day (0 to {inst.horizon:g})")
+    config = config or SolverConfig()
+    stability = stability or Stability()
+    evs = [_event(e, inst, loaded) for e in events]
+    _check_events(inst, evs)
+    limit = time_limit if time_limit is not None else config.time_limit
+    forced: set[str] = set()
+    while True:
+        state = state_at(inst, plan, at, _unhindered(evs, at, inst.horizon, forced))
+        _refuse_unhandled(plan, state, evs)
+        day = _day_instance(inst, plan, state, evs, at)
+        try:
+            tried = _solve_rest(loaded, day, plan, state, evs, at, config, limit, tick)
+        except _Stuck as stuck:
+            # Goods aboard their truck cannot take to them any more: the truck goes on
+            # as planned until it has delivered them (listed in ``in_progress``).
+            forced |= stuck.trucks
+            continue
+        break
+    in_progress = _in_progress(plan, state, evs, at, inst.horizon)
+    in_progress += [
+        f"{t} delivers its goods aboard as planned: no other way found" for t in sorted(forced)
+    ]
+    priced = [(sub.kpis.objective + _price(f, stability), name, sub, f) for name, sub, f in tried]
+    _, name, new, figures = min(priced, key=lambda x: x[0])
+    text = day.model_dump_json(by_alias=True)
+    day_loaded = LoadedInstance(day, loaded.base, hashlib.sha256(text.encode()).hexdigest())
+    new.instance = InstanceRef(name=day.name, sha256=day_loaded.sha256)
+    old_p = {p.id: p for p in plan.passes}
+    new_p = {p.id: p for p in new.passes}
+    return Replan(
+        plan=new,
+        loaded=day_loaded,
+        state=state,
+        events=evs,
+        at=at,
+        revoked=[p for i, p in old_p.items() if new_p.get(i) != p],
+        issued=[p for i, p in new_p.items() if old_p.get(i) != p],
+        unchanged=[p for i, p in new_p.items() if old_p.get(i) == p],
+        moved=figures["moved"],
+        stations_changed=figures["stations"],
+        pickup_shift=_r(figures["shift"]),
+        stability_cost=_r(_price(figures, stability)),
+        candidate=name,
+        in_progress=in_progress,
+        seconds=round(time.perf_counter() - tick, 2),
+    )
+
+
+def _price(figures: dict[str, Any], w: Stability) -> float:
+    return (
+        w.truck_change * len(figures["moved"])
+        + w.station_change * len(figures["stations"])
+        + w.pickup_minute * figures["shift"]
+    )
+
+
+def _event(given: Event | str | dict[str, Any], inst: Instance, loaded: LoadedInstance) -> Event:
+    if isinstance(given, str):
+        return parse_event(given, inst.start, loaded.base)
+    return event_from_data(given)
+
+
+def _check_events(inst: Instance, evs: list[Event]) -> None:
+    """Every object an event names is the instance's."""
+    for k, e in enumerate(evs):
+        where = f"events[{k}] ({e.kind})"
+        if isinstance(e, CheckpointClosed | CheckpointReopened):
+            if e.checkpoint not in inst.checkpoints_by_id:
+                raise InputError(where, f"no checkpoint {e.checkpoint!r} in the instance")
+        elif isinstance(e, StationClosed | LoopDriversFewer):
+            if e.station not in inst.relay_stations_by_id:
+                raise InputError(where, f"no relay station {e.station!r} in the instance")
+            if isinstance(e, LoopDriversFewer):
+                have = sum(p.count for p in _station_pools(inst, e.station))
+                if e.fewer > have:
+                    raise InputError(
+                        where, f"station {e.station} has {have} loop drivers, not {e.fewer}"
+                    )
+        elif isinstance(e, TruckBroken):
+            if e.truck not in inst.trucks_by_id:
+                raise InputError(where, f"no truck {e.truck!r} in the instance")
+        elif isinstance(e, ShipmentsCancelled):
+            for s in e.shipments:
+                if s not in inst.shipments_by_id:
+                    raise InputError(where, f"no shipment {s!r} in the instance")
+        elif isinstance(e, ShipmentsAdded):
+            seen: set[str] = set()
+            for i, sh in enumerate(e.shipments):
+                try:
+                    _shipment(inst, sh)
+                except InputError as exc:
+                    raise InputError(
+                        f"{where} shipments[{i}]{exc.where[1:]}", exc.message
+                    ) from None
+                if sh.id in seen:
+                    raise InputError(where, f"shipment {sh.id!r} is added twice")
+                seen.add(sh.id)
+
+
+def _station_pools(inst: Instance, station: str) -> list[DriverPool]:
+    """The loop pools whose drivers work from ``station``."""
+    st = inst.relay_stations_by_id[station]
+    swaps = [s for s in inst.relay_stations if s.zone == st.zone and s.driver_swap]
+    return [
+        p
+        for p in inst.driver_pools
+        if p.kind == "loop"
+        and p.zone == st.zone
+        and (p.station == station or (p.station is None and len(swaps) == 1))
+    ]
+
+
+def _refuse_unhandled(plan: Plan, state: State, evs: list[Event]) -> None:
+    """What re-planning does not handle yet is refused by name, not planned wrongly."""
+    for o in plan.shipments:
+        part_way = o.shipment in state.picked and o.shipment not in state.delivered
+        if o.itinerary in ("rail", "transload") and part_way:
+            raise InputError(
+                f"shipment {o.shipment}",
+                f"is on its {o.itinerary} way at the re-planning time: re-planning goods "
+                "part way on a rail or transload way is not supported yet",
+            )
+    for e in evs:
+        if isinstance(e, ShipmentsCancelled):
+            for s in e.shipments:
+                if s in state.picked:
+                    raise InputError(
+                        f"event shipments-cancelled:{s}", "already picked up: cannot be cancelled"
+                    )
+        if isinstance(e, TruckBroken):
+            ts = state.trucks.get(e.truck)
+            if ts is not None and ts.aboard:
+                raise InputError(
+                    f"event truck-broken:{e.truck}",
+                    f"carries {', '.join(ts.aboard)} when it stops: moving goods off a "
+                    "broken truck is not supported yet",
+                )
+
+
+class _Stuck(Exception):
+    """Trucks whose goods aboard the remaining part cannot deliver."""
+
+    def __init__(self, trucks: set[str]) -> None:
+        super().__init__(", ".join(sorted(trucks)))
+        self.trucks = trucks
+
+
+def _unhindered(evs: list[Event], at: float, horizon: float, forced: set[str]) -> Any:
+    """Whether a truck may go on as planned with its goods aboard from stop ``k`` to stop
+    ``later``: none of it crosses or stops at an object the events close, and the truck
+    has not broken down."""
+    end = 3 * horizon
+    closed: dict[str, list[tuple[float, float]]] = {}
+    broken = _broken(evs)
+    for e in evs:
+        if isinstance(e, CheckpointClosed):
+            closed.setdefault(e.checkpoint, []).append(_window(e, at, end))
+        elif isinstance(e, StationClosed):
+            closed.setdefault(e.station, []).append(_window(e, at, end))
+
+    cancelled = {x for e in evs if isinstance(e, ShipmentsCancelled) for x in e.shipments}
+
+    def ok(route: TruckRoute, k: int, later: int) -> bool:
+        if route.truck in broken:
+            return False
+        if any(x in cancelled for s in route.stops[k + 1 : later + 1] for x in s.shipments):
+            return False
+        if route.truck in forced:
+            return True
+        for leg in route.legs[k:later]:
+            for c in leg.crossings:
+                if any(c.depart > lo and c.arrive < hi for lo, hi in closed.get(c.checkpoint, [])):
+                    return False
+        for stop in route.stops[k + 1 : later + 1]:
+            for lo, hi in closed.get(stop.station or "", []):
+                if stop.depart > lo and stop.start < hi:
+                    return False
+        return True
+
+    return ok
+
+
+def _window(e: Event, at: float, end: float) -> tuple[float, float]:
+    w = getattr(e, "window", None)
+    return (float(w[0]), float(w[1])) if w is not None else (at, end)
+
+
+def _without(
+    hours: list[tuple[float, float]], lo: float, hi: float, end: float
+) -> list[tuple[float, float]]:
+    """Opening ``hours`` (empty: always) less ``[lo, hi]``."""
+    out: list[tuple[float, float]] = []
+    for a, b in hours or [(0.0, end)]:
+        if b <= lo or a >= hi:
+            out.append((a, b))
+            continue
+        if a < lo:
+            out.append((a, lo))
+        if b > hi:
+            out.append((hi, b))
+    return out
+
+
+def _with(hours: list[tuple[float, float]], lo: float, hi: float) -> list[tuple[float, float]]:
+    """Opening ``hours`` and ``[lo, hi]`` (empty stays always open)."""
+    if not hours:
+        return []
+    merged: list[tuple[float, float]] = []
+    for a, b in sorted([*hours, (lo, hi)]):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _frozen_uses(plan: Plan, state: State) -> dict[str, float]:
+    """Object (checkpoint or station id) -> the latest time frozen work uses it."""
+    out: dict[str, float] = {}
+    for r in plan.routes:
+        ts = state.trucks.get(r.truck)
+        if ts is None:
+            continue
+        for leg in r.legs[: ts.cut]:
+            for c in leg.crossings:
+                out[c.checkpoint] = max(out.get(c.checkpoint, -1.0), c.depart)
+        for s in r.stops[1 : ts.cut + 1]:
+            if s.station is not None and s.kind in ("handover", "unload", "load"):
+                out[s.station] = max(out.get(s.station, -1.0), s.depart)
+    return out
+
+
+def _closed_objects(
+    inst: Instance, evs: list[Event], at: float, frozen: dict[str, float] | None
+) -> Instance:
+    """``inst`` with checkpoint and station hours changed by the events; with
+    ``frozen``, each closure starts only once frozen work no longer uses the object."""
+    end = 3 * inst.horizon
+    cps = {c.id: c for c in inst.checkpoints}
+    sts = {s.id: s for s in inst.relay_stations}
+    for e in evs:
+        if isinstance(e, CheckpointClosed | StationClosed):
+            oid = e.checkpoint if isinstance(e, CheckpointClosed) else e.station
+            lo, hi = _window(e, at, end)
+            if frozen is not None and frozen.get(oid, -1.0) > lo:
+                lo = min(hi, frozen[oid])
+            if isinstance(e, CheckpointClosed):
+                cp = cps[oid]
+                if frozen is None and lo <= at and hi >= end:
+                    # Closed for all the remaining part: said so, not as hours (the
+                    # travel tables would still route through it and find it shut).
+                    cps[oid] = cp.model_copy(update={"closed": True})
+                    continue
+                hours = _without(list(cp.hours), lo, hi, end)
+                cps[oid] = cp.model_copy(update={"hours": hours, "closed": cp.closed or not hours})
+            else:
+                st = sts[oid]
+                hours = _without(list(st.hours), lo, hi, end) or [(0.0, 0.0)]
+                update: dict[str, Any] = {"hours": hours}
+                if frozen is None and lo <= at and hi >= end:
+                    # No transload there in the remaining part: offered one, the routing
+                    # model fails on a station shut when the goods could reach it.
+                    update["transload"] = False
+                sts[oid] = st.model_copy(update=update)
+        elif isinstance(e, CheckpointReopened):
+            cp = cps[e.checkpoint]
+            lo, hi = _window(e, at, end)
+            if cp.closed:
+                cps[cp.id] = cp.model_copy(update={"closed": False, "hours": [(lo, hi)]})
+            else:
+                cps[cp.id] = cp.model_copy(update={"hours": _with(list(cp.hours), lo, hi)})
+    return inst.model_copy(
+        update={"checkpoints": list(cps.values()), "relay_stations": list(sts.values())}
+    )
+
+
+def _orders(inst: Instance, evs: list[Event]) -> list[Shipment]:
+    """The day's orders after cancellations and additions."""
+    gone = {s for e in evs if isinstance(e, ShipmentsCancelled) for s in e.shipments}
+    added = [sh for e in evs if isinstance(e, ShipmentsAdded) for sh in e.shipments]
+    return [s for s in inst.shipments if s.id not in gone] + added
+
+
+def _broken(evs: list[Event]) -> set[str]:
+    return {e.truck for e in evs if isinstance(e, TruckBroken)}
+
+
+def _day_instance(
+    inst: Instance, plan: Plan, state: State, evs: list[Event], at: float
+) -> Instance:
+    """The whole day as it now is: what the joined plan is validated against."""
+    day = _closed_objects(inst, evs, at, _frozen_uses(plan, state))
+    depots = list(day.depots)
+    trucks = []
+    for t in day.trucks:
+        ts = state.trucks.get(t.id)
+        if t.id in _broken(evs) and ts is not None and ts.cut > 0 and not ts.done:
+            # It ends its day where it broke down.
+            depots.append(Depot(id=f"broken-{t.id}", place=ts.place))
+            t = t.model_copy(update={"end_depot": f"broken-{t.id}"})
+        trucks.append(t)
+    return Instance.model_validate(
+        day.model_copy(
+            update={"shipments": _orders(inst, evs), "depots": depots, "trucks": trucks}
+        ).model_dump(by_alias=True)
+    )
+
+
+def _in_progress(
+    plan: Plan, state: State, evs: list[Event], at: float, horizon: float
+) -> list[str]:
+    """Frozen work after ``at`` that uses a closed object, in words."""
+    out = []
+    end = 3 * horizon
+    closed = []
+    for e in evs:
+        if isinstance(e, CheckpointClosed):
+            closed.append(("checkpoint", e.checkpoint, *_window(e, at, end)))
+        elif isinstance(e, StationClosed):
+            closed.append(("station", e.station, *_window(e, at, end)))
+    for r in plan.routes:
+        ts = state.trucks.get(r.truck)
+        if ts is None:
+            continue
+        for what, oid, lo, hi in closed:
+            for leg in r.legs[: ts.cut]:
+                for c in leg.crossings:
+                    if (
+                        what == "checkpoint"
+                        and c.checkpoint == oid
+                        and c.depart > lo
+                        and c.arrive < hi
+                    ):
+                        out.append(
+                            f"{r.truck} crosses {oid} at {c.arrive:g} (on its way at {at:g})"
+                        )
+            for s in r.stops[1 : ts.cut + 1]:
+                if what == "station" and s.station == oid and s.depart > lo and s.start < hi:
+                    out.append(f"{r.truck} {s.kind} at {oid} at {s.start:g} (on its way at {at:g})")
+    return out
+
+
+def _shared_left(inst: Instance, plan: Plan, state: State, at: float) -> Instance:
+    """``inst`` with the bays and checkpoint throughput the frozen work still holds after
+    ``at`` taken off: a station's bays less the most frozen handovers at once (or, with
+    none left, the station shut while each lasts), a checkpoint's hourly throughput less
+    the most frozen inspections within an hour after the checkpoint opens to new work
+    again (:func:`_throughput_left`)."""
+    held: dict[str, list[tuple[float, float]]] = {}
+    seen: dict[str, list[float]] = {}
+    delay = {c.id: c.delay for c in inst.checkpoints}
+    for r in plan.routes:
+        ts = state.trucks.get(r.truck)
+        if ts is None:
+            continue
+        for s in r.stops[1 : ts.cut + 1]:
+            if s.kind == "handover" and s.station is not None and s.depart > at:
+                held.setdefault(s.station, []).append((s.start, s.depart))
+        for leg in r.legs[: ts.cut]:
+            for c in leg.crossings:
+                t = c.depart - delay.get(c.checkpoint, 0.0)
+                if t >= at - 60:
+                    seen.setdefault(c.checkpoint, []).append(t)
+    end = 3 * inst.horizon
+    stations = []
+    for st in inst.relay_stations:
+        most = _most_at_once(held.get(st.id, []))
+        if most and st.bays - most >= 1:
+            st = st.model_copy(update={"bays": st.bays - most})
+        elif most:
+            # No bay to spare: shut while each frozen handover lasts.
+            hours = list(st.hours)
+            for a, b in held[st.id]:
+                hours = _without(hours, a, b, end)
+            st = st.model_copy(update={"hours": hours or [(0.0, 0.0)]})
+        stations.append(st)
+    checkpoints = []
+    for cp in inst.checkpoints:
+        times = sorted(seen.get(cp.id, []))
+        if cp.throughput_per_hour is not None and times:
+            cp = _throughput_left(cp, times, at, inst.horizon, end)
+        checkpoints.append(cp)
+    return inst.model_copy(update={"relay_stations": stations, "checkpoints": checkpoints})
+
+
+def _throughput_left(
+    cp: Checkpoint, times: list[float], at: float, horizon: float, end: float
+) -> Checkpoint:
+    """A checkpoint shut from ``at`` until a time ``s``, then its throughput less the most
+    frozen inspections (``times``) within an hour from ``s`` on: the ``s`` that gives up
+    the fewest inspections over the rest of the day."""
+    limit = cp.throughput_per_hour or 0
+
+    def most_from(s: float) -> int:
+        later = [u for u in times if u > s - 60]
+        return max((sum(1 for v in later if u <= v < u + 60) for u in later), default=0)
+
+    best: tuple[float, float, int] | None = None
+    for s in sorted({at, *(u + 60 for u in times)}):
+        most = most_from(s)
+        if limit - most < 1 and s < times[-1] + 60:
+            continue
+        lost = limit * (s - at) / 60 + most * max(0.0, horizon - s) / 60
+        if best is None or lost < best[0]:
+            best = (lost, s, most)
+    assert best is not None  # s = an hour after the last frozen one always fits
+    _, s, most = best
+    hours = _without(list(cp.hours), 0.0, s, end) if s > at else list(cp.hours)
+    return cp.model_copy(
+        update={
+            "hours": hours,
+            "closed": cp.closed or (s > at and not hours),
+            "throughput_per_hour": max(1, limit - most),
+        }
+    )
+
+
+def _most_at_once(spans: list[tuple[float, float]]) -> int:
+    """Most of ``spans`` open at one time."""
+    marks = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans])
+    now = most = 0
+    for _, d in marks:
+        now += d
+        most = max(most, now)
+    return most
+
+
+def _rest_instance(
+    inst: Instance,
+    plan: Plan,
+    state: State,
+    evs: list[Event],
+    at: float,
+    fresh_only: bool,
+) -> tuple[Instance, dict[str, str]]:
+    """The remaining part as an instance of its own; and shipment -> the truck it is
+    aboard."""
+    base = _shared_left(_closed_objects(inst, evs, at, None), plan, state, at)
+    places = list(base.places)
+    depots = list(base.depots)
+    by_place = base.places_by_id
+    trucks: list[Truck] = []
+    broken = _broken(evs)
+    outside_gone: dict[str, int] = {}
+    pins: dict[str, str] = {}
+    aboard_ships: list[Shipment] = []
+    ships = inst.shipments_by_id
+    for t in base.trucks:
+        ts = state.trucks.get(t.id)
+        lo, hi = t.available
+        if ts is None or ts.cut == 0:
+            if t.id in broken or max(lo, at) > hi:
+                continue
+            trucks.append(t.model_copy(update={"available": (max(lo, at), hi)}))
+            continue
+        if ts.done or t.id in broken:
+            if t.driver_pool is not None:
+                outside_gone[t.driver_pool] = outside_gone.get(t.driver_pool, 0) + 1
+            continue
+        x = by_place[ts.place]
+        start = Place(
+            id=f"{x.id}@{t.id}", name=x.name, kind="replan", lon=x.lon, lat=x.lat, node=x.node
+        )
+        places.append(start)
+        depots.append(Depot(id=f"@{t.id}", place=start.id))
+        if ts.aboard:
+            # Goods aboard: loaded at once where the truck is, and only there.
+            here = start.model_copy(
+                update={"id": f"{x.id}@{t.id}/aboard", "hours": [(ts.free, ts.free + 1.0)]}
+            )
+            places.append(here)
+            for sid in ts.aboard:
+                sh = ships[sid]
+                aboard_ships.append(
+                    sh.model_copy(
+                        update={
+                            "origin": here.id,
+                            # Its place's hours hold it to the truck's time; a ready
+                            # past due would be refused.
+                            "ready": min(ts.free, sh.due),
+                            "pickup_minutes": 0.0,
+                            "deadline": None,
+                        }
+                    )
+                )
+                pins[sid] = t.id
+        trucks.append(
+            t.model_copy(
+                update={
+                    "depot": f"@{t.id}",
+                    "end_depot": t.end_depot or t.depot,
+                    # Its driver's day began in the past: it ends by the duty left.
+                    "available": (ts.free, _latest(hi, ts)),
+                }
+            )
+        )
+    fewer: dict[str, int] = {}
+    for e in evs:
+        if isinstance(e, LoopDriversFewer):
+            left = e.fewer
+            for p in sorted(_station_pools(inst, e.station), key=lambda p: -p.count):
+                take = min(left, p.count - fewer.get(p.id, 0))
+                fewer[p.id] = fewer.get(p.id, 0) + take
+                left -= take
+    pools = []
+    for p in base.driver_pools:
+        if p.kind == "outside":
+            pools.append(
+                p.model_copy(update={"count": max(0, p.count - outside_gone.get(p.id, 0))})
+            )
+        else:
+            count = p.count - fewer.get(p.id, 0)
+            if fresh_only:
+                used = {d for d in state.loop if d.rsplit("/", 1)[0] == p.id}
+                count = min(count, p.count - len(used))
+            pools.append(p.model_copy(update={"count": max(0, count)}))
+    # A station shut for all the remaining part is no home station to any truck.
+    shut = {
+        e.station
+        for e in evs
+        if isinstance(e, StationClosed)
+        and _window(e, at, 3 * inst.horizon)[0] <= at
+        and _window(e, at, 3 * inst.horizon)[1] >= 3 * inst.horizon
+    }
+    pools = [p for p in pools if p.station not in shut]
+    picked = state.picked
+    orders = [s for s in _orders(inst, evs) if s.id not in picked]
+    rest = base.model_copy(
+        update={
+            "places": places,
+            "depots": depots,
+            "trucks": trucks,
+            "driver_pools": pools,
+            "relay_stations": [st for st in base.relay_stations if st.id not in shut],
+            "shipments": orders + aboard_ships,
+        }
+    )
+    return Instance.model_validate(rest.model_dump(by_alias=True)), pins
+
+
+def _latest(hi: float, ts: TruckState) -> float:
+    """When a cut truck's day must end: its hours, and its driver's duty left; at least
+    the whole minute after it is free (the routing model's windows are whole minutes)."""
+    end = hi if ts.duty_left is None else min(hi, ts.free + ts.duty_left)
+    return max(end, float(math.ceil(ts.free)))
+
+
+def _solve_rest(
+    loaded: LoadedInstance,
+    day: Instance,
+    plan: Plan,
+    state: State,
+    evs: list[Event],
+    at: float,
+    config: SolverConfig,
+    limit: float,
+    tick: float,
+) -> list[tuple[str, Plan, dict[str, Any]]]:
+    """The remaining part solved two ways, each joined to the frozen past: ``warm``, the
+    routing search from the old plan's routes, and ``free``, the whole optimiser (or the
+    dispatcher) afresh; each with its stability figures."""
+    from relayroute.solve.pipeline import solve
+
+    out: list[tuple[str, Plan, dict[str, Any]]] = []
+    for fresh_only in (False, True):
+        rest, pins = _rest_instance(loaded.instance, plan, state, evs, at, fresh_only)
+        # Goods aboard may need another relay station than a truck's home one: with
+        # some, the search chooses among each truck's three nearest.
+        choices = max(config.station_choices, 3) if pins else config.station_choices
+        prob = build_problem(rest, loaded.base, station_choices=choices)
+        _pin(prob, state, pins)
+        stuck = {pins[sid] for sid in pins if not prob.eligible.get(sid)}
+        if stuck:
+            raise _Stuck(stuck)
+        text = rest.model_dump_json(by_alias=True)
+        rest_loaded = LoadedInstance(rest, loaded.base, hashlib.sha256(text.encode()).hexdigest())
+        left = limit - (time.perf_counter() - tick)
+        warm = _warm(prob, config, _old_routes(prob, plan, state), max(1.0, left / 2), rest_loaded)
+        left = limit - (time.perf_counter() - tick)
+        free = solve(rest_loaded, config, time_limit=max(1.0, left), problem=prob)
+        lost: set[str] = set()
+        for name, sub in (("warm", warm), ("free", free)):
+            if sub is None:
+                continue
+            served = {o.shipment for o in sub.shipments}
+            left_aboard = {pins[x] for x in pins if x not in served}
+            if left_aboard:
+                lost |= left_aboard  # goods would stay aboard: not a plan
+                continue
+            names = _match_loop_drivers(loaded.instance, sub, state, evs)
+            if names is None:
+                continue  # its loop drivers cannot all be real ones: fresh drivers only
+            joined = _join(loaded.instance, day, plan, state, sub, prob, names, evs, config, at)
+            out.append((name, joined, _figures(plan, joined, state)))
+        if out:
+            return out
+        if lost:
+            raise _Stuck(lost)
+    raise AssertionError("fresh loop drivers always match")  # pragma: no cover
+
+
+def _old_routes(prob: Problem, plan: Plan, state: State) -> dict[Any, list[Any]]:
+    """The old plan's remaining routes as routing node keys: each truck's goods aboard
+    first, then its pickups and deliveries after its cut, of the shipments it may still
+    carry."""
+    index: dict[str, list[int]] = {}
+    for i, veh in enumerate(prob.vehicles):
+        index.setdefault(veh.truck, []).append(i)
+    routes: dict[Any, list[Any]] = {}
+    for r in plan.routes:
+        ts = state.trucks.get(r.truck)
+        if ts is None or ts.done or r.truck not in index:
+            continue
+        # The truck's vehicle with the relay stations its old day still uses.
+        used = {s.station for s in r.stops[ts.cut + 1 :] if s.kind == "handover"}
+        v = max(
+            index[r.truck],
+            key=lambda i: sum(st in used for _, st in prob.vehicles[i].stations),
+        )
+        keys: list[tuple[str, str]] = [("p", s) for s in ts.aboard]
+        for s in r.stops[ts.cut + 1 :]:
+            if s.kind not in ("pickup", "delivery") or not s.shipments:
+                continue
+            sid = s.shipments[0]
+            if v not in prob.eligible.get(sid, []):
+                continue
+            if s.kind == "delivery" and ("p", sid) not in keys:
+                continue
+            keys.append(("p" if s.kind == "pickup" else "d", sid))
+        keys = [k for k in keys if k[0] == "d" or ("d", k[1]) in keys]
+        if keys:
+            routes[v] = keys
+    return routes
+
+
+def _warm(
+    prob: Problem,
+    config: SolverConfig,
+    initial: dict[Any, list[Any]],
+    seconds: float,
+    rest: LoadedInstance,
+) -> Plan | None:
+    """The routing search started from ``initial``, its routes timed (dispatcher, then
+    CP-SAT where it helps) as the optimiser times its own; None if it found no routes."""
+    from relayroute.itineraries import delay_lower_bound
+    from relayroute.itineraries.ways import fix_transloads
+    from relayroute.solve.objective import score
+    from relayroute.solve.routing import solve_routing
+    from relayroute.solve.timing import complete_ways, improve, time_routes
+    from relayroute.solve.to_plan import build_plan
+
+    tick = time.perf_counter()
+    if not initial or config.engine != "routing":
+        return None
+    w = weights(rest.instance, config)
+    result = solve_routing(prob, config, time_limit=seconds * 0.75, initial=initial)
+    if not result.sequences:
+        return None
+    fixed = fix_transloads(prob, result.transload_starts)
+    trips, dropped = time_routes(fixed, result.sequences, result.start_times)
+    trips, dropped = complete_ways(fixed, trips, dropped)
+    left = seconds - (time.perf_counter() - tick)
+    if trips and w["delay"] > 0 and config.schedule_deterministic_time > 0 and left > 0.1:
+        out = improve(
+            fixed,
+            trips,
+            w,
+            left,
+            deterministic_time=config.schedule_deterministic_time,
+            workers=config.schedule_workers,
+            seed=config.seed,
+        )
+        if out.objective is not None and score(fixed, out.timed, w) <= score(fixed, trips, w):
+            trips = out.timed
+    block: dict[str, object] = config.model_dump()
+    block.update(status=result.status, solutions=result.solutions, warm_start="old plan")
+    return build_plan(
+        fixed,
+        trips,
+        dropped,
+        block,
+        w,
+        rest.sha256,
+        delay_lower_bound(fixed),
+        time.perf_counter() - tick,
+    )
+
+
+def _pin(prob: Problem, state: State, pins: dict[str, str]) -> None:
+    """Goods aboard go only on their truck; each truck keeps what is left of its duty."""
+    for sid, truck in pins.items():
+        if sid in prob.eligible:
+            prob.eligible[sid] = [v for v in prob.eligible[sid] if prob.vehicles[v].truck == truck]
+    for t, ts in state.trucks.items():
+        if ts.cut > 0 and ts.duty_left is not None and t in prob.duty:
+            lo, hi, _ = prob.duty[t]
+            prob.duty[t] = (lo, hi, max(0.0, ts.duty_left))
+
+
+def _duties_of(routes: list[TruckRoute]) -> dict[str, list[Excursion]]:
+    """Loop driver -> its excursions, read off the routes' handover stops."""
+    out: dict[str, list[Excursion]] = {}
+    for r in routes:
+        for i, s in enumerate(r.stops):
+            came = r.legs[i - 1].driver if i else r.driver
+            if s.kind != "handover" or s.driver == r.driver or s.driver == came:
+                continue
+            j = next(
+                (j for j in range(i + 1, len(r.stops)) if r.stops[j].driver != s.driver),
+                len(r.stops) - 1,
+            )
+            places = [x.place for x in r.stops[i + 1 : j] if x.kind in ("pickup", "delivery")]
+            out.setdefault(s.driver, []).append(
+                Excursion(truck=r.truck, start=s.start, end=r.stops[j].depart, places=places)
+            )
+    return out
+
+
+def _match_loop_drivers(
+    inst: Instance, sub: Plan, state: State, evs: list[Event]
+) -> dict[str, str] | None:
+    """The real driver each loop driver of the remaining part is: free of frozen work by
+    the duty's start, with room left in its duty, not fallen out; None if not all match."""
+    pools = inst.pools_by_id
+    out_count: dict[str, int] = {}
+    for e in evs:
+        if isinstance(e, LoopDriversFewer):
+            left = e.fewer
+            for p in sorted(_station_pools(inst, e.station), key=lambda p: -p.count):
+                take = min(left, p.count - out_count.get(p.id, 0))
+                out_count[p.id] = out_count.get(p.id, 0) + take
+                left -= take
+    graph = nx.Graph()
+    tops = []
+    for d in sub.loop_drivers:
+        pool = pools[d.pool]
+        top = ("new", d.driver)
+        tops.append(top)
+        graph.add_node(top)
+        # Who falls out: the drivers not at work at the cut, highest numbers first.
+        real = [f"{pool.id}/{k}" for k in range(1, pool.count + 1)]
+        busy = [x for x in real if x in state.loop and state.loop[x].busy_until > state.at]
+        idle = [x for x in reversed(real) if x not in busy]
+        sick = set((idle + busy)[: out_count.get(pool.id, 0)])
+        for x in real:
+            if x in sick:
+                continue
+            past = state.loop.get(x)
+            if past is None or (
+                past.busy_until <= d.start + TOL
+                and d.end - min(past.first_start, d.start) <= pool.max_duty + TOL
+            ):
+                graph.add_edge(top, ("real", x))
+    if not tops:
+        return {}
+    matching = nx.bipartite.hopcroft_karp_matching(graph, top_nodes=tops)
+    names = {}
+    for top in tops:
+        if top not in matching:
+            return None
+        names[top[1]] = matching[top][1]
+    return names
+
+
+def _join(
+    inst: Instance,
+    day: Instance,
+    plan: Plan,
+    state: State,
+    sub: Plan,
+    prob: Problem,
+    names: dict[str, str],
+    evs: list[Event],
+    config: SolverConfig,
+    at: float,
+) -> Plan:
+    """The frozen past and the new routes as one plan, its lists derived again."""
+    real_place = {p.id: p.id.split("@")[0] for p in prob.inst.places if "@" in p.id}
+    new_routes = {r.truck: _renamed(r, names, real_place) for r in sub.routes}
+    old_routes = {r.truck: r for r in plan.routes}
+    broken = _broken(evs)
+    routes: list[TruckRoute] = []
+    for t in inst.trucks:
+        ts = state.trucks.get(t.id)
+        old, new = old_routes.get(t.id), new_routes.get(t.id)
+        if old is None or ts is None or ts.cut == 0:
+            if new is not None:
+                routes.append(new)
+            continue
+        if ts.done:
+            routes.append(old)
+            continue
+        stops = [s.model_copy() for s in old.stops[: ts.cut + 1]]
+        legs = list(old.legs[: ts.cut])
+        if new is not None:
+            tail_stops, tail_legs = _without_aboard(new, ts)
+            tail_legs[0] = _leaving(tail_legs[0], stops[-1].depart)
+            stops += tail_stops
+            legs += tail_legs
+        elif t.id in broken:
+            t_end = stops[-1].depart
+            legs.append(_stay(prob, stops[-1].place, old.driver, t_end))
+            stops.append(_end(stops[-1], t_end))
+        else:
+            leg = _home(prob, t.id, ts, old.driver)
+            legs.append(leg)
+            home = prob.depot_place(prob.inst.trucks_by_id[t.id], end=True)
+            stops.append(_end(stops[-1].model_copy(update={"place": home}), leg.arrive))
+        routes.append(
+            old.model_copy(
+                update={
+                    "stops": stops,
+                    "legs": legs,
+                    "km": _r(sum(leg.km for leg in legs)),
+                    "duty_minutes": _r(stops[-1].arrive - stops[0].depart),
+                }
+            )
+        )
+    return _derive(day, plan, state, sub, prob, routes, config)
+
+
+def _renamed(r: TruckRoute, names: dict[str, str], real_place: dict[str, str]) -> TruckRoute:
+    """A route of the remaining part with real loop drivers' names and real places."""
+
+    def who(d: str) -> str:
+        return names.get(d, d)
+
+    stops = [
+        s.model_copy(update={"driver": who(s.driver), "place": real_place.get(s.place, s.place)})
+        for s in r.stops
+    ]
+    legs = [
+        leg.model_copy(
+            update={"driver": who(leg.driver), "path": [real_place.get(n, n) for n in leg.path]}
+        )
+        for leg in r.legs
+    ]
+    return r.model_copy(update={"stops": stops, "legs": legs})
+
+
+def _without_aboard(new: TruckRoute, ts: TruckState) -> tuple[list[Stop], list[Leg]]:
+    """A new route's stops and legs after its start, without the loading of the goods
+    already aboard (loaded in the past, where the truck stands); its loads already count
+    them."""
+    dropped = {
+        i
+        for i, s in enumerate(new.stops)
+        if i and s.kind == "pickup" and s.shipments and s.shipments[0] in ts.aboard
+    }
+    kept = [i for i in range(len(new.stops)) if i not in dropped]
+    stops: list[Stop] = []
+    legs: list[Leg] = []
+    for _a, b in itertools.pairwise(kept):
+        # Between a and b only loadings where the truck stands: the leg into b is driven.
+        leg = new.legs[b - 1]
+        if stops and leg.depart > stops[-1].depart:
+            leg = _leaving(leg, stops[-1].depart)
+        legs.append(leg)
+        stops.append(new.stops[b])
+    return stops, legs
+
+
+def _leaving(leg: Leg, t: float) -> Leg:
+    """``leg`` leaving at ``t`` (no later than it did): the truck sets off when its stop
+    ends and waits on the way (at a checkpoint or on arrival), the rest of its times kept,
+    so the stop it leaves, frozen, stays as it was."""
+    return leg.model_copy(update={"depart": t, "minutes": _r(leg.arrive - t)})
+
+
+def _end(last: Stop, t: float) -> Stop:
+    return last.model_copy(
+        update={
+            "kind": "end",
+            "shipments": [],
+            "station": None,
+            "arrive": t,
+            "start": t,
+            "depart": t,
+        }
+    )
+
+
+def _stay(prob: Problem, place: str, driver: str, t: float) -> Leg:
+    """An empty leg where the truck stands (its day ends there)."""
+    return Leg(
+        path=[_node_of(prob, place)],
+        coords=[_coords(prob, place)],
+        depart=t,
+        arrive=t,
+        km=0.0,
+        minutes=0.0,
+        driver=driver,
+    )
+
+
+def _node_of(prob: Problem, place: str) -> str:
+    return str(prob.net.place_node[place])
+
+
+def _coords(prob: Problem, place: str) -> tuple[float, float]:
+    p = prob.inst.places_by_id[place]
+    return (p.lon, p.lat)
+
+
+def _home(prob: Problem, truck: str, ts: TruckState, driver: str) -> Leg:
+    """The drive home of a truck the remaining part has no work for."""
+    start = f"{ts.place}@{truck}"
+    home = prob.depot_place(prob.inst.trucks_by_id[truck], end=True)
+    route = prob.table(truck).route(start, home)
+    pleg = SimpleNamespace(route=route)
+    inspect = [ts.free + c.offset for c in route.crossings]
+    crossings, arrive = _crossings(pleg, ts.free, inspect)  # type: ignore[arg-type]
+    real = {start: ts.place}
+    return Leg(
+        path=[real.get(n, n) for n in route.nodes],
+        coords=route.coords,
+        depart=_r(ts.free),
+        arrive=_r(arrive),
+        km=_r(route.km),
+        minutes=_r(arrive - ts.free),
+        crossings=crossings,
+        driver=driver,
+    )
+
+
+def _derive(
+    day: Instance,
+    plan: Plan,
+    state: State,
+    sub: Plan,
+    prob: Problem,
+    routes: list[TruckRoute],
+    config: SolverConfig,
+) -> Plan:
+    """Handovers, duties, passes, outcomes and KPIs of the joined routes."""
+    itinerary: dict[str, str] = {o.shipment: o.itinerary for o in sub.shipments}
+    itinerary.update(
+        {o.shipment: o.itinerary for o in plan.shipments if o.shipment in state.picked}
+    )
+    dprob = dataclasses.replace(prob, inst=day, original=None, itinerary=itinerary)
+    handovers: list[Handover] = []
+    events: dict[str, list[tuple[str, Stop, str | None]]] = {}
+    passes: list[Pass] = []
+    for r in routes:
+        here: str | None = None
+        for i, s in enumerate(r.stops):
+            if s.kind == "handover" and s.station:
+                came = r.legs[i - 1].driver
+                handovers.append(
+                    Handover(
+                        station=s.station,
+                        truck=r.truck,
+                        direction="in" if s.driver != r.driver else "out",
+                        start=s.start,
+                        end=s.depart,
+                        from_driver=came,
+                        to_driver=s.driver,
+                    )
+                )
+                here = s.station if s.driver != r.driver else None
+            if s.shipments:
+                events.setdefault(s.shipments[0], []).append((r.truck, s, here))
+        passes += _passes(dprob, r)
+    rides = {x: (b.service, b.departure) for b in sub.rail_bookings for x in b.shipments}
+    rides.update({x: (b.service, b.departure) for b in plan.rail_bookings for x in b.shipments})
+    used: dict[str, Any] = {
+        x: SimpleNamespace(service=s, departure=d) for x, (s, d) in rides.items()
+    }
+    outcomes = []
+    transloads: list[Any] = []
+    riders: dict[tuple[str, float], list[str]] = {}
+    for sid, evs in events.items():
+        by_kind: dict[str, list[tuple[str, Stop]]] = {}
+        for truck, stop, _ in evs:
+            by_kind.setdefault(stop.kind, []).append((truck, stop))
+        if "delivery" in by_kind and "pickup" in by_kind:
+            outcomes.append(_outcome(dprob, sid, evs, by_kind, used, transloads, riders))
+    bookings = _bookings(dprob, riders)
+    served = {o.shipment for o in outcomes}
+    why = {u.shipment: u for u in sub.unserved}
+    unserved = [
+        why.get(s.id)
+        or Unserved(shipment=s.id, reason="dropped", detail="the re-planned part left it out")
+        for s in day.shipments
+        if s.id not in served
+    ]
+    order = {s.id: i for i, s in enumerate(day.shipments)}
+    outcomes.sort(key=lambda o: order[o.shipment])
+    unserved.sort(key=lambda u: order[u.shipment])
+    duties = _loop_duties(dprob, _duties_of(routes))
+    w = weights(day, config)
+    pri = day.shipments_by_id
+    wd = sum(o.weighted_delay for o in outcomes)
+    km = sum(r.km for r in routes)
+    objective = (
+        w["unserved"] * sum(pri[u.shipment].priority for u in unserved)
+        + w["delay"] * wd
+        + w["km"] * km
+        + w["truck"] * len(routes)
+        + w["loop_driver"] * len(duties)
+        + w["rail"] * sum(b.cost for b in bookings)
+    )
+    past = sum(o.weighted_delay for o in plan.shipments if o.shipment in state.delivered)
+    kpis = KPIs(
+        objective=_r(objective),
+        weighted_delay=_r(wd),
+        delay_lower_bound=_r(sub.kpis.delay_lower_bound + past),
+        served=len(outcomes),
+        unserved=len(unserved),
+        on_time_share=_r(sum(o.delay <= 0 for o in outcomes) / len(outcomes)) if outcomes else 0.0,
+        km=_r(km),
+        trucks_used=len(routes),
+        loop_drivers_used=len(duties),
+        handovers=len(handovers),
+        passes=len(passes),
+        transloads=len(transloads),
+        rail_bookings=len(bookings),
+        solve_seconds=sub.kpis.solve_seconds,
+    )
+    solver = dict(sub.solver)
+    solver["replan"] = {"at": state.at, "frozen": {t: s.cut for t, s in state.trucks.items()}}
+    return Plan(
+        relayroute_version=__version__,
+        instance=InstanceRef(name=day.name, sha256=""),
+        solver=solver,
+        routes=sorted(routes, key=lambda r: r.truck),
+        shipments=outcomes,
+        unserved=unserved,
+        handovers=sorted(handovers, key=lambda h: (h.start, h.station, h.truck)),
+        loop_drivers=duties,
+        passes=passes,
+        transloads=sorted(transloads, key=lambda t: (t.time, t.station, t.shipment)),
+        rail_bookings=bookings,
+        kpis=kpis,
+    )
+
+
+def _figures(old: Plan, new: Plan, state: State) -> dict[str, Any]:
+    """Shipments moved to another truck, with other relay stations, and pickup minutes
+    moved, among those not delivered by the cut."""
+    before = {o.shipment: o for o in old.shipments}
+    moved, stations = [], []
+    shift = 0.0
+    for o in new.shipments:
+        b = before.get(o.shipment)
+        if b is None or o.shipment in state.delivered:
+            continue
+        if b.truck != o.truck:
+            moved.append(o.shipment)
+        if b.stations != o.stations:
+            stations.append(o.shipment)
+        if o.shipment not in state.picked:
+            shift += abs(o.pickup - b.pickup)
+    return {"moved": moved, "stations": stations, "shift": shift}
+
+
+__all__ = ["Replan", "Stability", "replan", "restricted_places"]

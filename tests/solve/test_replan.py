@@ -1,0 +1,254 @@
+"""Re-planning during the day: each event kind, the frozen past, passes and stability."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from relayroute.errors import InputError
+from relayroute.io.instance import read_instance
+from relayroute.solve import SolverConfig, solve
+from relayroute.solve.replan import replan
+from relayroute.solve.state import state_at
+from relayroute.validate.replan import check_replan
+
+if TYPE_CHECKING:
+    from relayroute.io.instance import LoadedInstance
+    from relayroute.model.plan import Pass, Plan
+    from relayroute.solve.replan import Replan
+
+QUICK = SolverConfig(name="quick", solution_limit=60, time_limit=20, schedule_deterministic_time=1)
+GREEDY = SolverConfig(engine="greedy")
+
+
+def _pass_key(p: Pass) -> str:
+    return p.model_dump_json()
+
+
+def _checked(old: Plan, done: Replan, at: float) -> None:
+    """The re-planned plan validates, keeps the past and lists the pass changes exactly."""
+    report = check_replan(done.loaded.instance, old, done.plan, done.events, at, done.loaded.base)
+    assert report.ok, [str(v) for v in report.violations]
+    new = {r.truck: r for r in done.plan.routes}
+    for r in old.routes:
+        # What a truck drove before ``at`` is there, leg for leg, with the stop it leads to.
+        gone = [leg for leg in r.legs if leg.depart < at]
+        if gone:
+            assert new[r.truck].legs[: len(gone)] == gone
+            assert new[r.truck].stops[: len(gone)] == r.stops[: len(gone)]
+            assert new[r.truck].stops[len(gone)].arrive == r.stops[len(gone)].arrive
+    old_p = {_pass_key(p) for p in old.passes}
+    new_p = {_pass_key(p) for p in done.plan.passes}
+    assert {_pass_key(p) for p in done.revoked} == old_p - new_p
+    assert {_pass_key(p) for p in done.issued} == new_p - old_p
+    assert {_pass_key(p) for p in done.unchanged} == old_p & new_p
+
+
+@pytest.fixture(scope="module")
+def small_old(small: LoadedInstance) -> Plan:
+    return solve(small, QUICK)
+
+
+def test_state_at_a_time(small: LoadedInstance, small_old: Plan) -> None:
+    """The state says what is delivered and aboard, and where each truck stands."""
+    at = 520.0
+    state = state_at(small.instance, small_old, at)
+    done_by_then = {
+        s.shipments[0]
+        for r in small_old.routes
+        for s in r.stops
+        if s.kind == "delivery" and s.start < at
+    }
+    assert done_by_then <= state.delivered
+    for r in small_old.routes:
+        ts = state.trucks[r.truck]
+        stop = r.stops[ts.cut]
+        assert ts.place == stop.place and ts.free == stop.depart
+        if ts.cut:
+            assert stop.driver == r.driver  # back with its own driver
+            aboard = {d: q for d, q in stop.load.items() if q > 0}
+            assert bool(aboard) == bool(ts.aboard)
+    assert state.picked >= state.delivered
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        [],
+        ["checkpoint-closed:cp_park_w"],
+        ["checkpoint-closed:cp_park_s:08:00-11:00"],
+        ["checkpoint-reopened:cp_park_w:09:00-12:00"],
+        ["station-closed:rs_west"],
+        ["loop-drivers-fewer:rs_west:1"],
+        [
+            {
+                "kind": "shipments-added",
+                "shipments": [
+                    {
+                        "id": "S-late",
+                        "origin": "sup1",
+                        "destination": "cust2",
+                        "quantity": {"t": 3},
+                        "ready": 540,
+                        "due": 800,
+                    }
+                ],
+            }
+        ],
+    ],
+    ids=lambda e: (e[0] if isinstance(e[0], str) else e[0]["kind"]) if e else "none",
+)
+def test_each_event_kind_on_the_small_day(
+    small: LoadedInstance, small_old: Plan, events: list[object]
+) -> None:
+    """Each kind re-plans at 08:00 into a valid plan with its past kept."""
+    at = 480.0
+    done = replan(small, small_old, events, at, config=QUICK)  # type: ignore[arg-type]
+    _checked(small_old, done, at)
+    served = {o.shipment for o in done.plan.shipments}
+    if events and isinstance(events[0], dict):
+        assert "S-late" in served | {u.shipment for u in done.plan.unserved}
+
+
+def test_a_closed_checkpoint_is_not_used_after_it_closes(
+    small: LoadedInstance, small_old: Plan
+) -> None:
+    """No crossing at the closed checkpoint starts after ``at`` outside the kept past."""
+    at = 480.0
+    done = replan(small, small_old, ["checkpoint-closed:cp_park_w"], at, config=QUICK)
+    _checked(small_old, done, at)
+    for r in done.plan.routes:
+        for leg in r.legs:
+            if leg.depart >= at:
+                kept = any(leg == x for o in small_old.routes for x in o.legs)
+                assert kept or all(c.checkpoint != "cp_park_w" for c in leg.crossings)
+
+
+def test_cancelled_orders_are_gone(small: LoadedInstance, small_old: Plan) -> None:
+    """An order cancelled before its pickup is neither served nor listed unserved."""
+    at = 450.0
+    picked = state_at(small.instance, small_old, at).picked
+    sid = next(s.id for s in small.instance.shipments if s.id not in picked)
+    done = replan(small, small_old, [f"shipments-cancelled:{sid}"], at, config=QUICK)
+    _checked(small_old, done, at)
+    assert sid not in {o.shipment for o in done.plan.shipments}
+    assert sid not in {u.shipment for u in done.plan.unserved}
+    assert sid not in done.loaded.instance.shipments_by_id
+
+
+def test_broken_truck_stays_where_it_stops(small: LoadedInstance, small_old: Plan) -> None:
+    """A truck broken down after it set out ends its day at its cut, driving no more."""
+    at = 480.0
+    state = state_at(small.instance, small_old, at)
+    loaded_trucks = [t for t, ts in state.trucks.items() if ts.aboard]
+    for truck in loaded_trucks:  # goods aboard a broken truck: refused, by name
+        with pytest.raises(InputError, match="not supported yet"):
+            replan(small, small_old, [f"truck-broken:{truck}"], at, config=QUICK)
+    moving = [t for t, ts in state.trucks.items() if ts.cut and not ts.aboard and not ts.done]
+    if not moving:
+        pytest.skip("no truck under way and empty at 08:00 in this plan")
+    truck = moving[0]
+    done = replan(small, small_old, [f"truck-broken:{truck}"], at, config=QUICK)
+    _checked(small_old, done, at)
+    route = next(r for r in done.plan.routes if r.truck == truck)
+    assert route.stops[-1].place == state.trucks[truck].place
+
+
+def test_bad_events_are_refused(small: LoadedInstance, small_old: Plan) -> None:
+    """Unknown objects, a cancelled order already aboard and a time off the day."""
+    with pytest.raises(InputError, match="no checkpoint 'cp_nowhere'"):
+        replan(small, small_old, ["checkpoint-closed:cp_nowhere"], 480, config=GREEDY)
+    with pytest.raises(InputError, match="no relay station"):
+        replan(small, small_old, ["station-closed:rs_nowhere"], 480, config=GREEDY)
+    with pytest.raises(InputError, match="loop drivers, not 9"):
+        replan(small, small_old, ["loop-drivers-fewer:rs_west:9"], 480, config=GREEDY)
+    picked = state_at(small.instance, small_old, 700).picked
+    sid = sorted(picked)[0]
+    with pytest.raises(InputError, match="already picked up"):
+        replan(small, small_old, [f"shipments-cancelled:{sid}"], 700, config=GREEDY)
+    with pytest.raises(InputError, match="not a time of the day"):
+        replan(small, small_old, [], -5, config=GREEDY)
+
+
+@pytest.fixture(scope="module")
+def yiwu() -> LoadedInstance:
+    from tests.conftest import ROOT
+
+    return read_instance(ROOT / "instances" / "yiwu-day.json")
+
+
+@pytest.fixture(scope="module")
+def yiwu_old(yiwu: LoadedInstance) -> Plan:
+    return solve(yiwu, GREEDY)
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        ["station-closed:rs_jindong"],
+        ["loop-drivers-fewer:rs_yiwu_port:4"],
+        ["checkpoint-closed:cp_yiwu_south"],
+        ["truck-broken:T05"],
+    ],
+    ids=lambda e: e[0].split(":")[0],
+)
+def test_yiwu_day_at_noon(yiwu: LoadedInstance, yiwu_old: Plan, events: list[str]) -> None:
+    """On yiwu-day (the dispatcher for speed), a noon re-plan validates with its past kept."""
+    done = replan(yiwu, yiwu_old, events, 720, config=GREEDY)  # type: ignore[arg-type]
+    _checked(yiwu_old, done, 720)
+    assert done.state.delivered  # the morning's work is there
+    assert done.plan.kpis.served >= len(done.state.delivered)
+
+
+def test_goods_aboard_that_cannot_be_replanned_are_reported(
+    yiwu: LoadedInstance, yiwu_old: Plan
+) -> None:
+    """Where a truck's goods aboard have no other way past a closure, its planned way is
+    kept, listed in ``in_progress``, and the validator names each use of the closed
+    station: reported, never passed off as valid."""
+    done = replan(yiwu, yiwu_old, ["station-closed:rs_yiwu_port"], 720, config=GREEDY)
+    stuck = [x for x in done.in_progress if "no other way found" in x]
+    report = check_replan(
+        done.loaded.instance, yiwu_old, done.plan, done.events, 720, done.loaded.base
+    )
+    if not stuck:
+        assert report.ok, [str(v) for v in report.violations]
+        return
+    assert {v.rule for v in report.violations} == {"REPLAN"}
+    trucks = {x.split()[0] for x in stuck}
+    assert all(any(t in v.message for t in trucks) for v in report.violations)
+
+
+def test_command_line_replan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`relayroute replan` writes a plan and the day's instance that `validate` accepts,
+    and refuses a bad event with one line and no file."""
+    from relayroute.cli import main
+    from tests.conftest import DATA
+
+    small = str(DATA / "small-straight.json")
+    old, new = tmp_path / "plan.json", tmp_path / "new.json"
+    greedy = str(Path(__file__).resolve().parents[2] / "solvers" / "greedy.toml")
+    assert main(["solve", small, "-o", str(old), "-q", "--solver", greedy]) == 0
+    args = ["replan", small, str(old), "--at", "08:00", "-o", str(new), "--solver", greedy]
+    assert main([*args, "--event", "station-closed:rs_west"]) == 0
+    out = capsys.readouterr().out
+    assert "re-planned from 08:00 (480 min)" in out and "validated: ok" in out
+    day = tmp_path / "new.instance.json"
+    assert main(["validate", str(day), str(new)]) == 0
+    capsys.readouterr()
+    bad = tmp_path / "bad.json"
+    assert main([*args[:-4], "-o", str(bad), "--event", "checkpoint-closed:cp_nowhere"]) == 2
+    err = capsys.readouterr().err
+    assert "no checkpoint 'cp_nowhere'" in err and "Traceback" not in err
+    assert not bad.exists()
+
+
+def test_on_the_flat_api() -> None:
+    """``rr.replan``, ``rr.Replan`` and ``rr.Stability`` are the public names."""
+    import relayroute as rr
+
+    assert rr.replan is replan and {"replan", "Replan", "Stability"} <= set(rr.__all__)
+    doc = rr.replan.__doc__ or ""
+    assert "Parameters\n    ----------" in doc and "Examples\n    --------" in doc

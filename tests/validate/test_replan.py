@@ -1,0 +1,136 @@
+"""The re-plan checks catch a changed past, an early start and a closed object used."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from relayroute.model.events import CheckpointClosed, LoopDriversFewer, StationClosed, TruckBroken
+from relayroute.solve import SolverConfig, solve
+from relayroute.validate.replan import check_replan, frozen_cut
+from relayroute.validate.world import World
+
+if TYPE_CHECKING:
+    from relayroute.io.instance import LoadedInstance
+    from relayroute.model.events import Event
+    from relayroute.model.plan import Plan
+
+QUICK = SolverConfig(name="quick", solution_limit=60, time_limit=20, schedule_deterministic_time=1)
+
+
+@pytest.fixture(scope="module")
+def old(small: LoadedInstance) -> Plan:
+    return solve(small, QUICK)
+
+
+def _rules(small: LoadedInstance, old: Plan, new: Plan, events: list[Event], at: float) -> set[str]:
+    report = check_replan(small.instance, old, new, events, at, small.base)
+    return {v.rule for v in report.violations}
+
+
+def test_the_old_plan_keeps_its_own_past(small: LoadedInstance, old: Plan) -> None:
+    """With no event, the old plan itself passes: its past is its past."""
+    assert _rules(small, old, old, [], 480) == set()
+
+
+def test_a_changed_past_is_caught(small: LoadedInstance, old: Plan) -> None:
+    """Moving a stop that was served before ``at`` breaks REPLAN (and R2)."""
+    new = old.model_copy(deep=True)
+    r = next(r for r in new.routes if len(r.stops) > 2)
+    at = r.stops[1].depart + 1
+    r.stops[1].start += 0.5
+    assert "REPLAN" in _rules(small, old, new, [], at)
+
+
+def test_the_cut_follows_a_loop_driver_back_out(small: LoadedInstance, old: Plan) -> None:
+    """A truck with a loop driver at ``at`` is kept until it is back with its own."""
+    world = World(small.instance, small.base)
+    for r in old.routes:
+        for i, s in enumerate(r.stops):
+            if s.kind == "handover" and s.driver != r.driver:
+                at = r.legs[i].depart + 1  # inside, with the loop driver
+                k = frozen_cut(r, at, world)
+                assert r.stops[k].driver == r.driver and k > i
+                return
+    pytest.skip("no excursion in this plan")
+
+
+def test_a_new_leg_before_at_is_caught(small: LoadedInstance, old: Plan) -> None:
+    """A plan whose trucks set out before ``at`` did not re-plan from ``at``."""
+    first = min(r.legs[0].depart for r in old.routes)
+    # Re-planning at the day's first departure: every truck still home then, so a
+    # truck leaving at that minute leaves no earlier than ``at``.
+    assert "REPLAN" not in _rules(small, old, old, [], first)
+    # A minute later, ``old`` still has that truck leaving at it: fine, it is the past.
+    assert "REPLAN" not in _rules(small, old, old, [], first + 1)
+    late = [r for r in old.routes if r.legs[0].depart > first + 5]
+    if not late:
+        pytest.skip("all trucks leave at once")
+    at = late[0].legs[0].depart - 1  # before this truck leaves: its day is all future
+    new = old.model_copy(deep=True)
+    route = next(r for r in new.routes if r.truck == late[0].truck)
+    route.legs[0].depart -= 10
+    route.stops[0].depart -= 10
+    route.stops[0].start -= 10
+    route.stops[0].arrive -= 10
+    assert "REPLAN" in _rules(small, old, new, [], at)
+
+
+def test_a_closed_checkpoint_used_after_at_is_caught(small: LoadedInstance, old: Plan) -> None:
+    """The old plan itself, told its checkpoint closed before it uses it, fails."""
+    used = [
+        (c.checkpoint, leg.depart, c.depart)
+        for r in old.routes
+        for leg in r.legs
+        for c in leg.crossings
+        if c.direction == "in"  # from outside: not a way out of a zone it is in
+    ]
+    cp, depart, inspect = max(used, key=lambda x: x[1])
+    at = depart - 1  # the leg to it has not left yet
+    events = [CheckpointClosed(checkpoint=cp)]
+    assert "REPLAN" in _rules(small, old, old, events, at)
+    # Closed only after the crossing: not a use.
+    later = [CheckpointClosed(checkpoint=cp, window=(inspect + 1, inspect + 60))]
+    assert "REPLAN" not in _rules(small, old, old, later, at)
+
+
+def test_a_closed_station_used_after_at_is_caught(small: LoadedInstance, old: Plan) -> None:
+    """A handover at a station closed since ``at`` is a REPLAN violation."""
+    hos = [h for h in old.handovers if h.direction == "in"]
+    if not hos:
+        pytest.skip("no handover in this plan")
+    h = max(hos, key=lambda h: h.start)
+    r = next(r for r in old.routes if r.truck == h.truck)
+    i = next(i for i, s in enumerate(r.stops) if s.kind == "handover" and s.start == h.start)
+    at = r.legs[i - 1].depart - 1
+    world = World(small.instance, small.base)
+    if frozen_cut(r, at, world) >= i:
+        pytest.skip("that handover is part of the kept past")
+    assert "REPLAN" in _rules(small, old, old, [StationClosed(station=h.station)], at)
+
+
+def test_a_broken_truck_that_drives_on_is_caught(small: LoadedInstance, old: Plan) -> None:
+    """A truck broken down at ``at`` that still drives later roads is caught."""
+    r = max(old.routes, key=lambda r: r.legs[-1].depart)
+    at = r.legs[0].depart - 1
+    assert "REPLAN" in _rules(small, old, old, [TruckBroken(truck=r.truck)], at)
+
+
+def test_too_many_loop_drivers_after_at_are_caught(small: LoadedInstance, old: Plan) -> None:
+    """Loop drivers taking trucks in after ``at`` beyond what is left are counted."""
+    ins = [h for h in old.handovers if h.direction == "in"]
+    if not ins:
+        pytest.skip("no excursion in this plan")
+    station = ins[0].station
+    at = min(h.start for h in ins) - 30
+    drivers = {h.to_driver for h in ins if h.station == station}
+    pool = sum(
+        p.count for p in small.instance.driver_pools if p.kind == "loop" and p.station == station
+    )
+    fewer = pool - len(drivers) + 1  # one fewer than the plan uses after ``at``
+    events = [LoopDriversFewer(station=station, fewer=fewer)]
+    assert "REPLAN" in _rules(small, old, old, events, at)
+    if pool - len(drivers) >= 1:
+        enough = [LoopDriversFewer(station=station, fewer=pool - len(drivers))]
+        assert "REPLAN" not in _rules(small, old, old, enough, at)
