@@ -25,6 +25,9 @@ from relayroute.io.atomic import check_output, write_bytes_atomic, write_text_at
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from relayroute.io.instance import LoadedInstance
+    from relayroute.model.plan import Plan
+
 console = Console()
 err_console = Console(stderr=True)
 if not console.is_terminal:  # piped or logged: room for wide tables
@@ -413,13 +416,32 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_VIOLATIONS
 
 
-@_exits_on_signals
-def cmd_insert(args: argparse.Namespace) -> int:
+def _day_at(
+    data: dict[str, Any], base: Path, out: Path, plan: Plan
+) -> tuple[str, LoadedInstance, Plan]:
+    """A changed day (instance JSON data) as it will be written to ``out``: its network
+    paths rebased from ``base`` to ``out``'s folder, its text, the day loaded from that
+    folder, and ``plan`` pointing at it by its SHA-256."""
     import hashlib
 
+    from relayroute.io.instance import LoadedInstance, instance_from_data
+
+    network = data.get("network") or {}
+    for key in ("nodes", "edges", "graphml", "osm"):
+        if isinstance(network.get(key), str) and not Path(network[key]).is_absolute():
+            target = (base / network[key]).resolve()
+            network[key] = os.path.relpath(target, out.resolve().parent)
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    day = LoadedInstance(instance_from_data(data), out.resolve().parent, sha)
+    pointed = plan.model_copy(update={"instance": plan.instance.model_copy(update={"sha256": sha})})
+    return text, day, pointed
+
+
+@_exits_on_signals
+def cmd_insert(args: argparse.Namespace) -> int:
+
     from relayroute.io.instance import (
-        LoadedInstance,
-        instance_from_data,
         parse_json,
         read_limited,
     )
@@ -458,18 +480,8 @@ def cmd_insert(args: argparse.Namespace) -> int:
     # The instance as the user wrote it, the shipment added, network files still found.
     data = json.loads(Path(args.instance).read_text(encoding="utf-8"))
     data.setdefault("shipments", []).append(shipment)
-    network = data.get("network") or {}
-    for key in ("nodes", "edges", "graphml", "osm"):
-        if isinstance(network.get(key), str) and not Path(network[key]).is_absolute():
-            target = (loaded.base / network[key]).resolve()
-            network[key] = os.path.relpath(target, inst_out.resolve().parent)
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     # Checked as it will be read back: its network paths are relative to where it goes.
-    new_loaded = LoadedInstance(instance_from_data(data), inst_out.resolve().parent, sha)
-    new_plan = done.plan.model_copy(
-        update={"instance": done.plan.instance.model_copy(update={"sha256": sha})}
-    )
+    text, new_loaded, new_plan = _day_at(data, loaded.base, inst_out, done.plan)
     new_plan, report = with_verdict(new_loaded, new_plan)
     if not report.ok:
         err_console.print(
@@ -517,9 +529,7 @@ def cmd_insert(args: argparse.Namespace) -> int:
 
 
 def cmd_replan(args: argparse.Namespace) -> int:
-    import hashlib
 
-    from relayroute.io.instance import LoadedInstance, instance_from_data
     from relayroute.io.plan import plan_to_json
     from relayroute.model.events import parse_event, parse_time
     from relayroute.solve import read_config
@@ -539,17 +549,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
     done = replan(loaded, plan, events, at, config=config, time_limit=args.time_limit)
     # The day as it now is, its network files still found from where it is written.
     data = done.loaded.instance.model_dump(mode="json", by_alias=True, exclude_none=True)
-    network = data.get("network") or {}
-    for key in ("nodes", "edges", "graphml", "osm"):
-        if isinstance(network.get(key), str) and not Path(network[key]).is_absolute():
-            target = (loaded.base / network[key]).resolve()
-            network[key] = os.path.relpath(target, inst_out.resolve().parent)
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    day = LoadedInstance(instance_from_data(data), inst_out.resolve().parent, sha)
-    new_plan = done.plan.model_copy(
-        update={"instance": done.plan.instance.model_copy(update={"sha256": sha})}
-    )
+    text, day, new_plan = _day_at(data, loaded.base, inst_out, done.plan)
     new_plan, _ = with_verdict(day, new_plan)
     kept = check_replan(day.instance, plan, new_plan, done.events, at, day.base)
     if not kept.ok:
