@@ -24,6 +24,7 @@ RULES = {
     "R11": "rail",
     "R12": "availability and open roads",
     "PLAN": "plan consistency",
+    "REPLAN": "a re-plan keeps the past and leaves closed objects unused",
 }
 
 
