@@ -2,15 +2,30 @@
 
 No road extract of these regions can be fetched here, so each road is a straight segment
 between real, public place coordinates (towns, expressway junctions, stations), its length
-the great-circle distance times a detour factor and its time that length at a truck speed
-of its road class. Run from the project root: ``python scripts/build_regions.py``.
+the WGS84 geodesic distance (``relayroute.network.graph.geodesic_km``, pyproj.Geod) times a
+detour factor and its time that length at a truck speed of its road class. Run from the
+project root: ``python scripts/build_regions.py [--out FOLDER]`` (default ``data/``).
+
+The bundled ``data/*/edges.geojson`` were built with the spherical (haversine, R = 6371.0088
+km) great-circle formula this script used until 2026-12-01, and are kept as they are: the
+instances and every result in BENCHMARKS.md were computed on them. A rebuild with this
+script into another folder (``--out /tmp/regions``, measured 2026-12-01) gives the same
+nodes and geometries; of the 75 edges, 56 change ``km`` (27 change ``minutes``) — the
+geodesic is 0.355 % shorter to 0.185 % longer than the sphere's arc, after rounding to
+0.01 km −0.54 % to +0.51 % (short urban roads), at most 0.81 km (Zunyi–Chongqing, 259.58 →
+258.77 km, 194.7 → 194.1 min) — and the ``relayroute.approximation`` note says "geodesic".
+Overwriting ``data/`` would change the instances' travel times and so every plan.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import math
 from pathlib import Path
+
+import numpy as np
+
+from relayroute.network.graph import geodesic_km
 
 ROOT = Path(__file__).resolve().parents[1]
 DETOUR = 1.25  # road km per straight-line km, a common rural figure
@@ -23,13 +38,13 @@ TRUCK_KMH = {
 }
 
 
-def haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+def road_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Road km between two (lon, lat) nodes: the WGS84 geodesic times :data:`DETOUR`,
+    rounded to 10 m."""
+    km = float(
+        geodesic_km(np.array([a[0]]), np.array([a[1]]), np.array([b[0]]), np.array([b[1]]))[0]
     )
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+    return round(km * DETOUR, 2)
 
 
 def write_region(
@@ -38,8 +53,9 @@ def write_region(
     roads: list[tuple[str, str, str]],
     note: str,
     closed: frozenset[tuple[str, str]] = frozenset(),
+    out: Path = ROOT / "data",
 ) -> None:
-    folder = ROOT / "data" / name
+    folder = out / name
     folder.mkdir(parents=True, exist_ok=True)
     node_features = [
         {
@@ -52,7 +68,7 @@ def write_region(
     edge_features = []
     for u, v, cls in roads:
         a, b = nodes[u][:2], nodes[v][:2]
-        km = round(haversine(a, b) * DETOUR, 2)
+        km = road_km(a, b)
         minutes = round(km / TRUCK_KMH[cls] * 60, 1)
         edge_features.append(
             {
@@ -75,7 +91,7 @@ def write_region(
         (folder / fname).write_text(json.dumps(fc, indent=1) + "\n")
 
 
-NOTE = "straight segments between public place coordinates; km = great-circle x 1.25; minutes at truck speed by class"
+NOTE = "straight segments between public place coordinates; km = WGS84 geodesic x 1.25; minutes at truck speed by class"
 
 # Yiwu region (Zhejiang). lon, lat, label. Towns from public coordinates; junctions,
 # exits and stations placed by hand near their real locations (approximate).
@@ -247,10 +263,18 @@ FUQUAN_ROADS = [
 FUQUAN_CLOSED = frozenset({("j_fuquan", "duyun"), ("guiyang", "zunyi")})
 
 
-def main() -> None:
-    write_region("yiwu", YIWU_NODES, YIWU_ROADS, NOTE)
-    write_region("liling", LILING_NODES, LILING_ROADS, NOTE)
-    write_region("fuquan-kaili", FUQUAN_NODES, FUQUAN_ROADS, NOTE, FUQUAN_CLOSED)
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "data",
+        help="folder to write the regions into (default: data/, the bundled ones)",
+    )
+    out = ap.parse_args(argv).out
+    write_region("yiwu", YIWU_NODES, YIWU_ROADS, NOTE, out=out)
+    write_region("liling", LILING_NODES, LILING_ROADS, NOTE, out=out)
+    write_region("fuquan-kaili", FUQUAN_NODES, FUQUAN_ROADS, NOTE, FUQUAN_CLOSED, out=out)
 
 
 if __name__ == "__main__":

@@ -471,3 +471,46 @@ def test_every_property_is_documented(
             keys.add(f"{prefix}_<dimension>" if prefix in ("qty", "load") and dim in dims else key)
     for kind, keys in by_kind.items():
         assert keys - common == _documented(section, kind) - common, kind
+
+
+def test_shipment_ends_carry_their_outcome_only(demo: LoadedInstance, demo_ok: Plan) -> None:
+    """A shipment end has the keys of its own outcome only (not nulls for the others'):
+    a served one its truck and no reason, one the plan leaves out neither; each in the
+    order its row gives (``description`` after the outcome's keys, ``json`` last)."""
+    left_out = demo_ok.shipments[0].shipment
+    plan = demo_ok.model_copy(update={"shipments": demo_ok.shipments[1:]})
+    ends = [
+        f["properties"]
+        for f in plan_geojson(demo.instance, plan)["features"]
+        if f["properties"]["kind"].startswith("shipment_")
+    ]
+    assert len(ends) == 2 * len(demo.instance.shipments)
+    for p in ends:
+        keys = list(p)
+        assert keys[-1] == "json"
+        if p["shipment"] == left_out:
+            assert p["status"] == "not in plan"
+            assert "truck" not in p and "reason" not in p and "delay" not in p
+        else:
+            assert p["status"] == "served" and "reason" not in p
+            assert keys.index("truck") < keys.index("delay") < keys.index("description")
+            assert p["truck"] is not None and p["itinerary"]
+
+
+def test_plan_with_no_routes(demo: LoadedInstance, demo_ok: Plan, tmp_path: Path) -> None:
+    """A plan with no routes still writes: the stations, zones and shipment ends, no line,
+    no lines file and no per-truck file."""
+    empty = demo_ok.model_copy(update={"routes": [], "shipments": [], "rail_bookings": []})
+    path = tmp_path / "r.geojson"
+    written = write_geojson(demo.instance, empty, path, split=True, split_types=True)
+    assert sorted(p.name for p in written) == [
+        "r.geojson",
+        "r.points.geojson",
+        "r.polygons.geojson",
+    ]
+    data = json.loads(path.read_text())
+    FeatureCollection.model_validate(data)
+    kinds = {f["properties"]["kind"] for f in data["features"]}
+    assert "truck_leg" not in kinds and "truck_stop" not in kinds
+    assert {"zone", "relay_station", "shipment_origin"} <= kinds
+    assert len(gpd.read_file(path)) == len(data["features"])

@@ -15,6 +15,7 @@ matplotlib.use("Agg")  # files only; never a window
 from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
+from matplotlib.colors import to_hex
 from matplotlib.patches import Patch
 
 from relayroute.io.atomic import write_bytes_atomic
@@ -25,7 +26,12 @@ if TYPE_CHECKING:
     from relayroute.model.instance import Instance
     from relayroute.model.plan import Plan
 
-OUTSIDE, LOOP, SERVICE, RAIL = "#1f77b4", "#ff7f0e", "#333333", "#7f7f7f"
+# matplotlib's own colours, no palette typed out: "tab10" is its default colour cycle
+# (blue for outside drivers, orange for loop drivers, its grey for transloads); stops are
+# a dark grey in its grey-level notation.
+_CYCLE = matplotlib.colormaps["tab10"]
+OUTSIDE, LOOP, RAIL = (to_hex(_CYCLE(i)) for i in (0, 1, 7))
+SERVICE = "0.2"
 
 
 def _hours_axis(ax: plt.Axes, lo: float, hi: float, start: datetime) -> None:

@@ -17,6 +17,14 @@ themselves kept as JSON text in one ``json`` property. With ``split_types`` one 
 geometry type is written beside the main one, since a Shapefile (or a GeoPackage layer)
 holds one geometry type.
 
+Each layer is a :class:`geopandas.GeoDataFrame` (:meth:`Layer.frame`): its geometries made
+and rounded by shapely over whole arrays (``shapely.points`` / ``linestrings``,
+``set_precision``, ``orient_polygons``), its features written by
+``GeoDataFrame.to_geo_dict``; the text goes through a temporary file beside the target and
+``os.replace`` (:func:`relayroute.io.atomic.write_text_atomic`). GDAL's GeoJSON driver
+(pyogrio) could write the same features, and be made atomic the same way, but does not
+keep this module's contract: see ``benchmarks/export_speed.py`` and BENCHMARKS.md.
+
 Properties follow the simplestyle-spec (``stroke``, ``stroke-width``, ``stroke-opacity``,
 ``marker-color``, ``fill``, ``fill-opacity``, ``title``, ``description``) so that
 geojson.io shows colours with no set-up: one colour per truck, loop-driver legs drawn as a
@@ -25,19 +33,21 @@ broad translucent band in the truck's colour.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
+import pandas as pd
 import shapely
-from shapely.geometry import LineString, Point, Polygon
-from shapely.geometry.polygon import orient
+from shapely.geometry import Polygon
 
 from relayroute.errors import InputError
 from relayroute.io.atomic import write_text_atomic
@@ -48,7 +58,9 @@ if TYPE_CHECKING:
 
 DECIMALS = 6  # about 0.1 m; RFC 7946 advises no more than needed
 
-# Truck colours: Tableau 20, then repeated; loop legs reuse the truck's colour.
+# Truck colours: Tableau 20 (its ten strong colours, then the ten light ones), then repeated;
+# loop legs reuse the truck's colour. Typed out because matplotlib, which has it as the
+# "tab20" colormap, is an optional extra (maps) and the GeoJSON export is core.
 PALETTE = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
     "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896",
@@ -67,54 +79,124 @@ MARKER = {
 RAIL_COLOUR = "#444444"
 
 Coord = tuple[float, float]  # lon, lat
+WGS84 = "EPSG:4326"
+GRID = 10.0**-DECIMALS
 
 
 def _round(coords: Any) -> Any:
     return np.round(np.asarray(coords, dtype=float), DECIMALS).tolist()
 
 
-GRID = 10.0**-DECIMALS
+def _rounded(geoms: Any) -> np.ndarray:
+    """Geometries (an array) snapped to the :data:`DECIMALS` grid by GEOS: repeated points
+    go, a line whose points all coincide becomes empty, polygons' exterior rings run
+    counter-clockwise and holes clockwise; then each coordinate is the float nearest its
+    decimal, so that it prints with no more than :data:`DECIMALS` decimals."""
+    out = shapely.orient_polygons(shapely.set_precision(np.asarray(geoms, dtype=object), GRID))
+    return np.asarray(shapely.transform(out, lambda xy: np.round(xy, DECIMALS)), dtype=object)
 
 
-def _rounded(geom: shapely.Geometry) -> shapely.Geometry:
-    """``geom`` snapped to the :data:`DECIMALS` grid by GEOS: repeated points go, a line
-    whose points all coincide becomes empty, rings stay counter-clockwise outside."""
-    out = shapely.set_precision(geom, GRID)
-    return orient(out, sign=1.0) if isinstance(out, Polygon) else out
+def _points(xy: list[Coord]) -> np.ndarray:
+    """Points at lon/lat pairs, made and rounded as one array."""
+    return _rounded(shapely.points(np.asarray(xy, dtype=float).reshape(-1, 2)))
 
 
-def _geometry(geom: shapely.Geometry) -> dict[str, Any]:
-    """A shapely geometry as a rounded GeoJSON geometry dict."""
-    out: dict[str, Any] = json.loads(shapely.to_geojson(_rounded(geom)))
-    return out
+@dataclass
+class Layer:
+    """One layer of the map: a feature per row.
+
+    Attributes
+    ----------
+    name
+        The layer's name (``zones``, ``relay_stations``, ``outside_legs`` ...).
+    rows
+        Each feature's properties as :func:`plan_layers` makes them (lists and dicts kept).
+    geometry
+        The features' shapely geometries, rounded, one per row.
+    sparse
+        The rows do not all have the same keys (shipment ends: the outcome's); a feature
+        then has only its own, not nulls for the others'.
+    """
+
+    name: str
+    rows: list[dict[str, Any]]
+    geometry: np.ndarray
+    sparse: bool = False
+
+    def frame(self, flat: bool = True) -> gpd.GeoDataFrame:
+        """The layer as a GeoDataFrame in WGS84, a column per property (flat:
+        :func:`flat_properties`, ``json`` last; else lists and dicts as they are)."""
+        rows = [flat_properties(r) for r in self.rows] if flat else self.rows
+        # object columns: values stay as they were (no int read as float beside a null)
+        table = pd.DataFrame(rows, dtype=object)
+        if self.sparse:
+            table = table[_merged_order(rows)]
+        return gpd.GeoDataFrame(table, geometry=list(self.geometry), crs=WGS84)
+
+    def features(self, flat: bool = False) -> list[dict[str, Any]]:
+        """The layer's GeoJSON Feature dicts (rich properties unless ``flat``)."""
+        return _features(self.frame(flat), self.sparse)
+
+
+def _merged_order(rows: list[dict[str, Any]]) -> list[str]:
+    """One column order in which every row's keys come in that row's own order (an
+    unserved shipment's ``reason`` before its ``description``, as a served one's ``truck``),
+    so that a feature of a sparse layer lists its properties as its row does."""
+    first: dict[str, int] = {}
+    after = nx.DiGraph()
+    for keys in dict.fromkeys(tuple(row) for row in rows):  # each distinct order once
+        for k in keys:
+            first.setdefault(k, len(first))
+        after.add_nodes_from(keys)
+        after.add_edges_from(itertools.pairwise(keys))
+    try:
+        return list(nx.lexicographical_topological_sort(after, key=first.__getitem__))
+    except nx.NetworkXUnfeasible:  # rows disagree on an order: first seen first
+        return list(first)
+
+
+def _features(frame: gpd.GeoDataFrame, sparse: bool) -> list[dict[str, Any]]:
+    """The frame's rows as GeoJSON Features (a sparse layer's missing values left out)."""
+    if not len(frame):
+        return []
+    feats = frame.to_geo_dict(na="drop" if sparse else "null", drop_id=True)["features"]
+    # geometry before properties, as RFC 7946 writes its examples
+    return [
+        {"type": "Feature", "geometry": f["geometry"], "properties": f["properties"]} for f in feats
+    ]
+
+
+LAYERS = (
+    "zones",
+    "relay_stations",
+    "checkpoints",
+    "rail_stations",
+    "depots",
+    "outside_legs",
+    "loop_legs",
+    "rail",
+    "shipment_ends",
+    "truck_stops",
+)
 
 
 @dataclass
 class PlanLayers:
-    """A plan's map features by layer (each a list of GeoJSON Feature dicts)."""
+    """A plan's map features by layer, in drawing order (zones first, underneath)."""
 
-    zones: list[dict[str, Any]] = field(default_factory=list)
-    stations: list[dict[str, Any]] = field(default_factory=list)  # relay, checkpoints, rail
-    depots: list[dict[str, Any]] = field(default_factory=list)
-    outside_legs: list[dict[str, Any]] = field(default_factory=list)
-    loop_legs: list[dict[str, Any]] = field(default_factory=list)
-    rail: list[dict[str, Any]] = field(default_factory=list)
-    shipment_ends: list[dict[str, Any]] = field(default_factory=list)
-    truck_stops: list[dict[str, Any]] = field(default_factory=list)
+    layers: list[Layer] = field(default_factory=list)
     truck_colour: dict[str, str] = field(default_factory=dict)
 
+    def layer(self, name: str) -> Layer:
+        """The layer called ``name`` (one of :data:`LAYERS`)."""
+        for la in self.layers:
+            if la.name == name:
+                return la
+        raise KeyError(name)
+
     def features(self) -> list[dict[str, Any]]:
-        """Every feature, layer after layer (zones first, so they are drawn underneath)."""
-        return [
-            *self.zones,
-            *self.stations,
-            *self.depots,
-            *self.outside_legs,
-            *self.loop_legs,
-            *self.rail,
-            *self.shipment_ends,
-            *self.truck_stops,
-        ]
+        """Every feature as a GeoJSON dict with rich properties, layer after layer."""
+        return [f for la in self.layers for f in la.features(flat=False)]
 
 
 def _iso(start: datetime, minutes: float) -> str:
@@ -125,10 +207,6 @@ def _hhmm(minutes: float) -> str:
     m = round(minutes)
     day, m = divmod(m, 1440)
     return f"{'+' + str(day) + 'd ' if day else ''}{m // 60:02d}:{m % 60:02d}"
-
-
-def _point(lon: float, lat: float, props: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "Feature", "geometry": _geometry(Point(lon, lat)), "properties": props}
 
 
 def _check_geographic(inst: Instance) -> None:
@@ -175,7 +253,7 @@ def plan_layers(inst: Instance, plan: Plan) -> PlanLayers:
     Returns
     -------
     PlanLayers
-        Features as GeoJSON dicts with simplestyle properties.
+        One :class:`Layer` per name of :data:`LAYERS`, properties in simplestyle.
 
     Raises
     ------
@@ -188,55 +266,48 @@ def plan_layers(inst: Instance, plan: Plan) -> PlanLayers:
     xy = {p.id: (p.lon, p.lat) for p in inst.places}
     outcome: dict[str, ShipmentOutcome] = {o.shipment: o for o in plan.shipments}
     outside, loop, colours = _truck_legs(inst, plan, xy, outcome)
-    return PlanLayers(
-        zones=_zones(inst),
-        stations=[
-            *_relay_stations(inst, plan, xy),
-            *_checkpoints(inst, plan),
-            *_rail_stations(inst, plan, xy),
-        ],
-        depots=_depots(inst, xy),
-        outside_legs=outside,
-        loop_legs=loop,
-        rail=_rail_legs(inst, plan, xy),
-        shipment_ends=_shipment_ends(inst, plan, xy, outcome),
-        truck_stops=_truck_stops(inst, plan, xy, colours),
-        truck_colour=colours,
-    )
+    layers = [
+        _zones(inst),
+        _relay_stations(inst, plan, xy),
+        _checkpoints(inst, plan),
+        _rail_stations(inst, plan, xy),
+        _depots(inst, xy),
+        outside,
+        loop,
+        _rail_legs(inst, plan, xy),
+        _shipment_ends(inst, plan, xy, outcome),
+        _truck_stops(inst, plan, xy, colours),
+    ]
+    return PlanLayers(layers=layers, truck_colour=colours)
 
 
-def _zones(inst: Instance) -> list[dict[str, Any]]:
+def _zones(inst: Instance) -> Layer:
     """The ``zones`` layer: each zone a Polygon, filled by its policy."""
-    out = []
-    for z in inst.zones:
-        poly = Polygon(z.polygon[0], z.polygon[1:])
-        out.append(
-            {
-                "type": "Feature",
-                "geometry": _geometry(poly),
-                "properties": {
-                    "layer": "zone",
-                    "kind": "zone",
-                    "id": z.id,
-                    "name": z.name,
-                    "policy": z.policy,
-                    "title": f"{z.name or z.id} ({z.policy.replace('_', ' ')})",
-                    "description": {
-                        "closed_loop": "only its loop drivers drive inside",
-                        "permit": "entry with a pass through a checkpoint",
-                        "open": "no restriction",
-                    }[z.policy],
-                    "stroke": POLICY_FILL[z.policy],
-                    "stroke-width": 2,
-                    "fill": POLICY_FILL[z.policy],
-                    "fill-opacity": 0.12,
-                },
-            }
-        )
-    return out
+    rows = [
+        {
+            "layer": "zone",
+            "kind": "zone",
+            "id": z.id,
+            "name": z.name,
+            "policy": z.policy,
+            "title": f"{z.name or z.id} ({z.policy.replace('_', ' ')})",
+            "description": {
+                "closed_loop": "only its loop drivers drive inside",
+                "permit": "entry with a pass through a checkpoint",
+                "open": "no restriction",
+            }[z.policy],
+            "stroke": POLICY_FILL[z.policy],
+            "stroke-width": 2,
+            "fill": POLICY_FILL[z.policy],
+            "fill-opacity": 0.12,
+        }
+        for z in inst.zones
+    ]
+    polygons = [Polygon(z.polygon[0], z.polygon[1:]) for z in inst.zones]
+    return Layer("zones", rows, _rounded(polygons))
 
 
-def _relay_stations(inst: Instance, plan: Plan, xy: dict[str, Coord]) -> list[dict[str, Any]]:
+def _relay_stations(inst: Instance, plan: Plan, xy: dict[str, Coord]) -> Layer:
     """Relay stations for the ``stations`` layer, with the handovers, transloads and loop
     drivers the plan uses there."""
     handovers = Counter(h.station for h in plan.handovers)
@@ -246,177 +317,169 @@ def _relay_stations(inst: Instance, plan: Plan, xy: dict[str, Coord]) -> list[di
         if pool.kind == "loop" and pool.station:
             loop_count[pool.station] += pool.count
     used = Counter(d.station for d in plan.loop_drivers)
-    out = []
+    rows = []
     for st in inst.relay_stations:
         does = [w for w, on in (("driver swap", st.driver_swap), ("transload", st.transload)) if on]
-        out.append(
-            _point(
-                *xy[st.place],
-                {
-                    "layer": "stations",
-                    "kind": "relay_station",
-                    "id": st.id,
-                    "name": st.name,
-                    "zone": st.zone,
-                    "driver_swap": st.driver_swap,
-                    "transload": st.transload,
-                    "handover_minutes": st.handover_minutes,
-                    "transload_minutes": st.transload_minutes,
-                    "bays": st.bays,
-                    "hours": [list(h) for h in st.hours],
-                    "loop_drivers": loop_count[st.id],
-                    "loop_drivers_used": used[st.id],
-                    "handovers": handovers[st.id],
-                    "transloads": transloads[st.id],
-                    "title": f"{st.name or st.id} (relay station)",
-                    "description": (
-                        f"{', '.join(does)}; {st.bays} bays; {handovers[st.id]} handovers, "
-                        f"{transloads[st.id]} transloads; loop drivers used "
-                        f"{used[st.id]}/{loop_count[st.id]}"
-                    ),
-                    "marker-color": MARKER["relay_station"],
-                    "marker-symbol": "town-hall",
-                },
-            )
+        rows.append(
+            {
+                "layer": "stations",
+                "kind": "relay_station",
+                "id": st.id,
+                "name": st.name,
+                "zone": st.zone,
+                "driver_swap": st.driver_swap,
+                "transload": st.transload,
+                "handover_minutes": st.handover_minutes,
+                "transload_minutes": st.transload_minutes,
+                "bays": st.bays,
+                "hours": [list(h) for h in st.hours],
+                "loop_drivers": loop_count[st.id],
+                "loop_drivers_used": used[st.id],
+                "handovers": handovers[st.id],
+                "transloads": transloads[st.id],
+                "title": f"{st.name or st.id} (relay station)",
+                "description": (
+                    f"{', '.join(does)}; {st.bays} bays; {handovers[st.id]} handovers, "
+                    f"{transloads[st.id]} transloads; loop drivers used "
+                    f"{used[st.id]}/{loop_count[st.id]}"
+                ),
+                "marker-color": MARKER["relay_station"],
+                "marker-symbol": "town-hall",
+            }
         )
-    return out
+    return Layer("relay_stations", rows, _points([xy[st.place] for st in inst.relay_stations]))
 
 
-def _checkpoints(inst: Instance, plan: Plan) -> list[dict[str, Any]]:
+def _checkpoints(inst: Instance, plan: Plan) -> Layer:
     """Checkpoints for the ``stations`` layer, with the crossings the plan makes."""
     crossings: Counter[str] = Counter()
     for r in plan.routes:
         for leg in r.legs:
             for c in leg.crossings:
                 crossings[c.checkpoint] += 1
-    return [
-        _point(
-            cp.lon,
-            cp.lat,
-            {
-                "layer": "stations",
-                "kind": "checkpoint",
-                "id": cp.id,
-                "name": cp.name,
-                "zone": cp.zone,
-                "delay_minutes": cp.delay,
-                "throughput_per_hour": cp.throughput_per_hour,
-                "closed": cp.closed,
-                "hours": [list(h) for h in cp.hours],
-                "crossings": crossings[cp.id],
-                "title": f"{cp.name or cp.id} (checkpoint{', closed' if cp.closed else ''})",
-                "description": (
-                    f"zone {cp.zone}; {cp.delay:g} min inspection; "
-                    f"{crossings[cp.id]} crossings planned"
-                ),
-                "marker-color": MARKER["checkpoint"],
-                "marker-symbol": "police",
-            },
-        )
+    rows = [
+        {
+            "layer": "stations",
+            "kind": "checkpoint",
+            "id": cp.id,
+            "name": cp.name,
+            "zone": cp.zone,
+            "delay_minutes": cp.delay,
+            "throughput_per_hour": cp.throughput_per_hour,
+            "closed": cp.closed,
+            "hours": [list(h) for h in cp.hours],
+            "crossings": crossings[cp.id],
+            "title": f"{cp.name or cp.id} (checkpoint{', closed' if cp.closed else ''})",
+            "description": (
+                f"zone {cp.zone}; {cp.delay:g} min inspection; {crossings[cp.id]} crossings planned"
+            ),
+            "marker-color": MARKER["checkpoint"],
+            "marker-symbol": "police",
+        }
         for cp in inst.checkpoints
     ]
+    return Layer("checkpoints", rows, _points([(cp.lon, cp.lat) for cp in inst.checkpoints]))
 
 
-def _rail_stations(inst: Instance, plan: Plan, xy: dict[str, Coord]) -> list[dict[str, Any]]:
+def _rail_stations(inst: Instance, plan: Plan, xy: dict[str, Coord]) -> Layer:
     """Rail stations for the ``stations`` layer, with the departures and arrivals booked."""
     services = {s.id: s for s in inst.rail_services}
     bookings: Counter[str] = Counter()
     for booking in plan.rail_bookings:
         bookings[services[booking.service].origin] += 1
         bookings[services[booking.service].destination] += 1
-    return [
-        _point(
-            *xy[rs.place],
-            {
-                "layer": "stations",
-                "kind": "rail_station",
-                "id": rs.id,
-                "name": rs.name,
-                "handling_minutes": rs.handling_minutes,
-                "departures_booked": bookings[rs.id],
-                "title": f"{rs.name or rs.id} (rail station)",
-                "description": f"{rs.handling_minutes:g} min handling; "
-                f"{bookings[rs.id]} booked departures or arrivals",
-                "marker-color": MARKER["rail_station"],
-                "marker-symbol": "rail",
-            },
-        )
+    rows = [
+        {
+            "layer": "stations",
+            "kind": "rail_station",
+            "id": rs.id,
+            "name": rs.name,
+            "handling_minutes": rs.handling_minutes,
+            "departures_booked": bookings[rs.id],
+            "title": f"{rs.name or rs.id} (rail station)",
+            "description": f"{rs.handling_minutes:g} min handling; "
+            f"{bookings[rs.id]} booked departures or arrivals",
+            "marker-color": MARKER["rail_station"],
+            "marker-symbol": "rail",
+        }
         for rs in inst.rail_stations
     ]
+    return Layer("rail_stations", rows, _points([xy[rs.place] for rs in inst.rail_stations]))
 
 
-def _depots(inst: Instance, xy: dict[str, Coord]) -> list[dict[str, Any]]:
+def _depots(inst: Instance, xy: dict[str, Coord]) -> Layer:
     """The ``depots`` layer: each depot with the number of trucks based there."""
     based = Counter(t.depot for t in inst.trucks)
-    return [
-        _point(
-            *xy[d.place],
-            {
-                "layer": "depots",
-                "kind": "depot",
-                "id": d.id,
-                "place": d.place,
-                "trucks": based[d.id],
-                "title": f"{d.id} (depot)",
-                "description": f"{based[d.id]} trucks based here",
-                "marker-color": MARKER["depot"],
-                "marker-symbol": "warehouse",
-            },
-        )
+    rows = [
+        {
+            "layer": "depots",
+            "kind": "depot",
+            "id": d.id,
+            "place": d.place,
+            "trucks": based[d.id],
+            "title": f"{d.id} (depot)",
+            "description": f"{based[d.id]} trucks based here",
+            "marker-color": MARKER["depot"],
+            "marker-symbol": "warehouse",
+        }
         for d in inst.depots
     ]
+    return Layer("depots", rows, _points([xy[d.place] for d in inst.depots]))
 
 
 def _truck_legs(
     inst: Instance, plan: Plan, xy: dict[str, Coord], outcome: dict[str, ShipmentOutcome]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, str]]:
+) -> tuple[Layer, Layer, dict[str, str]]:
     """The ``outside_legs`` and ``loop_legs`` layers, and each truck's colour.
 
     Each leg is a LineString from its stop's site along the roads to the next site, in
     the truck's colour; a loop driver's leg is a broad translucent band. A leg that goes
     nowhere (both stops at one site) is left out: its stops are in ``truck_stops``.
     """
-    outside: list[dict[str, Any]] = []
-    loop_legs: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    coords: list[Coord] = []  # every leg's points one after the other ...
+    index: list[int] = []  # ... and the leg each belongs to
     colours: dict[str, str] = {}
     for i, r in enumerate(plan.routes):
         colour = PALETTE[i % len(PALETTE)]
         colours[r.truck] = colour
         aboard: set[str] = set()
         for k, leg in enumerate(r.legs):
-            a = r.stops[k]
+            a, nxt = r.stops[k], r.stops[k + 1]
             if a.kind in ("pickup", "load"):
                 aboard |= set(a.shipments)
             elif a.kind in ("delivery", "unload"):
                 aboard -= set(a.shipments)
-            feature = _truck_leg(inst, r, k, sorted(aboard), colour, xy, outcome)
-            if feature is None:
-                continue
-            loop = leg.driver_kind == "loop"
-            (loop_legs if loop else outside).append(feature)
-    return outside, loop_legs, colours
+            # From the site, along the roads, to the next site.
+            line = [xy[a.place], *[(c[0], c[1]) for c in leg.coords], xy[nxt.place]]
+            coords.extend(line)
+            index.extend([len(rows)] * len(line))
+            rows.append(_leg_properties(inst, r, k, sorted(aboard), colour, outcome))
+    lines = _rounded(
+        shapely.linestrings(np.asarray(coords, dtype=float).reshape(-1, 2), indices=index)
+    )
+    drawn = ~shapely.is_empty(lines)  # a leg whose points all coincide has no length
+    loop = np.array([p["driver_kind"] == "loop" for p in rows], dtype=bool)
+    out: list[Layer] = []
+    for name, keep in (("outside_legs", drawn & ~loop), ("loop_legs", drawn & loop)):
+        out.append(Layer(name, [rows[j] for j in np.flatnonzero(keep)], lines[keep]))
+    return out[0], out[1], colours
 
 
-def _truck_leg(
+def _leg_properties(
     inst: Instance,
     r: TruckRoute,
     k: int,
     carried: list[str],
     colour: str,
-    xy: dict[str, Coord],
     outcome: dict[str, ShipmentOutcome],
-) -> dict[str, Any] | None:
-    """Leg ``k`` of route ``r`` as a LineString feature, ``carried`` aboard; None for a
-    leg of zero length."""
+) -> dict[str, Any]:
+    """The properties of leg ``k`` of route ``r``, ``carried`` aboard."""
     places, start = inst.places_by_id, inst.start
     leg, a, nxt = r.legs[k], r.stops[k], r.stops[k + 1]
-    # From the site, along the roads, to the next site.
-    line = _rounded(LineString([xy[a.place], *[tuple(c) for c in leg.coords], xy[nxt.place]]))
-    if line.is_empty:
-        return None
     delays = [outcome[s].delay for s in carried if s in outcome]
     loop = leg.driver_kind == "loop"
-    leg_props = {
+    return {
         "layer": "loop_legs" if loop else "outside_legs",
         "kind": "truck_leg",
         "truck": r.truck,
@@ -445,56 +508,54 @@ def _truck_leg(
         "stroke-width": 6 if loop else 3,
         "stroke-opacity": 0.5 if loop else 0.9,
     }
-    return {"type": "Feature", "geometry": _geometry(line), "properties": leg_props}
 
 
-def _rail_legs(inst: Instance, plan: Plan, xy: dict[str, Coord]) -> list[dict[str, Any]]:
+def _rail_legs(inst: Instance, plan: Plan, xy: dict[str, Coord]) -> Layer:
     """The ``rail`` layer: each booked departure a straight line between its stations."""
     start = inst.start
     services = {s.id: s for s in inst.rail_services}
     rail_place = {r.id: r.place for r in inst.rail_stations}
-    out = []
+    rows = []
+    ends = []
     for b in plan.rail_bookings:
         svc = services[b.service]
-        line = [xy[rail_place[svc.origin]], xy[rail_place[svc.destination]]]
-        out.append(
+        ends.append([xy[rail_place[svc.origin]], xy[rail_place[svc.destination]]])
+        rows.append(
             {
-                "type": "Feature",
-                "geometry": _geometry(LineString(line)),
-                "properties": {
-                    "layer": "rail",
-                    "kind": "rail_leg",
-                    "service": b.service,
-                    "from": svc.origin,
-                    "to": svc.destination,
-                    "departure": _iso(start, b.departure),
-                    "arrival": _iso(start, b.arrival),
-                    "departure_minute": b.departure,
-                    "arrival_minute": b.arrival,
-                    "shipments": list(b.shipments),
-                    "load": {d: b.load.get(d, 0.0) for d in inst.capacity_dimensions()},
-                    "cost": b.cost,
-                    "title": f"train {b.service} {_hhmm(b.departure)}",
-                    "description": f"{svc.origin} → {svc.destination}, arrives "
-                    f"{_hhmm(b.arrival)}; {len(b.shipments)} shipments",
-                    "stroke": RAIL_COLOUR,
-                    "stroke-width": 4,
-                    "stroke-opacity": 0.9,
-                },
+                "layer": "rail",
+                "kind": "rail_leg",
+                "service": b.service,
+                "from": svc.origin,
+                "to": svc.destination,
+                "departure": _iso(start, b.departure),
+                "arrival": _iso(start, b.arrival),
+                "departure_minute": b.departure,
+                "arrival_minute": b.arrival,
+                "shipments": list(b.shipments),
+                "load": {d: b.load.get(d, 0.0) for d in inst.capacity_dimensions()},
+                "cost": b.cost,
+                "title": f"train {b.service} {_hhmm(b.departure)}",
+                "description": f"{svc.origin} → {svc.destination}, arrives "
+                f"{_hhmm(b.arrival)}; {len(b.shipments)} shipments",
+                "stroke": RAIL_COLOUR,
+                "stroke-width": 4,
+                "stroke-opacity": 0.9,
             }
         )
-    return out
+    lines = shapely.linestrings(np.asarray(ends, dtype=float).reshape(-1, 2, 2))
+    return Layer("rail", rows, _rounded(lines))
 
 
 def _shipment_ends(
     inst: Instance, plan: Plan, xy: dict[str, Coord], outcome: dict[str, ShipmentOutcome]
-) -> list[dict[str, Any]]:
+) -> Layer:
     """The ``shipment_ends`` layer: each shipment's origin and destination, with its
     outcome (served, unserved with the reason, or not in the plan)."""
     start = inst.start
     dims = inst.capacity_dimensions()
     unserved = {u.shipment: u for u in plan.unserved}
-    out = []
+    rows: list[dict[str, Any]] = []
+    at: list[Coord] = []
     for sh in inst.shipments:
         o = outcome.get(sh.id)
         u = unserved.get(sh.id)
@@ -528,8 +589,10 @@ def _shipment_ends(
                 props.update(reason=u.reason, description=f"unserved: {u.reason} — {u.detail}")
             else:
                 props.update(description="not in the plan")
-            out.append(_point(*xy[place], props))
-    return out
+            rows.append(props)
+            at.append(xy[place])
+    # each end has its outcome's keys only (truck ... if served, reason if unserved)
+    return Layer("shipment_ends", rows, _points(at), sparse=True)
 
 
 STOP_WORDS = {
@@ -545,11 +608,11 @@ STOP_WORDS = {
 
 def _truck_stops(
     inst: Instance, plan: Plan, xy: dict[str, Coord], colours: dict[str, str]
-) -> list[dict[str, Any]]:
+) -> Layer:
     """The ``truck_stops`` layer: every stop of every truck as a Point at its site."""
     places, start = inst.places_by_id, inst.start
     dims = inst.capacity_dimensions()
-    out = []
+    rows: list[dict[str, Any]] = []
     for r in plan.routes:
         for k, s in enumerate(r.stops):
             name = places[s.place].name or s.place
@@ -578,8 +641,9 @@ def _truck_stops(
                 "marker-color": colours.get(r.truck, MARKER["truck_stop"]),
                 "marker-size": "small",
             }
-            out.append(_point(*xy[s.place], props))
-    return out
+            rows.append(props)
+    at = [xy[s.place] for r in plan.routes for s in r.stops]
+    return Layer("truck_stops", rows, _points(at))
 
 
 def flat_properties(props: dict[str, Any]) -> dict[str, Any]:
@@ -628,8 +692,26 @@ def _word(value: Any) -> str:
     return str(value)
 
 
-def _flat(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**f, "properties": flat_properties(f["properties"])} for f in features]
+@dataclass
+class Written:
+    """A layer as the files hold it: its flat frame and its Features, made once (by
+    ``to_geo_dict``) for every file that has them."""
+
+    name: str
+    frame: gpd.GeoDataFrame
+    features: list[dict[str, Any]]
+
+    def subset(self, rows: np.ndarray) -> Written:
+        """The rows at positions ``rows``, in that order."""
+        return Written(self.name, self.frame.iloc[rows], [self.features[i] for i in rows])
+
+
+def _written(layers: PlanLayers) -> list[Written]:
+    out = []
+    for la in layers.layers:
+        frame = la.frame(flat=True)
+        out.append(Written(la.name, frame, _features(frame, la.sparse)))
+    return out
 
 
 def plan_geojson(inst: Instance, plan: Plan) -> dict[str, Any]:
@@ -645,16 +727,15 @@ def plan_geojson(inst: Instance, plan: Plan) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"type": "FeatureCollection", "features": [...], "bbox": [...]}``, the
-        properties flat (:func:`flat_properties`).
+        ``{"type": "FeatureCollection", "bbox": [...], "name": ..., "features": [...]}``,
+        the properties flat (:func:`flat_properties`).
 
     Raises
     ------
     InputError
         See :func:`plan_layers`.
     """
-    layers = plan_layers(inst, plan)
-    return feature_collection(_flat(layers.features()), plan)
+    return feature_collection(_written(plan_layers(inst, plan)), plan)
 
 
 def plan_frame(inst: Instance, plan: Plan) -> gpd.GeoDataFrame:
@@ -672,46 +753,48 @@ def plan_frame(inst: Instance, plan: Plan) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per feature of :func:`plan_geojson`.
+        One row per feature of :func:`plan_geojson`, a column per property of any.
 
     Raises
     ------
     InputError
         See :func:`plan_layers`.
     """
-    return gpd.GeoDataFrame.from_features(plan_geojson(inst, plan)["features"], crs="EPSG:4326")
+    frames = [w.frame for w in _written(plan_layers(inst, plan)) if len(w.frame)]
+    out = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=WGS84)
 
 
 GEOMETRY_FILES = {"Point": "points", "LineString": "lines", "Polygon": "polygons"}
 
 
-def split_by_type(coll: dict[str, Any], plan: Plan) -> dict[str, dict[str, Any]]:
-    """A FeatureCollection cut into one per geometry type, so each can be a Shapefile or a
-    GeoPackage layer.
+def split_by_type(parts: list[Written], plan: Plan) -> dict[str, dict[str, Any]]:
+    """The plan's layers cut into one FeatureCollection per geometry type, so each can be
+    a Shapefile or a GeoPackage layer.
 
     Returns
     -------
     dict
-        ``{"points" | "lines" | "polygons": FeatureCollection}``, only the types present.
+        ``{"points" | "lines" | "polygons": FeatureCollection}``, only the types present,
+        features in the order of the whole file.
     """
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for f in coll["features"]:
-        groups[GEOMETRY_FILES[f["geometry"]["type"]]].append(f)
-    return {
-        name: feature_collection(groups[name], plan)
-        for name in GEOMETRY_FILES.values()
-        if name in groups
-    }
+    out = {}
+    for gtype, name in GEOMETRY_FILES.items():
+        picked = [w.subset(np.flatnonzero(w.frame.geom_type == gtype)) for w in parts]
+        if any(w.features for w in picked):
+            out[name] = feature_collection(picked, plan)
+    return out
 
 
-def feature_collection(features: list[dict[str, Any]], plan: Plan) -> dict[str, Any]:
-    """Features as a FeatureCollection named after the plan's instance, with its bbox."""
-    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in features]) if features else []
+def feature_collection(parts: list[Written], plan: Plan) -> dict[str, Any]:
+    """Layers as one FeatureCollection named after the plan's instance, with its bbox."""
     coll: dict[str, Any] = {"type": "FeatureCollection"}
-    if len(geoms):
-        coll["bbox"] = _round(shapely.total_bounds(geoms))
+    bounds = [w.frame.total_bounds for w in parts if len(w.frame)]
+    if bounds:
+        b = np.asarray(bounds)
+        coll["bbox"] = _round([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
     coll["name"] = plan.instance.name
-    coll["features"] = features
+    coll["features"] = [f for w in parts for f in w.features]
     return coll
 
 
@@ -721,24 +804,30 @@ def split_geojson(inst: Instance, plan: Plan) -> dict[str, dict[str, Any]]:
     Returns
     -------
     dict
-        ``{"truck-<id>" | "driver-<id>": FeatureCollection}``.
+        ``{"truck-<id>" | "driver-<id>": FeatureCollection}``, legs by departure.
     """
-    layers = plan_layers(inst, plan)
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for f in layers.outside_legs + layers.loop_legs:
-        p = f["properties"]
-        groups[f"truck-{p['truck']}"].append(f)
-        if p["driver_kind"] == "loop":
-            groups[f"driver-{p['driver']}"].append(f)
-    return {
-        key: feature_collection(_flat(sorted(fs, key=_leg_order)), plan)
-        for key, fs in groups.items()
-    }
+    return _split(_written(plan_layers(inst, plan)), plan)
 
 
-def _leg_order(f: dict[str, Any]) -> tuple[float, str, int]:
-    p = f["properties"]
-    return (p["depart_minute"], p["truck"], p["leg"])
+def _split(parts: list[Written], plan: Plan) -> dict[str, dict[str, Any]]:
+    legs = [w for w in parts if w.name in ("outside_legs", "loop_legs") and w.features]
+    if not legs:
+        return {}
+    both = Written(
+        "legs",
+        pd.concat([w.frame for w in legs], ignore_index=True),
+        [f for w in legs for f in w.features],
+    )
+    order = both.frame.sort_values(["depart_minute", "truck", "leg"], kind="stable").index
+    both = both.subset(np.asarray(order))
+    frame = both.frame.reset_index(drop=True)  # positions again, in departure order
+    out = {}
+    for truck, rows in frame.groupby("truck", sort=False).indices.items():
+        out[f"truck-{truck}"] = feature_collection([both.subset(rows)], plan)
+    loop = frame[frame["driver_kind"] == "loop"]
+    for driver, rows in loop.groupby("driver", sort=False).indices.items():
+        out[f"driver-{driver}"] = feature_collection([both.subset(loop.index[rows])], plan)
+    return out
 
 
 def _dumps(coll: dict[str, Any]) -> str:
@@ -755,13 +844,13 @@ def geojson_files(
     """The text of each GeoJSON file :func:`write_geojson` writes, by path."""
     target = Path(path)
     suffix = target.suffix or ".geojson"
-    whole = plan_geojson(inst, plan)
-    texts = {target: _dumps(whole)}
+    parts = _written(plan_layers(inst, plan))
+    texts = {target: _dumps(feature_collection(parts, plan))}
     if split_types:
-        for name, coll in split_by_type(whole, plan).items():
+        for name, coll in split_by_type(parts, plan).items():
             texts[target.with_name(f"{target.stem}.{name}{suffix}")] = _dumps(coll)
     if split:
-        for key, coll in split_geojson(inst, plan).items():
+        for key, coll in _split(parts, plan).items():
             safe = re.sub(r"[^A-Za-z0-9_.-]", "_", key)
             texts[target.with_name(f"{target.stem}.{safe}{suffix}")] = _dumps(coll)
     return texts

@@ -162,21 +162,48 @@ def _isnan(value: Any) -> bool:
 
 
 def _road_class(data: dict[str, Any]) -> str:
+    """One road class per edge.
+
+    An edge osmnx merged from several ways (graph simplification) carries the list of
+    their classes, in an order that follows Python's string hashing (``list(set(...))``),
+    and osmnx's own ``add_edge_speeds`` takes the first: the same file gave 15 or 30 km/h
+    on one West Oakland edge depending on ``PYTHONHASHSEED``. Here the order does not
+    matter: a class trucks do not use (not in :data:`ROAD_CLASS_KMH`) wins, so the whole
+    edge is left out, else the slowest class (ties by name) — a merged road is as good for
+    a truck as its worst part. Its minutes are the sum over its ways (see
+    :func:`read_osm_xml`), not this class's speed.
+    """
     hwy = data.get("highway", "")
-    return str(hwy[0] if isinstance(hwy, list) else hwy)
+    if not isinstance(hwy, list):
+        return str(hwy)
+    names = sorted({str(h) for h in hwy})
+    barred = [h for h in names if h not in ROAD_CLASS_KMH]
+    if barred:
+        return barred[0]
+    return min(names, key=lambda h: (ROAD_CLASS_KMH[h], h))
 
 
-def _from_osmnx(mg: Any) -> nx.DiGraph:
-    """Collapse an osmnx MultiDiGraph to our DiGraph, keeping the fastest parallel edge."""
+def _add_times(mg: Any) -> Any:
+    """osmnx's ``speed_kph`` and ``travel_time`` on every edge with a ``highway`` tag:
+    maxspeed where tagged, else our class table; a speed of 0 or none takes the class
+    speed (a maxspeed of 0 would make the road endless)."""
     import osmnx as ox
 
-    if any("highway" in d for _, _, d in mg.edges(data=True)):
-        # maxspeed where tagged, else the mean of its class, else our class table
-        mg = ox.routing.add_edge_speeds(mg, hwy_speeds=ROAD_CLASS_KMH, fallback=FALLBACK_KMH)
-        for _, _, d in mg.edges(data=True):
-            if not d["speed_kph"] > 0:  # a maxspeed of 0 would make the road endless
-                d["speed_kph"] = ROAD_CLASS_KMH.get(_road_class(d), FALLBACK_KMH)
-        mg = ox.routing.add_edge_travel_times(mg)
+    for _, _, d in mg.edges(data=True):
+        if isinstance(d.get("highway"), list):  # merged ways: the order-free class
+            d["highway"] = _road_class(d)
+    mg = ox.routing.add_edge_speeds(mg, hwy_speeds=ROAD_CLASS_KMH, fallback=FALLBACK_KMH)
+    for _, _, d in mg.edges(data=True):
+        if not d["speed_kph"] > 0:
+            d["speed_kph"] = ROAD_CLASS_KMH.get(_road_class(d), FALLBACK_KMH)
+    return ox.routing.add_edge_travel_times(mg)
+
+
+def _from_osmnx(mg: Any, timed: bool = False) -> nx.DiGraph:
+    """Collapse an osmnx MultiDiGraph to our DiGraph, keeping the fastest parallel edge;
+    ``timed``: its edges already have ``travel_time`` (summed over merged ways)."""
+    if not timed and any("highway" in d for _, _, d in mg.edges(data=True)):
+        mg = _add_times(mg)
     g = nx.DiGraph()
     for nid, data in mg.nodes(data=True):
         g.add_node(str(nid), lon=float(data["x"]), lat=float(data["y"]))
@@ -185,8 +212,11 @@ def _from_osmnx(mg: Any) -> nx.DiGraph:
         road_class = _road_class(data)
         if road_class not in ROAD_CLASS_KMH:
             continue  # footways, cycleways, tracks and untagged ways carry no trucks
+        seconds = float(data["travel_time"])
         speed = data["speed_kph"]
-        minutes = max(float(data["travel_time"]) / 60.0, 1e-3)
+        if isinstance(speed, list):  # a merged edge lists its ways': length over time
+            speed = float(data["length"]) / seconds * 3.6 if seconds > 0 else max(speed)
+        minutes = max(seconds / 60.0, 1e-3)
         if g.has_edge(su, sv) and g.edges[su, sv]["minutes"] <= minutes:
             continue
         geom = data.get("geometry")
@@ -213,15 +243,23 @@ def _from_osmnx(mg: Any) -> nx.DiGraph:
 
 
 def read_osm_xml(path: Path) -> nx.DiGraph:
-    """Read OpenStreetMap XML (``.osm`` or ``.osm.bz2``) through osmnx."""
+    """Read OpenStreetMap XML (``.osm`` or ``.osm.bz2``) through osmnx.
+
+    Speeds and travel times are set on the ways' own segments, each of one class, before
+    osmnx simplifies the graph (which sums ``length`` and ``travel_time`` over the segments
+    it merges): an edge made of a residential and a service stretch takes the time of
+    each, whatever order osmnx lists their classes in.
+    """
     import osmnx as ox
 
     _found(path, "OSM")
     try:
-        mg = ox.graph_from_xml(path, simplify=True, retain_all=True)
+        mg = ox.graph_from_xml(path, simplify=False, retain_all=True)
     except Exception as exc:  # osmnx/xml errors vary
         raise InputError(str(path), f"cannot read OSM XML: {exc}") from None
-    return _from_osmnx(mg)
+    if not any("highway" in d for _, _, d in mg.edges(data=True)):
+        return _from_osmnx(ox.simplify_graph(mg))
+    return _from_osmnx(ox.simplify_graph(_add_times(mg)), timed=True)
 
 
 def read_graphml(path: Path) -> nx.DiGraph:
