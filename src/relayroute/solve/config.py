@@ -130,6 +130,25 @@ class SolverConfig(BaseModel):
     gls_lambda: float | None = Field(
         None, gt=0, description="guided local search penalty coefficient (OR-Tools: 0.1)"
     )
+    recreate_share: float = Field(
+        0.15,
+        ge=0,
+        lt=1,
+        description="share of a routing search from earlier routes (the dispatcher's, "
+        "the way switch's) for putting in first what those routes leave out, with "
+        "OR-Tools' insertion operators alone; 0: none",
+    )
+    lns_share: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="share of the routing time (after the way switch) for the "
+        "large-neighbourhood search on the timed plan's score: shipments taken out of "
+        "the best routes and put back by the routing model; 0: none",
+    )
+    lns_trial_time: float = Field(
+        3.0, gt=0, description="seconds of routing search per large-neighbourhood trial"
+    )
     switch_share: float = Field(
         0.3,
         ge=0,

@@ -15,27 +15,31 @@ status) is kept in :class:`Statistics` and written into the plan's ``solver`` bl
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from relayroute.itineraries import build_problem, delay_lower_bound
+from relayroute.itineraries.trips import Visit
 from relayroute.itineraries.ways import fix_transloads
 from relayroute.solve.budget import Budget
 from relayroute.solve.config import SolverConfig
 from relayroute.solve.greedy import greedy, insert_dropped
+from relayroute.solve.lns import LnsStats, lns
 from relayroute.solve.objective import score, served_ways, unserved_cost
 from relayroute.solve.routing import (
     LOOP_UTILISATION,
+    RoutingResult,
     model_size,
     routes_of,
     solve_routing,
     weights,
 )
 from relayroute.solve.stop import reset, stop_requested
-from relayroute.solve.switch import Incumbent, SwitchStats, switch_ways
+from relayroute.solve.switch import Incumbent, SwitchStats, switch_ways, without
 from relayroute.solve.timing import (
     complete_ways,
     improve,
@@ -50,8 +54,9 @@ if TYPE_CHECKING:
 
     from relayroute.io.instance import LoadedInstance
     from relayroute.itineraries import Problem, Reason
+    from relayroute.itineraries.ways import Way
     from relayroute.model.plan import Plan
-    from relayroute.solve.routing import NodeKey, RouteKey, RoutingResult
+    from relayroute.solve.routing import NodeKey, RouteKey
     from relayroute.solve.timing import Timed
 
 ROUNDS = 3  # routing rounds at most: the first, and re-routes where timing dropped work
@@ -69,6 +74,8 @@ WARM_START_SIZE = 150_000
 # Share of a routing search's time the first-solution heuristic may take to find a first
 # routing solution before the search starts from the dispatcher's routes instead.
 FIRST_WITHIN = 0.2
+# Share of a routing search's time (beyond it) for mending the ways it left half taken.
+MEND_SHARE = 0.1
 # Share of the first routing round for the portfolio's search from the dispatcher's
 # routes; OR-Tools' first-solution heuristic and its search get the rest.
 PORTFOLIO_WARM = 0.25
@@ -114,6 +121,8 @@ class Statistics:
     portfolio: str | None = None
     rounds: int = 0
     switch: SwitchStats | None = None
+    lns: LnsStats | None = None
+    mended: int = 0  # shipments whose half-taken ways were mended
     schedule_status: str | None = None
     # The key ``schedule_status`` follows in the plan's solver block: the one last set
     # when CP-SAT first ran (the block lists keys in the order the run met them).
@@ -144,6 +153,10 @@ class Statistics:
         after: list[tuple[str, object]] = [("solutions", self.solutions), ("rounds", self.rounds)]
         if self.switch is not None:
             after.append(("switch", asdict(self.switch)))
+        if self.lns is not None:
+            after.append(("lns", asdict(self.lns)))
+        if self.mended:
+            after.append(("mended", self.mended))
         for key, value in after:
             out[key] = value
             if key == self._schedule_after:
@@ -343,7 +356,9 @@ class _Run:
         # CP-SAT re-times trips to cut delay: with no weight on delay the routing search
         # gets the whole time limit.
         schedule_share = config.schedule_share if w["delay"] > 0 else 0.0
-        routing_budget = self.limit * (1 - schedule_share)
+        whole = self.limit * (1 - schedule_share)  # routing, switch and LNS
+        # The large-neighbourhood search gets the last part of it.
+        routing_budget = whole * (1 - config.lns_share)
         switch_budget = routing_budget * config.switch_share if prob.spare else 0.0
         tick = self.begin("routing", best[0])
         best, routed = self.route(best, routing_budget, switch_budget)
@@ -361,6 +376,28 @@ class _Run:
             assert routed.extra is not None
             if routed.score < best[0]:
                 best = (routed.score, routed.extra)
+        left = min(whole, self.search_deadline() - self.budget.start) - self.elapsed()
+        if config.lns_share > 0 and not stop_requested() and left > config.lns_trial_time:
+            tick = self.begin("lns", best[0])
+            start = routed if routed is not None and routed.score <= best[0] else None
+            if start is None:  # the floor is the best so far: the search starts from it
+                start = _as_routed(best[0], best[1])
+            if start is not None:
+                found, self.stats.lns = lns(
+                    start,
+                    self._route_phase,
+                    partial(self.evaluate, quick=True),
+                    _late,
+                    left,
+                    trial_seconds=config.lns_trial_time,
+                    seed=config.seed,
+                    stop=stop_requested,
+                )
+                if self.stats.lns.kept:  # timed in full, as the rest were
+                    value, timing = self.evaluate(found.prob, found.result)
+                    if value < best[0]:
+                        best = (value, timing)
+            self.phase("lns", tick)
         timing = best[1]
         trips = timing.trips
         if trips and w["delay"] > 0 and not stop_requested():
@@ -395,12 +432,16 @@ class _Run:
         self.stats.scheduled(out.status)
         return out.timed if out.objective is not None else None
 
-    def evaluate(self, p: Problem, result: RoutingResult) -> tuple[float, Timing]:
-        """Time a routing result: its score and timing."""
+    def evaluate(
+        self, p: Problem, result: RoutingResult, quick: bool = False
+    ) -> tuple[float, Timing]:
+        """Time a routing result: its score and timing (``quick``: by the dispatcher
+        alone, without the CP-SAT timing of what it drops: for the many trials of the
+        large-neighbourhood search)."""
         # Transload times as routed: the two trucks are then timed apart.
         fixed = fix_transloads(p, result.transload_starts)
         trips, dropped = time_routes(fixed, result.sequences, result.start_times)
-        if dropped:
+        if dropped and not quick:
             trips, dropped = time_everything(
                 fixed, result, trips, dropped, self.w, partial(self.cpsat, fixed, share=0.1)
             )
@@ -484,6 +525,9 @@ class _Run:
         """One routing search in ``share`` seconds, from ``initial`` routes or, with
         none, OR-Tools' first-solution heuristic (given up when it has found nothing
         in :data:`FIRST_WITHIN` of the share); counted in the statistics."""
+        if initial is not None:
+            initial, spent = self._recreate(self.prob, initial, share)
+            share -= spent
         result = solve_routing(
             self.prob,
             self.config,
@@ -500,11 +544,121 @@ class _Run:
             self.stats.first_solution = result.first_at - self.budget.start
         for name, seconds in (("model", result.built), ("search", result.seconds)):
             self.stats.phases[name] = self.stats.phases.get(name, 0.0) + seconds
+        if result.sequences and not stop_requested():
+            result = self._mend_ways(result, share * MEND_SHARE)
         return result
+
+    def _mend_ways(self, result: RoutingResult, seconds: float) -> RoutingResult:
+        """The routes with each way the search left half taken mended: the shipment's
+        legs taken out, the way it had begun forbidden for it, and what the routes leave
+        out put in again (the recreate phase), kept when the timed plan scores better.
+
+        The search's local optimum can hold a way half taken (the first leg to a train
+        that is full: on fuquan-kaili four shipments trucked to the 18:00 train's
+        station with no room on it). The routing model prices the missing parts, but no
+        single move takes the first leg off and begins another way, and the way switch
+        tries transloads only."""
+        begun = half_taken(self.prob, result)
+        if not begun or seconds <= 0.05:
+            return result
+        broken = sorted(begun)
+        ways = {
+            **self.prob.ways,
+            **{s: [w for w in self.prob.ways[s] if w not in begun[s]] for s in broken},
+        }
+        tick = time.perf_counter()
+        try:
+            return self._mended(result, ways, broken, seconds)
+        finally:
+            self.phase("mend", tick)
+
+    def _mended(
+        self, result: RoutingResult, ways: dict[str, list[Way]], broken: list[str], seconds: float
+    ) -> RoutingResult:
+        prob = self.prob
+        mended = solve_routing(
+            dataclasses.replace(prob, ways=ways),
+            self.config,
+            time_limit=seconds,
+            utilisation=self.utilisation,
+            initial=without(result.routes, broken),
+            deadline=self.search_deadline(),
+            phase="recreate",
+        )
+        if not mended.sequences:
+            return result
+        value = self.evaluate(prob, mended)[0]
+        if value >= self.evaluate(prob, result)[0]:
+            return result
+        self.stats.mended += len(broken)
+        # The search goes on from the mended routes for as long again.
+        more = solve_routing(
+            prob,
+            self.config,
+            time_limit=seconds,
+            utilisation=self.utilisation,
+            initial=mended.routes,
+            deadline=self.search_deadline(),
+        )
+        if more.sequences and self.evaluate(prob, more)[0] < value:
+            return more
+        return mended
+
+    def _recreate(
+        self, p: Problem, initial: dict[RouteKey, list[NodeKey]], share: float
+    ) -> tuple[dict[RouteKey, list[NodeKey]], float]:
+        """Routes with what ``initial`` leaves out put in where they fit (a greedy
+        descent of the insertion operators, in at most ``recreate_share`` of ``share``
+        seconds), and the seconds it took: the search from routes then starts with
+        everything in that fits (its full operator set rarely reaches the left-out
+        shipments)."""
+        seconds = share * self.config.recreate_share
+        if seconds <= 0.05:
+            return initial, 0.0
+        put = solve_routing(
+            p,
+            self.config,
+            time_limit=seconds,
+            utilisation=self.utilisation,
+            initial=initial,
+            deadline=self.search_deadline(),
+            phase="recreate",
+        )
+        self.stats.solutions += put.solutions
+        for name, spent in (("model", put.built), ("search", put.seconds)):
+            self.stats.phases[name] = self.stats.phases.get(name, 0.0) + spent
+        return (put.routes if put.sequences else initial), put.built + put.seconds
+
+    def _route_phase(
+        self,
+        p: Problem,
+        initial: dict[RouteKey, list[NodeKey]] | None,
+        seconds: float,
+        phase: str,
+    ) -> RoutingResult:
+        """A routing search of the large-neighbourhood search from ``initial`` routes:
+        ``recreate``, ``descent`` or ``search`` (see
+        :func:`~relayroute.solve.routing.search.parameters`)."""
+        phases: dict[str, Literal["search", "recreate", "descent"]] = {
+            "search": "search",
+            "recreate": "recreate",
+            "descent": "descent",
+        }
+        return solve_routing(
+            p,
+            self.config,
+            time_limit=seconds,
+            utilisation=self.utilisation,
+            initial=initial,
+            deadline=self.search_deadline(),
+            phase=phases[phase],
+        )
 
     def _route_from(
         self, p: Problem, initial: dict[RouteKey, list[NodeKey]], seconds: float
     ) -> RoutingResult:
+        initial, spent = self._recreate(p, initial, seconds)
+        seconds -= spent
         return solve_routing(
             p,
             self.config,
@@ -564,6 +718,64 @@ def _on_road(inc: Incumbent[Timing]) -> dict[str, float]:
         for s in fixed.ways
         if served.get(s, [s]) == [s]
     }
+
+
+def half_taken(prob: Problem, result: RoutingResult) -> dict[str, list[Way]]:
+    """The shipments whose routes begin a way they do not finish (or begin several),
+    with the ways they began, where another way is left to try."""
+    routed = {x.shipment for seq in result.sequences.values() for x in seq}
+    riding = {s for riders in result.bookings.values() for s in riders}
+    out: dict[str, list[Way]] = {}
+    for sid, options in prob.ways.items():
+        begun = [w for w in options if any(leg in routed for leg in w.parts)]
+        if not begun or len(begun) == len(options):
+            continue
+        way = begun[0]
+        whole = all(leg in routed for leg in way.parts) and (way.kind != "rail" or sid in riding)
+        if len(begun) > 1 or not whole:
+            out[sid] = begun
+    return out
+
+
+def _as_routed(value: float, timing: Timing) -> Incumbent[Timing] | None:
+    """The dispatcher's timed trips as routes the large-neighbourhood search can start
+    from (None where they use a transload way: its times are the routing model's)."""
+    prob = timing.prob
+    if any(w.kind == "transload" for w in prob.way_of.values()):
+        return None
+    index = {veh: v for v, veh in enumerate(prob.vehicles)}
+    sequences: dict[int, list[Visit]] = {}
+    starts: dict[int, float] = {}
+    for tt in timing.trips:
+        v = index.get(tt.trip.vehicle)
+        visits = [
+            Visit("pickup" if s.kind == "pickup" else "delivery", s.shipment)
+            for s in tt.trip.stops
+            if s.visit is not None and s.shipment is not None
+        ]
+        if v is not None and visits:
+            sequences[v], starts[v] = visits, tt.times.start[0]
+    routes = routes_of(prob, timing.trips)
+    result = RoutingResult(sequences, starts, None, 0.0, 0, "dispatched", routes=routes)
+    return Incumbent(value, prob, result, timing)
+
+
+def _late(inc: Incumbent[Timing]) -> dict[str, float]:
+    """Every servable shipment with its priority-weighted minutes late in the
+    incumbent's timing (``math.inf``: not delivered whole)."""
+    assert inc.extra is not None
+    trips, fixed = inc.extra.trips, inc.extra.prob
+    served = served_ways(fixed, trips)
+    done = {s: t for tt in trips for s, t in tt.times.delivered.items()}
+    ships = fixed.inst.shipments_by_id
+    out: dict[str, float] = {}
+    for s in fixed.ways:
+        legs = served.get(s)
+        if legs is None:
+            out[s] = math.inf
+        else:
+            out[s] = ships[s].priority * max(0.0, done[legs[-1]] - ships[s].due)
+    return out
 
 
 def _fill(
