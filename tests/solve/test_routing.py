@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -166,3 +167,26 @@ def test_routes_name_their_nodes(routed: RoutingResult) -> None:
     for v, seq in routed.sequences.items():
         kinds = {"pickup": "p", "delivery": "d"}
         assert routed.routes[v] == [(kinds[x.kind], x.shipment) for x in seq]
+
+
+def test_protected_shipments_have_a_latest_delivery(small: Problem) -> None:
+    """A shipment of the protected priority that could be on time gets a hard latest
+    delivery of due + protect_minutes in the routing model; without protection (or below
+    the priority) only its place's hours bound it."""
+    from relayroute.solve import SolverConfig
+    from relayroute.solve.routing.model import build
+
+    sid = next(s for s in small.ways if small.solo[s] <= small.inst.shipments_by_id[s].due)
+    ship = small.inst.shipments_by_id[sid]
+    urgent = ship.model_copy(update={"priority": 10.0})
+    shipments = [urgent if s.id == sid else s for s in small.inst.shipments]
+    prob = dataclasses.replace(small, inst=small.inst.model_copy(update={"shipments": shipments}))
+
+    def latest(config: SolverConfig) -> int:
+        model = build(prob, config)
+        return int(model.time.CumulVar(model.index(model.nodes.drop[sid])).Max())
+
+    bound = math.floor(ship.due + 60 - ship.delivery_minutes)
+    assert latest(SolverConfig(protect_priority=10, protect_minutes=60)) <= bound
+    assert latest(SolverConfig(protect_priority=None)) > bound
+    assert latest(SolverConfig(protect_priority=11)) > bound

@@ -130,6 +130,20 @@ class SolverConfig(BaseModel):
     gls_lambda: float | None = Field(
         None, gt=0, description="guided local search penalty coefficient (OR-Tools: 0.1)"
     )
+    protect_priority: float | None = Field(
+        10.0,
+        gt=0,
+        description="shipments of this priority or more (medical goods: 10) that could "
+        "be on time are routed to arrive at most protect_minutes late (a hard bound in "
+        "the routing model; None: no bound)",
+    )
+    protect_minutes: float = Field(
+        60.0,
+        ge=0,
+        description="minutes late the routing model lets a protected shipment arrive at "
+        "most (the timing may add queues at gates and stations: 60 kept every medical "
+        "shipment within 120 minutes on the urgent days measured)",
+    )
     recreate_share: float = Field(
         0.15,
         ge=0,

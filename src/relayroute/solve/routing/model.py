@@ -128,7 +128,7 @@ def build(
         nodes, manager, routing, _time(prob, routing, transits, horizon), horizon, n_trucks
     )
     _loads(prob, model)
-    _shipments(prob, model, w)
+    _shipments(prob, model, w, config.protect_priority, config.protect_minutes)
     _ways(prob, model, w)
     _station_limits(prob, model, loops, utilisation or {})
     _fleet(prob, model)
@@ -282,9 +282,17 @@ def _loads(prob: Problem, model: Model) -> None:
         )
 
 
-def _shipments(prob: Problem, model: Model, w: dict[str, float]) -> None:
+def _shipments(
+    prob: Problem,
+    model: Model,
+    w: dict[str, float],
+    protect: float | None = None,
+    protect_minutes: float = 0.0,
+) -> None:
     """Each leg: the trucks that may carry it, its pickup before its delivery on the same
-    truck, its places' hours, ready time and deadline, and the cost of delay past due."""
+    truck, its places' hours, ready time and deadline, and the cost of delay past due;
+    legs of priority ``protect`` or more that could be on time delivered at most
+    ``protect_minutes`` late."""
     inst, nodes, routing, tdim = prob.inst, model.nodes, model.routing, model.time
     solver = routing.solver()
     places = inst.places_by_id
@@ -304,6 +312,9 @@ def _shipments(prob: Problem, model: Model, w: dict[str, float]) -> None:
                 routing.VehicleVar(p).SetValues([-1, *allowed])
             model.set_hours(p, places[s.origin].hours, s.ready, horizon)
         hi = horizon if s.deadline is None else s.deadline - s.delivery_minutes
+        if protect is not None and s.priority >= protect and prob.solo.get(s.id, math.inf) <= s.due:
+            # Urgent goods that could be on time: never later than protect_minutes.
+            hi = min(hi, s.due + protect_minutes - s.delivery_minutes)
         model.set_hours(d, places[s.destination].hours, s.ready, hi)
         coeff = round(s.priority * w["delay"] * COST_SCALE)
         if coeff > 0 and s.due < 2 * horizon:
