@@ -9,6 +9,12 @@ For each region and N, a day is drawn with ``relayroute generate`` (a fixed seed
    routing solution came (``solver.speed.first_solution``) and so when the first valid
    plan was there (the dispatcher's floor, ready after ``build`` + ``greedy``).
 2. The plan is validated in a child of its own (``relayroute.validate``), timed.
+   ``--decompose zone`` (or ``auto``) solves the day part by part
+   (:mod:`relayroute.solve.decompose`); the first valid plan is then the parts'
+   dispatcher plans repaired plan-wide (``solver.speed.first_plan``). The peak RSS is
+   that of the whole process tree (the parts' worker processes included), sampled.
+   ``--greedy`` also solves with ``solvers/greedy.toml`` (undecomposed): what the
+   dispatcher alone serves.
 3. With ``--baseline SRC``, the build (``build_problem``) and the dispatcher
    (``greedy``) run once under each tree, in children whose ``PYTHONPATH`` is that
    tree's ``src``, one right after the other: their CPU and wall seconds, and whether
@@ -29,17 +35,20 @@ From the project root, the committed tree exported to ``/tmp/base`` as the basel
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+GREEDY = ROOT / "solvers" / "greedy.toml"
 
 # Run in a child under one tree: build the problem and dispatch it, timed; a digest of
 # the dispatch (every trip's vehicle, stops, times and loop drivers, and what is left).
@@ -82,17 +91,64 @@ def load() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
+# Peak of the whole process tree's memory (the child and its worker processes together),
+# sampled this often: a decomposed solve's parts run in processes of their own. Summed
+# as PSS (each shared page counted once, split among the processes sharing it: the
+# forked workers share the solver's code with their server) and as plain RSS (shared
+# pages counted in every process: an upper bound).
+SAMPLE_SECONDS = 0.5
+TREE_PEAK: dict[int, tuple[int, int]] = {}
+LAST_TREE_RSS = [0]
+
+
+def _sample_tree(pid: int, done: threading.Event) -> None:
+    """Keep the largest (PSS, RSS) sums in kB over ``pid`` and its descendants."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return
+    while not done.is_set():
+        pss = rss = 0
+        try:
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            break
+        for proc in procs:
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                info = proc.memory_full_info()
+                pss += info.pss
+                rss += info.rss
+        old = TREE_PEAK.get(pid, (0, 0))
+        TREE_PEAK[pid] = (max(old[0], pss // 1024), max(old[1], rss // 1024))
+        done.wait(SAMPLE_SECONDS)
+
+
 def child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int, str]:
-    """Run ``cmd``; (wall seconds, exit status, peak RSS in kB, stdout)."""
+    """Run ``cmd``; (wall seconds, exit status, peak memory in kB, stdout).
+
+    The peak is the larger of the child's own peak RSS (``os.wait4``) and the sampled
+    PSS sum over the child and its descendants (worker processes) at any one time; the
+    sampled RSS sum is kept in ``LAST_TREE_RSS``.
+    """
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, env=env)
+        done = threading.Event()
+        sampler = threading.Thread(target=_sample_tree, args=(proc.pid, done), daemon=True)
+        sampler.start()
         # wait4: this child's own peak RSS (getrusage would give the largest of all).
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
+        done.set()
+        sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
-        return wall, proc.returncode, int(usage.ru_maxrss), out.read().decode()
+        pss, rss = TREE_PEAK.pop(proc.pid, (0, 0))
+        LAST_TREE_RSS[0] = rss
+        peak = max(int(usage.ru_maxrss), pss)
+        return wall, proc.returncode, peak, out.read().decode()
 
 
 def day(region: str, shipments: int, seed: int, work: Path) -> Path:
@@ -117,12 +173,25 @@ def phases(src: Path, instance: Path) -> dict[str, Any]:
     return out
 
 
-def solve(instance: Path, limit: float, work: Path, src: Path) -> dict[str, Any]:
-    """Solve under ``limit`` through the CLI of the tree ``src``, then validate the
-    plan; the measured row."""
-    plan = work / f"{instance.stem}.plan.json"
+def solve(
+    instance: Path,
+    limit: float,
+    work: Path,
+    src: Path,
+    decompose: str | None = None,
+    solver: Path | None = None,
+) -> dict[str, Any]:
+    """Solve under ``limit`` through the CLI of the tree ``src`` (``--decompose`` and
+    ``--solver`` passed on when given), then validate the plan; the measured row."""
+    tag = f"-{decompose}" if decompose else ""
+    tag += f"-{solver.stem}" if solver else ""
+    plan = work / f"{instance.stem}{tag}.plan.json"
     cmd = [sys.executable, "-m", "relayroute", "solve", str(instance), "-o", str(plan)]
     cmd += ["-q", "--time-limit", str(limit)]
+    if decompose:
+        cmd += ["--decompose", decompose]
+    if solver:
+        cmd += ["--solver", str(solver)]
     env = {**os.environ, "PYTHONPATH": str(src.resolve())}
     before = load()
     wall, status, rss, _ = child(cmd, env)
@@ -131,6 +200,7 @@ def solve(instance: Path, limit: float, work: Path, src: Path) -> dict[str, Any]
         "wall_s": round(wall, 1),
         "exit": status,
         "peak_rss_mb": round(rss / 1024),
+        "tree_rss_sum_mb": round(LAST_TREE_RSS[0] / 1024),
         "load_before": before,
         "load_after": load(),
     }
@@ -140,7 +210,12 @@ def solve(instance: Path, limit: float, work: Path, src: Path) -> dict[str, Any]
     kpis, solver = p["kpis"], p["solver"]
     ph = solver.get("phases", {})
     floor = ph.get("build", 0.0) + ph.get("greedy", 0.0)
-    first = (solver.get("speed") or {}).get("first_solution")
+    speed = solver.get("speed") or {}
+    first = speed.get("first_solution")
+    if "decomposition" in solver:  # the parts' dispatcher plans, repaired: the floor
+        floor = speed.get("first_plan") or floor
+        dec = solver["decomposition"]
+        row.update(parts=len(dec["parts"]), kept=dec["kept"], repair=json.dumps(dec["repair"]))
     row.update(
         served=kpis["served"],
         shipments=len(json.loads(instance.read_text())["shipments"]),
@@ -180,6 +255,14 @@ def main(argv: list[str] | None = None) -> None:
         "--baseline-max", type=int, default=None, help="largest N the baseline runs for"
     )
     ap.add_argument("--no-solve", action="store_true", help="only the build/greedy comparison")
+    ap.add_argument(
+        "--decompose", choices=["off", "auto", "zone"], help="passed on to relayroute solve"
+    )
+    ap.add_argument(
+        "--greedy",
+        action="store_true",
+        help="also solve with solvers/greedy.toml, undecomposed (served/delay to compare)",
+    )
     ap.add_argument("--work", type=Path, help="folder for the days and plans (kept)")
     ap.add_argument("-o", "--output", type=Path, help="append the rows to this CSV")
     args = ap.parse_args(argv)
@@ -201,7 +284,16 @@ def main(argv: list[str] | None = None) -> None:
                     row["greedy_ratio"] = round(row["base_greedy_cpu"] / row["new_greedy_cpu"], 1)
                     row["same_dispatch"] = row["base_digest"] == row["new_digest"]
             if not args.no_solve:
-                row.update(solve(instance, args.time_limit, work, args.src))
+                row.update(solve(instance, args.time_limit, work, args.src, args.decompose))
+                row["decompose"] = args.decompose or "config"
+            if args.greedy:
+                g = solve(instance, args.time_limit, work, args.src, "off", GREEDY)
+                row.update(
+                    greedy_served=g.get("served"),
+                    greedy_delay=g.get("weighted_delay"),
+                    greedy_wall_s=g.get("wall_s"),
+                    greedy_rss_mb=g.get("peak_rss_mb"),
+                )
             print(json.dumps(row), flush=True)
             rows.append(row)
     if args.output:

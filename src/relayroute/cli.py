@@ -198,19 +198,24 @@ def _solve_with_progress(args: argparse.Namespace, show: _SolveProgress) -> tupl
     import time
 
     from relayroute.io.instance import read_instance
-    from relayroute.solve import SolverConfig, read_config, solve
+    from relayroute.solve import SolverConfig, read_config
+    from relayroute.solve.decompose import plan_day
 
     started = time.perf_counter()  # the time limit bounds the whole run from here
     loaded = read_instance(args.instance)
     config = read_config(args.solver) if args.solver else SolverConfig()
     show.limit(args.time_limit if args.time_limit is not None else config.time_limit)
-    plan = solve(
+    if args.decompose is not None:
+        config = config.model_copy(update={"decompose": args.decompose})
+    # A large day part by part (config.decompose), else the whole-day solve.
+    plan = plan_day(
         loaded,
         config,
         time_limit=args.time_limit,
         on_solution=show.solution,
         on_phase=show.step,
         started=started,
+        scheduler=args.scheduler,
     )
     return plan, loaded
 
@@ -533,7 +538,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
     from relayroute.io.plan import plan_to_json
     from relayroute.model.events import parse_event, parse_time
     from relayroute.solve import read_config
-    from relayroute.solve.replan import replan
+    from relayroute.solve.replan import Stability, replan
     from relayroute.validate.replan import check_replan
     from relayroute.validate.verdict import describe, with_verdict
 
@@ -546,7 +551,13 @@ def cmd_replan(args: argparse.Namespace) -> int:
     at = parse_time(args.at, start)
     events = [parse_event(e, start, Path.cwd()) for e in args.event or []]
     config = read_config(args.solver) if args.solver else None
-    done = replan(loaded, plan, events, at, config=config, time_limit=args.time_limit)
+    for name in ("truck_change", "station_change", "pickup_minute"):
+        if not getattr(args, name) >= 0:
+            raise InputError(f"--{name.replace('_', '-')}", "a cost is a number, 0 or more")
+    stability = Stability(args.truck_change, args.station_change, args.pickup_minute)
+    done = replan(
+        loaded, plan, events, at, config=config, time_limit=args.time_limit, stability=stability
+    )
     # The day as it now is, its network files still found from where it is written.
     data = done.loaded.instance.model_dump(mode="json", by_alias=True, exclude_none=True)
     text, day, new_plan = _day_at(data, loaded.base, inst_out, done.plan)
@@ -903,7 +914,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out = Path(args.output)
     check_output(out)
     data = Path(args.data) if args.data else None
-    inst = generate(args.region, args.shipments, args.seed, data=data, relative_to=out.parent)
+    # A province's joined roads are written beside the day, in a folder of its own.
+    roads = out.parent / f"{out.stem}.roads" if "," in args.region else None
+    inst = generate(
+        args.region, args.shipments, args.seed, data=data, relative_to=out.parent, roads=roads
+    )
     write_text_atomic(out, json.dumps(inst, indent=1) + "\n")
     if not args.quiet:
         console.print(
@@ -1067,6 +1082,19 @@ def parser() -> argparse.ArgumentParser:
         metavar="S",
         help="seconds for the whole run; overrides the configuration's (default: its own, 60)",
     )
+    s.add_argument(
+        "--decompose",
+        choices=["off", "auto", "zone"],
+        help="cut the day into parts by zone and time band, solve them apart, repair "
+        "plan-wide; overrides the configuration's (default: its own, auto: from 3,000 "
+        "shipments)",
+    )
+    s.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler (tcp://HOST:8786): a decomposed day's parts run on that "
+        "cluster instead of local processes",
+    )
     s.add_argument("-q", "--quiet", action="store_true", help="no progress or tables")
     s.set_defaults(func=cmd_solve)
     v = sub.add_parser(
@@ -1123,6 +1151,24 @@ def parser() -> argparse.ArgumentParser:
     )
     rp.add_argument("--solver", help="solver configuration TOML for the rest of the day")
     rp.add_argument("--time-limit", type=float, help="seconds for the whole re-plan")
+    rp.add_argument(
+        "--truck-change",
+        type=float,
+        default=60.0,
+        help="stability: cost per shipment moved to another truck (priority-weighted minutes)",
+    )
+    rp.add_argument(
+        "--station-change",
+        type=float,
+        default=30.0,
+        help="stability: cost per shipment whose relay stations change",
+    )
+    rp.add_argument(
+        "--pickup-minute",
+        type=float,
+        default=0.5,
+        help="stability: cost per minute a shipment's pickup moves",
+    )
     rp.add_argument("-q", "--quiet", action="store_true", help="no summary")
     rp.set_defaults(func=cmd_replan)
     e = sub.add_parser(
@@ -1301,7 +1347,12 @@ def parser() -> argparse.ArgumentParser:
         "generate",
         help="a generated day on a bundled region (trucks and loop drivers in proportion)",
     )
-    g.add_argument("--region", required=True, help="bundled region: yiwu or liling")
+    g.add_argument(
+        "--region",
+        required=True,
+        help="bundled region: yiwu or liling; several comma-separated (yiwu,liling) for a "
+        "province day, their roads joined (written to OUTPUT's stem + .roads/)",
+    )
     g.add_argument("--shipments", type=int, required=True, help="shipments to draw")
     g.add_argument("--seed", type=int, help="random seed (default: the bundled day's)")
     g.add_argument(

@@ -71,3 +71,44 @@ def test_bad_arguments_name_the_option(region: str, shipments: int, where: str) 
     with pytest.raises(InputError) as err:
         generate(region, shipments)
     assert err.value.where == where
+
+
+def test_province_joins_the_regions(tmp_path: Path) -> None:
+    """A province day holds each region's zones, stations and trucks on one joined road
+    network, with long-haul shipments between the regions on trucks that end their day
+    at the other region's depot; one region alone is drawn as before."""
+    got = generate("yiwu,liling", 300, seed=4, roads=tmp_path / "roads")
+    # 2 % long haul (6), the rest shared equally; the k-th region drawn with seed + 1000 k.
+    yiwu, liling = generate("yiwu", 147, seed=4), generate("liling", 147, seed=1004)
+    zones = {z["id"] for z in got["zones"]}
+    assert zones == {z["id"] for z in yiwu["zones"]} | {z["id"] for z in liling["zones"]}
+    assert {s["id"] for s in got["relay_stations"]} == {s["id"] for s in yiwu["relay_stations"]}
+    region_ships = [s for s in got["shipments"] if not s["id"].startswith("X")]
+    assert region_ships == yiwu["shipments"] + liling["shipments"]
+    long_haul = [s for s in got["shipments"] if s["id"].startswith("X")]
+    crossing = [t for t in got["trucks"] if t.get("end_depot", t["depot"]) != t["depot"]]
+    assert long_haul and crossing
+    loaded = instance_from_data(got, "<generated>")
+    prob = build_problem(loaded)
+    # Every long-haul shipment kept can be served alone (the others were left out).
+    assert all(s["id"] in prob.solo for s in long_haul)
+    corridor = [
+        e
+        for e in json.loads((tmp_path / "roads" / "edges.geojson").read_text())["features"]
+        if "corridor" in e["properties"].get("name", "")
+    ]
+    assert len(corridor) == 1 and corridor[0]["properties"]["km"] > 500
+
+
+def test_cli_province_writes_its_roads_beside_the_day(tmp_path: Path) -> None:
+    """``generate --region yiwu,liling`` writes the joined roads next to the day, and the
+    day reads from there."""
+    out = tmp_path / "p.json"
+    args = ["generate", "--region", "yiwu,liling", "--shipments", "60", "-o", str(out), "-q"]
+    assert main(args) == 0
+    assert (tmp_path / "p.roads" / "nodes.geojson").exists()
+    loaded = read_instance(out)
+    assert loaded.instance.name == "province-yiwu+liling-60-seed20220813"
+    with pytest.raises(InputError) as err:
+        generate("yiwu,yiwu", 60)
+    assert err.value.where == "--region"

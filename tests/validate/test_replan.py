@@ -134,3 +134,61 @@ def test_too_many_loop_drivers_after_at_are_caught(small: LoadedInstance, old: P
     if pool - len(drivers) >= 1:
         enough = [LoopDriversFewer(station=station, fewer=pool - len(drivers))]
         assert "REPLAN" not in _rules(small, old, old, enough, at)
+
+
+def _road_to_a_checkpoint(old: Plan) -> tuple[int, int, int, float]:
+    """A leg under way at ``at`` whose checkpoint is reached after ``at``: route, leg and
+    crossing index, and ``at``."""
+    for ri, r in enumerate(old.routes):
+        for li, leg in enumerate(r.legs):
+            for ci, c in enumerate(leg.crossings):
+                if c.arrive - leg.depart > 2:
+                    return ri, li, ci, leg.depart + 1
+    pytest.skip("no leg reaches a checkpoint after it leaves")
+
+
+def test_a_frozen_crossing_of_a_closed_checkpoint_is_caught(
+    small: LoadedInstance, old: Plan
+) -> None:
+    """A truck on its road at ``at`` inspected at a checkpoint closed from ``at``: the
+    frozen past does not excuse it."""
+    ri, li, ci, at = _road_to_a_checkpoint(old)
+    cp = old.routes[ri].legs[li].crossings[ci]
+    events = [CheckpointClosed(checkpoint=cp.checkpoint, window=(at, cp.depart + 60))]
+    assert "REPLAN" in _rules(small, old, old, events, at)
+
+
+def test_waiting_at_a_closed_checkpoint_keeps_the_past(small: LoadedInstance, old: Plan) -> None:
+    """The same leg waiting at the checkpoint until it opens again, the day later by the
+    wait from there on, keeps the past; waiting at an open checkpoint does not."""
+    ri, li, ci, at = _road_to_a_checkpoint(old)
+    r = old.routes[ri]
+    cp = r.legs[li].crossings[ci]
+    delay = small.instance.checkpoints_by_id[cp.checkpoint].delay
+    hi = cp.depart + 30  # closed until 30 min after the old inspection ended
+    wait = hi + delay - cp.depart
+    new = old.model_copy(deep=True)
+    nr = new.routes[ri]
+    leg = nr.legs[li]
+    leg.crossings[ci].depart += wait
+    for c in leg.crossings[ci + 1 :]:
+        c.arrive += wait
+        c.depart += wait
+    leg.arrive += wait
+    leg.minutes += wait
+    for s in nr.stops[li + 1 :]:
+        s.arrive += wait
+        s.start += wait
+        s.depart += wait
+    for g in nr.legs[li + 1 :]:
+        g.depart += wait
+        g.arrive += wait
+        for c in g.crossings:
+            c.arrive += wait
+            c.depart += wait
+    shut = [CheckpointClosed(checkpoint=cp.checkpoint, window=(at, hi))]
+    report = check_replan(small.instance, old, new, shut, at, small.base)
+    assert not [v for v in report.violations if v.rule == "REPLAN"], [
+        str(v) for v in report.violations
+    ]
+    assert "REPLAN" in _rules(small, old, new, [], at)  # no closure: not the past

@@ -13,6 +13,7 @@ With the bundled seed, ``generate("yiwu", 200)`` is ``instances/yiwu-day.json`` 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -452,6 +453,182 @@ def _liling(shipments: int, seed: int, data: Path, name: str) -> dict[str, Any]:
     return inst
 
 
+# A province: the regions' roads joined along the G60 Shanghai-Kunming expressway, which
+# runs Jinhua - Quzhou - Shangrao - Nanchang - Pingxiang - Liling, drawn as one straight
+# segment between the two regions' nodes on it (an approximation, like the regions' own
+# roads: data/README.md).
+CORRIDORS = {("liling", "yiwu"): ("pingxiang", "jinhua")}
+CORRIDOR_DETOUR = 1.25  # road km per great-circle km, as scripts/build_regions.py
+CORRIDOR_KMH = 80.0  # expressway
+# Share of a province day's shipments that run between two regions (long haul), and the
+# long-haul trucks for them: one a shipment (a day's drive each way), at the regions'
+# depots, with no pass for the permit zones (they keep to the long-haul ends).
+CROSS_SHARE = 0.02
+# Ends of long-haul shipments in each region: outside every zone, on the region's roads.
+CROSS_ENDS = {"yiwu": ["jinhua", "lanxi", "zhuji"], "liling": ["zhuzhou", "xiangtan", "liling"]}
+CROSS_DEPOTS = {"yiwu": "depot_jinhua", "liling": "depot_liling"}
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle km between two lon/lat points."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2
+    h += math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+
+
+def _write_json(path: Path, data: Any) -> None:
+    from relayroute.io.atomic import write_text_atomic
+
+    write_text_atomic(path, json.dumps(data, indent=1) + "\n")
+
+
+def _province_roads(regions: list[str], data: Path, folder: Path) -> tuple[Path, Path]:
+    """The regions' road files joined into one network in ``folder``, with the corridor
+    between each pair of regions (:data:`CORRIDORS`)."""
+    nodes: list[dict[str, Any]] = []
+    edges: list[dict[str, Any]] = []
+    where: dict[str, tuple[float, float]] = {}
+    for r in regions:
+        try:
+            fn = json.loads((data / r / "nodes.geojson").read_text())
+            fe = json.loads((data / r / "edges.geojson").read_text())
+        except OSError as exc:
+            raise InputError(
+                str(data / r), f"cannot read the region's roads: {exc.strerror}"
+            ) from None
+        for f in fn["features"]:
+            pid = f["properties"]["id"]
+            if pid in where:
+                raise InputError(str(data / r / "nodes.geojson"), f"node {pid!r} is in two regions")
+            where[pid] = tuple(f["geometry"]["coordinates"])  # type: ignore[assignment]
+        nodes += fn["features"]
+        edges += fe["features"]
+    for a, b in itertools.combinations(sorted(regions), 2):
+        if (a, b) not in CORRIDORS:
+            raise InputError("--region", f"no road between regions {a} and {b} is known")
+        u, v = CORRIDORS[(a, b)]
+        km = round(_km(where[u], where[v]) * CORRIDOR_DETOUR, 2)
+        edges.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [where[u], where[v]]},
+                "properties": {
+                    "from": u,
+                    "to": v,
+                    "km": km,
+                    "minutes": round(km / CORRIDOR_KMH * 60, 1),
+                    "road_class": "expressway",
+                    "closed": False,
+                    "oneway": False,
+                    "name": "G60 corridor (approx.: one straight segment, great-circle "
+                    f"km x {CORRIDOR_DETOUR} at {CORRIDOR_KMH:g} km/h)",
+                },
+            }
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    out_nodes, out_edges = folder / "nodes.geojson", folder / "edges.geojson"
+    _write_json(out_nodes, {"type": "FeatureCollection", "features": nodes})
+    _write_json(out_edges, {"type": "FeatureCollection", "features": edges})
+    return out_nodes, out_edges
+
+
+def province(
+    regions: list[str], shipments: int, seed: int, data: Path, roads: Path
+) -> dict[str, Any]:
+    """A province day: each region's day drawn as :func:`generate` draws it (its share of
+    the shipments, seed ``seed + 1000 k`` for the k-th region), all in one instance on
+    the joined roads, plus long-haul shipments between the regions and long-haul trucks
+    for them (:data:`CROSS_SHARE`).
+
+    Parameters
+    ----------
+    regions
+        Two or more of :data:`REGIONS`.
+    shipments
+        Shipments in all.
+    seed
+        Random seed.
+    data
+        The region data folder.
+    roads
+        Folder to write the joined road network into (``nodes.geojson``,
+        ``edges.geojson``).
+    """
+    rng = random.Random(seed)
+    cross = round(shipments * CROSS_SHARE) if shipments >= 50 else 0
+    shares = _scaled(dict.fromkeys(regions, 1), shipments - cross)
+    days = [
+        (_yiwu if r == "yiwu" else _liling)(shares[r], seed + 1000 * k, data, r)
+        for k, r in enumerate(regions)
+    ]
+    inst: dict[str, Any] = {
+        "name": f"province-{'+'.join(regions)}-{shipments}-seed{seed}",
+        "start": days[0]["start"],
+        "horizon": DAY,
+    }
+    nodes, edges = _province_roads(regions, data, roads)
+    inst["network"] = {"mode": "road", "nodes": str(nodes), "edges": str(edges)}
+    for key in ("places", "zones", "checkpoints", "relay_stations", "rail_stations"):
+        inst[key] = [x for d in days for x in d.get(key, [])]
+    for key in ("rail_services", "depots", "driver_pools", "trucks", "shipments"):
+        inst[key] = [x for d in days for x in d.get(key, [])]
+    for key in ("places", "depots", "driver_pools", "trucks", "shipments", "zones"):
+        ids = [x["id"] for x in inst[key]]
+        if len(ids) != len(set(ids)):
+            raise InputError(f"$.{key}", "the regions' days share an id")  # never, as built
+    if cross:
+        trucks = cross
+        # Long-haul trucks run with two drivers (a longer duty) and end their day at the
+        # other region's depot: the trucks that cross regions.
+        inst["driver_pools"].append(
+            {
+                "id": "longhaul",
+                "kind": "outside",
+                "count": trucks,
+                "shift": [240.0, 1440.0],
+                "max_duty": 1080,
+            }
+        )
+        inst["trucks"] += [
+            {
+                "id": f"X{i + 1:02d}",
+                "depot": CROSS_DEPOTS[regions[i % len(regions)]],
+                "end_depot": CROSS_DEPOTS[regions[(i + 1) % len(regions)]],
+                "capacity": {"t": 30.0, "pallets": 36.0},
+                "available": [240.0, 1440.0],
+                "permits": [],
+                "driver_pool": "longhaul",
+            }
+            for i in range(trucks)
+        ]
+        known = {p["id"] for p in inst["places"]}
+        long: list[dict[str, Any]] = []
+        for k in range(cross):
+            ra, rb = rng.sample(regions, 2)
+            a, b = rng.choice(CROSS_ENDS[ra]), rng.choice(CROSS_ENDS[rb])
+            if a not in known or b not in known:
+                continue
+            tonnes = float(rng.choice([10, 15, 20, 25]))
+            long.append(
+                {
+                    "id": f"X{k + 1:04d}",
+                    "origin": a,
+                    "destination": b,
+                    "quantity": {"t": tonnes, "pallets": float(math.ceil(tonnes * 1.2))},
+                    "ready": float(rng.randrange(240, 480, 5)),  # long haul leaves early
+                    "due": DAY,
+                    "pickup_minutes": 30.0,
+                    "delivery_minutes": 30.0,
+                    "priority": rng.choice([1.0, 1.0, 2.0]),
+                }
+            )
+        draft = {**inst, "shipments": long}
+        _set_dues(draft, rng, [30, 60, 120])
+        inst["shipments"] += draft["shipments"]
+    return inst
+
+
 def generate(
     region: str,
     shipments: int,
@@ -459,24 +636,29 @@ def generate(
     *,
     data: Path | None = None,
     relative_to: Path | None = None,
+    roads: Path | None = None,
 ) -> dict[str, Any]:
-    """A generated day on a bundled region, as instance JSON data.
+    """A generated day on a bundled region, or a province of several, as instance JSON data.
 
     Parameters
     ----------
     region
         ``yiwu`` (a closed city with three relay stations, a permit zone and a train) or
-        ``liling`` (a permit park with three disinfection checkpoints).
+        ``liling`` (a permit park with three disinfection checkpoints); or several,
+        comma-separated (``yiwu,liling``): a province day (:func:`province`).
     shipments
         Shipments to draw; those no truck can serve at all are left out, so the day may
         hold a few less.
     seed
-        Random seed; the bundled day's seed when omitted.
+        Random seed; the (first) region's bundled day's seed when omitted.
     data
         The region data folder (``data/`` of the project when omitted).
     relative_to
         Write the network paths relative to this folder (where the instance will be
         saved); absolute when omitted.
+    roads
+        A province's joined road network is written into this folder (a new temporary
+        folder when omitted); unused for one region.
 
     Returns
     -------
@@ -489,14 +671,26 @@ def generate(
     InputError
         An unknown region, a number of shipments out of range, or region data missing.
     """
-    if region not in REGIONS:
-        raise InputError("--region", f"unknown region {region!r}; one of {', '.join(REGIONS)}")
+    regions = [r.strip() for r in region.split(",")]
+    for r in regions:
+        if r not in REGIONS:
+            raise InputError("--region", f"unknown region {r!r}; one of {', '.join(REGIONS)}")
+    if len(set(regions)) != len(regions):
+        raise InputError("--region", f"a region named twice in {region!r}")
     if not 1 <= shipments <= MAX_SHIPMENTS:
         raise InputError("--shipments", f"between 1 and {MAX_SHIPMENTS:,}, got {shipments}")
+    if len(regions) > 1 and shipments < len(regions):
+        raise InputError("--shipments", f"at least one a region, got {shipments}")
     data = (data or data_folder()).resolve()
-    seed = SEEDS[region] if seed is None else seed
-    build = _yiwu if region == "yiwu" else _liling
-    inst = build(shipments, seed, data, f"{region}-{shipments}-seed{seed}")
+    seed = SEEDS[regions[0]] if seed is None else seed
+    if len(regions) > 1:
+        import tempfile
+
+        folder = roads or Path(tempfile.mkdtemp(prefix="relayroute-province-"))
+        inst = province(regions, shipments, seed, data, folder.resolve())
+    else:
+        build = _yiwu if region == "yiwu" else _liling
+        inst = build(shipments, seed, data, f"{region}-{shipments}-seed{seed}")
     if relative_to is not None:
         import os
 

@@ -6,7 +6,14 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 from relayroute.errors import InputError, json_path
 
@@ -189,6 +196,22 @@ class SolverConfig(BaseModel):
         description="road: put each group back by road instead (a control for measuring "
         "what the switch itself brings)",
     )
+    decompose: Literal["off", "auto", "zone"] = Field(
+        "auto",
+        description="relayroute solve and decompose.plan_day cut the day into parts (by "
+        "zone, then time bands of at most 500 shipments), solve them apart and repair the "
+        "shared resources plan-wide: zone always, off never, auto on days of 3,000 "
+        "shipments or more",
+    )
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # The default is left out of the plan's solver block: plans of the days that are
+        # never cut read as they did before the field existed.
+        out: dict[str, Any] = handler(self)
+        if out.get("decompose") == "auto":
+            del out["decompose"]
+        return out
 
 
 def read_config(path: str | Path) -> SolverConfig:

@@ -2,45 +2,53 @@
 
 The state at ``at`` (:mod:`relayroute.solve.state`) freezes each truck's day up to its
 cut: a truck on a road finishes that road and what it came for, a truck with a loop
-driver or in a restricted zone goes on as planned until it is back outside with its own
-driver, and a truck with goods aboard goes on as planned until it has delivered them,
+driver in a closed-loop zone goes on as planned until it is back outside with its own
+driver, and a truck with goods aboard goes on as planned until those goods are off,
 unless that would take it through an object the events close (or it has broken down,
 or picks up a cancelled order): measured, goods aboard as shipments of their own were
-often left undelivered by the dispatcher (it takes orders by due time, after others
-have filled the truck's day) and by the optimiser's plan built on it. What is left
-becomes an instance of its own:
+often left undelivered by the dispatcher. Where the events hit the road in progress:
+
+- a truck on its road at ``at`` to a checkpoint closed for a window waits there until
+  it opens again (its day later by the wait; :attr:`Replan.in_progress` says so);
+- a truck on its road to a handover in, unloading or loading at a station closed by
+  then, or to the pickup of a cancelled order, or of goods that turn out to have no
+  way left, is **released**: it drives on from where that road ends, the stop not done
+  (:attr:`relayroute.solve.state.TruckState.released`).
+
+What is left becomes an instance of its own:
 
 - each truck with a frozen past starts at its cut place, free when the cut stop's
   service ends, and ends its day by what is left of its driver's duty; trucks that had
   not left start no earlier than ``at``; trucks whose day is over, or broken down, are
-  not in it;
+  not in it; a truck in a permit zone is re-planned from where it is;
 - goods still aboard at a cut are shipments from the cut place, loadable only in the
-  minute the truck is there and only onto that truck; where no way is left for them the
-  truck goes on as planned (listed in :attr:`Replan.in_progress`);
-- delivered goods are gone, cancelled orders dropped, new ones added; the events
-  change the objects they hit (checkpoint and station hours, loop drivers); bays and
-  checkpoint throughput still held by frozen work after ``at`` are taken off.
+  minute the truck is there and only onto that truck, first of all (highest priority);
+  where no way is left for them the truck does not load them if it was on its way to,
+  else goes on as planned (listed in :attr:`Replan.in_progress`, and the validator's
+  REPLAN rule names each use of a closed object that makes);
+- delivered goods are gone, cancelled orders dropped, new ones added; the events change
+  the objects they hit (checkpoint and station hours, loop drivers); bays and
+  checkpoint throughput still held by frozen work after ``at`` are taken off; a loop
+  driver with frozen work is a pool of one from when that work is over to the end of
+  its duty.
 
-It is solved two ways: ``warm``, the routing search started from the old plan's
-remaining routes (then timed, and re-timed with CP-SAT, as the optimiser does), and
-``free``, :func:`relayroute.solve.solve` afresh (with the configuration's engine). The
-new routes are joined to the frozen past, and every list of the plan (handovers,
+It is solved two ways: ``warm``, the routing search with the **stability costs as terms
+of its objective** (:class:`Stability`, through :class:`relayroute.solve.routing.model.Keep`:
+per shipment whose first pickup is on another truck than before, per shipment whose
+relay stations change, per minute its pickup moves), started from the old plan's
+remaining routes where the model is small enough, then timed and re-timed with CP-SAT
+as the optimiser does; and ``free``, :func:`relayroute.solve.solve` afresh. The new
+routes are joined to the frozen past, and every list of the plan (handovers,
 loop-driver duties, passes, outcomes, transloads, rail bookings, KPIs) is derived again
 from the joined routes with the plan builder's own functions. Loop drivers of the new
-part get the names of real drivers whose frozen work is over by then and whose duty
-still has room (a bipartite matching, networkx); where that fails the remaining part is
-solved again with fresh drivers only. Of the candidates, the one with the smaller
-objective plus stability cost is kept (:class:`Stability`: per shipment moved to
-another truck, per shipment whose relay stations changed, per minute a pickup moved);
-the stability weights choose between candidates, they are not terms of the routing
-search itself.
+part get the names of real drivers (a bipartite matching, networkx); where that fails
+the remaining part is solved again with fresh drivers only. Of the candidates, the one
+with the smaller objective plus stability cost is kept.
 
-Frozen work after ``at`` is kept even where it uses a closed object; the day's instance
-(:attr:`Replan.loaded`) opens the object again just for it, and
-:attr:`Replan.in_progress` lists each such use. Not done yet: goods part way on a rail
-or transload way at ``at`` (refused), goods aboard a truck that breaks down (refused),
-road closures and zone policy changes (no event kinds: an instance holds a road or a
-policy for the whole day).
+Not done yet: goods part way on a rail or transload way at ``at`` (refused), goods
+aboard a truck that breaks down (refused), road closures and zone policy changes (no
+event kinds: an instance holds a road or a policy for the whole day), a truck on its
+road to a checkpoint closed for good (it goes on through it; the validator says so).
 """
 
 from __future__ import annotations
@@ -81,6 +89,7 @@ from relayroute.model.instance import (
     Shipment,
     Truck,
 )
+from relayroute.model.limits import MAX_PRIORITY
 from relayroute.model.plan import (
     Excursion,
     Handover,
@@ -96,6 +105,7 @@ from relayroute.model.plan import (
 from relayroute.solve.config import SolverConfig
 from relayroute.solve.insert import _same_day, _shipment
 from relayroute.solve.routing import weights
+from relayroute.solve.routing.model import Keep
 from relayroute.solve.state import State, TruckState, restricted_places, state_at
 from relayroute.solve.to_plan import (
     _bookings,
@@ -112,11 +122,23 @@ if TYPE_CHECKING:
     from relayroute.itineraries.problem import Problem
 
 TOL = 1e-6
+WARM_ROUTES = True
+WARM_ROUTES_SIZE = 30_000
+# Goods aboard weigh this many times their priority in the remaining part (left out,
+# they would have to be planned again); the plan's KPIs use their own priority.
+PINNED_PRIORITY = 10.0
+WARM_SHARE = 0.75  # of the time left: the search with the stability costs
+# A loop driver with less duty left than this once its frozen work is over is not
+# offered to the remaining part; one that is, is a pool of its own, named its pool's id,
+# ONE and its number.
+MIN_DUTY_LEFT = 60.0
+ONE = "~"
 
 
 @dataclass(frozen=True)
 class Stability:
-    """What a change costs, in priority-weighted minutes of delay.
+    """What a change costs, in priority-weighted minutes of delay: terms of the routing
+    search's objective, and what chooses between the candidates.
 
     Attributes
     ----------
@@ -160,7 +182,10 @@ class Replan:
     stability_cost
         The three above priced with :class:`Stability`.
     candidate
-        Which candidate was kept: ``warm`` (from the old routes) or ``free``.
+        Which candidate was kept: ``warm`` (the routing search with the stability costs
+        in its objective, from the old routes) or ``free`` (the optimiser afresh).
+    candidates
+        Each candidate's objective plus stability cost (the smaller is kept).
     in_progress
         Frozen work after ``at`` that uses an object the events close, in words.
     seconds
@@ -180,6 +205,7 @@ class Replan:
     pickup_shift: float = 0.0
     stability_cost: float = 0.0
     candidate: str = "free"
+    candidates: dict[str, float] = field(default_factory=dict)
     in_progress: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -251,23 +277,40 @@ def replan(
     _check_events(inst, evs)
     limit = time_limit if time_limit is not None else config.time_limit
     forced: set[str] = set()
+    releasing: set[str] = set()
     while True:
-        state = state_at(inst, plan, at, _unhindered(evs, at, inst.horizon, forced))
-        _refuse_unhandled(plan, state, evs)
-        day = _day_instance(inst, plan, state, evs, at)
+        running = _waiting(inst, plan, evs, at, forced)
+        state = state_at(
+            inst,
+            running,
+            at,
+            _unhindered(evs, at, inst.horizon, forced),
+            _releasing(evs, at, inst.horizon, releasing, forced),
+            forced,
+        )
+        _refuse_unhandled(running, state, evs)
+        day = _day_instance(inst, running, state, evs, at)
         try:
-            tried = _solve_rest(loaded, day, plan, state, evs, at, config, limit, tick)
+            tried = _solve_rest(
+                loaded, day, running, state, evs, at, config, limit, tick, stability
+            )
         except _Stuck as stuck:
-            # Goods aboard their truck cannot take to them any more: the truck goes on
-            # as planned until it has delivered them (listed in ``in_progress``).
-            forced |= stuck.trucks
+            # Goods aboard their truck cannot take to them any more: first the truck
+            # does not load them, where it is on its way to load them at ``at``; then
+            # it goes on as planned until it has delivered them (``in_progress``).
+            if stuck.trucks <= forced:  # pragma: no cover - frozen until empty, never
+                raise AssertionError(f"goods aboard {stuck} stuck though frozen on") from None
+            forced |= stuck.trucks & releasing
+            releasing |= stuck.trucks
             continue
         break
-    in_progress = _in_progress(plan, state, evs, at, inst.horizon)
+    in_progress = _in_progress(running, state, evs, at, inst)
+    in_progress += _waits(plan, running)
     in_progress += [
         f"{t} delivers its goods aboard as planned: no other way found" for t in sorted(forced)
     ]
     priced = [(sub.kpis.objective + _price(f, stability), name, sub, f) for name, sub, f in tried]
+    scores = {name: round(cost, 2) for cost, name, _, _ in priced}
     _, name, new, figures = min(priced, key=lambda x: x[0])
     text = day.model_dump_json(by_alias=True)
     day_loaded = LoadedInstance(day, loaded.base, hashlib.sha256(text.encode()).hexdigest())
@@ -288,9 +331,74 @@ def replan(
         pickup_shift=_r(figures["shift"]),
         stability_cost=_r(_price(figures, stability)),
         candidate=name,
+        candidates=scores,
         in_progress=in_progress,
         seconds=round(time.perf_counter() - tick, 2),
     )
+
+
+def _waiting(
+    inst: Instance, plan: Plan, evs: list[Event], at: float, forced: set[str] | None = None
+) -> Plan:
+    """``plan`` as it now runs: a truck that would be inspected at a checkpoint the events
+    close for a window with an end, from ``at`` on, waits there until it opens again; its
+    day from there on is later by the wait (what of it is not frozen is planned anew).
+    ``forced`` is unused: every truck waits."""
+    end = 3 * inst.horizon
+    shut: dict[str, list[tuple[float, float]]] = {}
+    for e in evs:
+        if isinstance(e, CheckpointClosed) and e.window is not None:
+            shut.setdefault(e.checkpoint, []).append(_window(e, at, end))
+    if not shut:
+        return plan
+    delay = {c.id: c.delay for c in inst.checkpoints}
+    routes = []
+    for r in plan.routes:
+        legs, stops = list(r.legs), list(r.stops)
+        for i, leg in enumerate(legs):
+            # Every leg: the frozen ones after ``at`` (a truck coming out of a closed
+            # zone, goods aboard frozen on) wait as well; the rest is planned anew.
+            wait = 0.0
+            crossings = []
+            for c in leg.crossings:
+                c = c.model_copy(update={"arrive": c.arrive + wait, "depart": c.depart + wait})
+                inspect = c.depart - delay.get(c.checkpoint, 0.0)
+                for lo, hi in shut.get(c.checkpoint, []):
+                    if inspect >= at - TOL and c.depart > lo + TOL and inspect < hi - TOL:
+                        more = hi - inspect
+                        wait += more
+                        c = c.model_copy(update={"depart": _r(c.depart + more)})
+                crossings.append(c)
+            if wait <= 0:
+                continue
+            legs[i] = leg.model_copy(
+                update={
+                    "crossings": crossings,
+                    "arrive": _r(leg.arrive + wait),
+                    "minutes": _r(leg.minutes + wait),
+                }
+            )
+            for j in range(i + 1, len(stops)):
+                x = stops[j]
+                stops[j] = x.model_copy(
+                    update={k: _r(getattr(x, k) + wait) for k in ("arrive", "start", "depart")}
+                )
+            for j in range(i + 1, len(legs)):
+                g = legs[j]
+                legs[j] = g.model_copy(
+                    update={
+                        "depart": _r(g.depart + wait),
+                        "arrive": _r(g.arrive + wait),
+                        "crossings": [
+                            c.model_copy(
+                                update={"arrive": c.arrive + wait, "depart": c.depart + wait}
+                            )
+                            for c in g.crossings
+                        ],
+                    }
+                )
+        routes.append(r.model_copy(update={"legs": legs, "stops": stops}))
+    return plan.model_copy(update={"routes": routes})
 
 
 def _price(figures: dict[str, Any], w: Stability) -> float:
@@ -427,6 +535,37 @@ def _unhindered(evs: list[Event], at: float, horizon: float, forced: set[str]) -
     return ok
 
 
+def _releasing(
+    evs: list[Event], at: float, horizon: float, trucks: set[str], forced: set[str]
+) -> Any:
+    """Whether a truck on the road to stop ``n`` at ``at`` no longer does that stop's
+    service: a handover in, unloading or loading at a station the events close then, the
+    pickup of a cancelled order, or (of ``trucks``, whose goods had no way left) a
+    pickup; never a truck of ``forced`` (its goods aboard found no way even so: it goes
+    on as planned)."""
+    end = 3 * horizon
+    closed: dict[str, list[tuple[float, float]]] = {}
+    for e in evs:
+        if isinstance(e, StationClosed):
+            closed.setdefault(e.station, []).append(_window(e, at, end))
+    cancelled = {x for e in evs if isinstance(e, ShipmentsCancelled) for x in e.shipments}
+
+    def release(route: TruckRoute, n: int) -> bool:
+        if route.truck in forced:
+            return False
+        s = route.stops[n]
+        uses = s.kind in ("load", "unload") or (s.kind == "handover" and s.driver != route.driver)
+        if uses and any(
+            s.depart > lo and s.start < hi for lo, hi in closed.get(s.station or "", [])
+        ):
+            return True
+        if s.kind == "pickup" and any(x in cancelled for x in s.shipments):
+            return True
+        return s.kind == "pickup" and route.truck in trucks
+
+    return release
+
+
 def _window(e: Event, at: float, end: float) -> tuple[float, float]:
     w = getattr(e, "window", None)
     return (float(w[0]), float(w[1])) if w is not None else (at, end)
@@ -468,7 +607,7 @@ def _frozen_uses(plan: Plan, state: State) -> dict[str, float]:
         ts = state.trucks.get(r.truck)
         if ts is None:
             continue
-        for leg in r.legs[: ts.cut]:
+        for leg in ts.past_legs(r):
             for c in leg.crossings:
                 out[c.checkpoint] = max(out.get(c.checkpoint, -1.0), c.depart)
         for s in r.stops[1 : ts.cut + 1]:
@@ -541,7 +680,7 @@ def _day_instance(
     trucks = []
     for t in day.trucks:
         ts = state.trucks.get(t.id)
-        if t.id in _broken(evs) and ts is not None and ts.cut > 0 and not ts.done:
+        if t.id in _broken(evs) and ts is not None and ts.started and not ts.done:
             # It ends its day where it broke down.
             depots.append(Depot(id=f"broken-{t.id}", place=ts.place))
             t = t.model_copy(update={"end_depot": f"broken-{t.id}"})
@@ -554,11 +693,12 @@ def _day_instance(
 
 
 def _in_progress(
-    plan: Plan, state: State, evs: list[Event], at: float, horizon: float
+    plan: Plan, state: State, evs: list[Event], at: float, inst: Instance
 ) -> list[str]:
     """Frozen work after ``at`` that uses a closed object, in words."""
     out = []
-    end = 3 * horizon
+    end = 3 * inst.horizon
+    delay = {c.id: c.delay for c in inst.checkpoints}
     closed = []
     for e in evs:
         if isinstance(e, CheckpointClosed):
@@ -570,13 +710,14 @@ def _in_progress(
         if ts is None:
             continue
         for what, oid, lo, hi in closed:
-            for leg in r.legs[: ts.cut]:
+            for leg in ts.past_legs(r):
                 for c in leg.crossings:
                     if (
                         what == "checkpoint"
                         and c.checkpoint == oid
                         and c.depart > lo
-                        and c.arrive < hi
+                        and c.depart - delay.get(oid, 0.0) < hi - TOL
+                        and c.depart - delay.get(oid, 0.0) >= at - TOL
                     ):
                         out.append(
                             f"{r.truck} crosses {oid} at {c.arrive:g} (on its way at {at:g})"
@@ -584,6 +725,20 @@ def _in_progress(
             for s in r.stops[1 : ts.cut + 1]:
                 if what == "station" and s.station == oid and s.depart > lo and s.start < hi:
                     out.append(f"{r.truck} {s.kind} at {oid} at {s.start:g} (on its way at {at:g})")
+    return out
+
+
+def _waits(plan: Plan, running: Plan) -> list[str]:
+    """The waits at closed checkpoints :func:`_waiting` made, in words."""
+    out = []
+    for a, b in zip(plan.routes, running.routes, strict=True):
+        for x, y in zip(a.legs, b.legs, strict=True):
+            for c, d in zip(x.crossings, y.crossings, strict=True):
+                if d.depart - d.arrive > c.depart - c.arrive + TOL:
+                    out.append(
+                        f"{a.truck} waits at {c.checkpoint} from {d.arrive:g} to "
+                        f"{d.depart:g} (closed when it gets there)"
+                    )
     return out
 
 
@@ -603,7 +758,7 @@ def _shared_left(inst: Instance, plan: Plan, state: State, at: float) -> Instanc
         for s in r.stops[1 : ts.cut + 1]:
             if s.kind == "handover" and s.station is not None and s.depart > at:
                 held.setdefault(s.station, []).append((s.start, s.depart))
-        for leg in r.legs[: ts.cut]:
+        for leg in ts.past_legs(r):
             for c in leg.crossings:
                 t = c.depart - delay.get(c.checkpoint, 0.0)
                 if t >= at - 60:
@@ -695,7 +850,7 @@ def _rest_instance(
     for t in base.trucks:
         ts = state.trucks.get(t.id)
         lo, hi = t.available
-        if ts is None or ts.cut == 0:
+        if ts is None or not ts.started:
             if t.id in broken or max(lo, at) > hi:
                 continue
             trucks.append(t.model_copy(update={"available": (max(lo, at), hi)}))
@@ -727,6 +882,9 @@ def _rest_instance(
                             "ready": min(ts.free, sh.due),
                             "pickup_minutes": 0.0,
                             "deadline": None,
+                            # Goods on a truck come first: left out, they would have
+                            # to be planned again (measured: the search left some).
+                            "priority": min(MAX_PRIORITY, PINNED_PRIORITY * sh.priority),
                         }
                     )
                 )
@@ -757,10 +915,41 @@ def _rest_instance(
             )
         else:
             count = p.count - fewer.get(p.id, 0)
-            if fresh_only:
-                used = {d for d in state.loop if d.rsplit("/", 1)[0] == p.id}
-                count = min(count, p.count - len(used))
+            mine = {d: ls for d, ls in state.loop.items() if d.rsplit("/", 1)[0] == p.id}
+            count = min(count, p.count - len(mine))
             pools.append(p.model_copy(update={"count": max(0, count)}))
+            if fresh_only:
+                continue
+            # Each driver with frozen work is a pool of one, from when that work is over
+            # to the end of its duty: measured on the Yiwu port closure, the remaining
+            # part's loop drivers could not all be named real drivers when the whole
+            # pool was offered from ``at`` on (and the second solve, fresh drivers only,
+            # had no time left).
+            sick = max(0, fewer.get(p.id, 0) - (p.count - len(mine)))
+            spans = sorted(
+                (
+                    (
+                        max(at, ls.busy_until, p.shift[0]),
+                        min(p.shift[1], ls.first_start + p.max_duty),
+                        d,
+                    )
+                    for d, ls in mine.items()
+                ),
+                key=lambda x: x[0] - x[1],
+            )
+            for lo, hi, d in spans[: len(spans) - sick]:
+                if hi - lo >= MIN_DUTY_LEFT:
+                    pools.append(
+                        p.model_copy(
+                            update={
+                                "id": f"{p.id}{ONE}{d.rsplit('/', 1)[1]}",
+                                "count": 1,
+                                "shift": (lo, hi),
+                                "max_duty": hi - lo,
+                                "drivers": [],
+                            }
+                        )
+                    )
     # A station shut for all the remaining part is no home station to any truck.
     shut = {
         e.station
@@ -802,6 +991,7 @@ def _solve_rest(
     config: SolverConfig,
     limit: float,
     tick: float,
+    stability: Stability,
 ) -> list[tuple[str, Plan, dict[str, Any]]]:
     """The remaining part solved two ways, each joined to the frozen past: ``warm``, the
     routing search from the old plan's routes, and ``free``, the whole optimiser (or the
@@ -822,7 +1012,12 @@ def _solve_rest(
         text = rest.model_dump_json(by_alias=True)
         rest_loaded = LoadedInstance(rest, loaded.base, hashlib.sha256(text.encode()).hexdigest())
         left = limit - (time.perf_counter() - tick)
-        warm = _warm(prob, config, _old_routes(prob, plan, state), max(1.0, left / 2), rest_loaded)
+        keep = _keep_terms(prob, plan, state, stability)
+        # From the old routes where the model is small enough to read them in: on
+        # liling-day (130 trucks x 390 legs) reading them took 18 s and failed.
+        small = len(prob.vehicles) * len(prob.ways) <= WARM_ROUTES_SIZE
+        initial = _old_routes(prob, plan, state) if WARM_ROUTES and small else None
+        warm = _warm(prob, config, initial, max(1.0, left * WARM_SHARE), rest_loaded, keep)
         left = limit - (time.perf_counter() - tick)
         free = solve(rest_loaded, config, time_limit=max(1.0, left), problem=prob)
         lost: set[str] = set()
@@ -880,12 +1075,44 @@ def _old_routes(prob: Problem, plan: Plan, state: State) -> dict[Any, list[Any]]
     return routes
 
 
+def _keep_terms(prob: Problem, plan: Plan, state: State, stability: Stability) -> Keep:
+    """The stability prices as routing costs: a shipment's first pickup on a vehicle of
+    another truck than its old one costs ``truck_change``, on a vehicle without its old
+    relay stations ``station_change``; its pickup time away from the old one costs
+    ``pickup_minute`` a minute. Goods aboard are pinned to their truck: no cost."""
+    before = {o.shipment: o for o in plan.shipments}
+    first: dict[str, Any] = {}
+    for sid, ways in prob.ways.items():
+        o = before.get(sid)
+        if o is None or sid in state.picked:
+            continue
+        for way in ways:
+            first[way.parts[0]] = o
+    trucks = [veh.truck for veh in prob.vehicles]
+    homes = [{st for _, st in veh.stations} for veh in prob.vehicles]
+
+    def cost(v: int, key: tuple[str, ...]) -> float:
+        if key[0] != "p" or key[1] not in first:
+            return 0.0
+        o = first[key[1]]
+        c = stability.truck_change if trucks[v] != o.truck else 0.0
+        if o.stations and not set(o.stations) <= homes[v]:
+            c += stability.station_change
+        return c
+
+    times: dict[tuple[str, ...], tuple[float, float]] = {
+        ("p", leg): (o.pickup, stability.pickup_minute) for leg, o in first.items()
+    }
+    return Keep(node_cost=cost, times=times)
+
+
 def _warm(
     prob: Problem,
     config: SolverConfig,
-    initial: dict[Any, list[Any]],
+    initial: dict[Any, list[Any]] | None,
     seconds: float,
     rest: LoadedInstance,
+    keep: Keep | None = None,
 ) -> Plan | None:
     """The routing search started from ``initial``, its routes timed (dispatcher, then
     CP-SAT where it helps) as the optimiser times its own; None if it found no routes."""
@@ -897,10 +1124,15 @@ def _warm(
     from relayroute.solve.to_plan import build_plan
 
     tick = time.perf_counter()
-    if not initial or config.engine != "routing":
+    if config.engine != "routing":
         return None
     w = weights(rest.instance, config)
-    result = solve_routing(prob, config, time_limit=seconds * 0.75, initial=initial)
+    # No old routes to read in (a large day): the first-solution heuristic; measured on
+    # the Liling closure, reading the dispatcher's routes in took 15 s and failed.
+    left = seconds - (time.perf_counter() - tick)
+    result = solve_routing(
+        prob, config, time_limit=max(0.5, left * 0.75), initial=initial or None, keep=keep
+    )
     if not result.sequences:
         return None
     fixed = fix_transloads(prob, result.transload_starts)
@@ -939,9 +1171,18 @@ def _pin(prob: Problem, state: State, pins: dict[str, str]) -> None:
         if sid in prob.eligible:
             prob.eligible[sid] = [v for v in prob.eligible[sid] if prob.vehicles[v].truck == truck]
     for t, ts in state.trucks.items():
-        if ts.cut > 0 and ts.duty_left is not None and t in prob.duty:
+        if ts.started and ts.duty_left is not None and t in prob.duty:
             lo, hi, _ = prob.duty[t]
             prob.duty[t] = (lo, hi, max(0.0, ts.duty_left))
+        if ts.started and not ts.done and t in prob.duty:
+            # The drive home must fit in whole minutes (the routing model's): a truck
+            # with just the time to get home, rounded up, made the whole model
+            # infeasible (status "fail" at once on the Yiwu port closure at noon).
+            lo, hi, duty = prob.duty[t]
+            tk = prob.inst.trucks_by_id[t]
+            home = prob.table(t).route(prob.depot_place(tk), prob.depot_place(tk, True))
+            need = math.ceil(home.minutes - 1e-9) + 1
+            prob.duty[t] = (lo, max(hi, math.ceil(lo) + need), max(duty, need))
 
 
 def _duties_of(routes: list[TruckRoute]) -> dict[str, list[Excursion]]:
@@ -980,15 +1221,19 @@ def _match_loop_drivers(
     graph = nx.Graph()
     tops = []
     for d in sub.loop_drivers:
-        pool = pools[d.pool]
+        base, one, number = d.pool.partition(ONE)
+        pool = pools[base]
         top = ("new", d.driver)
         tops.append(top)
         graph.add_node(top)
-        # Who falls out: the drivers not at work at the cut, highest numbers first.
+        # Who falls out: the drivers with no frozen work, highest numbers first, then
+        # those at work at the cut (as :func:`_rest_instance` counts them).
         real = [f"{pool.id}/{k}" for k in range(1, pool.count + 1)]
-        busy = [x for x in real if x in state.loop and state.loop[x].busy_until > state.at]
+        busy = [x for x in real if x in state.loop]
         idle = [x for x in reversed(real) if x not in busy]
         sick = set((idle + busy)[: out_count.get(pool.id, 0)])
+        if one:  # a pool of one: that driver
+            real = [f"{pool.id}/{number}"]
         for x in real:
             if x in sick:
                 continue
@@ -1030,7 +1275,7 @@ def _join(
     for t in inst.trucks:
         ts = state.trucks.get(t.id)
         old, new = old_routes.get(t.id), new_routes.get(t.id)
-        if old is None or ts is None or ts.cut == 0:
+        if old is None or ts is None or not ts.started:
             if new is not None:
                 routes.append(new)
             continue
@@ -1039,17 +1284,28 @@ def _join(
             continue
         stops = [s.model_copy() for s in old.stops[: ts.cut + 1]]
         legs = list(old.legs[: ts.cut])
+        # Released: the road it is on, to be driven on from its end.
+        road = old.legs[ts.cut] if ts.released else None
         if new is not None:
             tail_stops, tail_legs = _without_aboard(new, ts)
-            tail_legs[0] = _leaving(tail_legs[0], stops[-1].depart)
+            if road is not None:
+                tail_legs[0] = _merged(road, tail_legs[0])
+            else:
+                tail_legs[0] = _leaving(tail_legs[0], stops[-1].depart)
             stops += tail_stops
             legs += tail_legs
         elif t.id in broken:
-            t_end = stops[-1].depart
-            legs.append(_stay(prob, stops[-1].place, old.driver, t_end))
-            stops.append(_end(stops[-1], t_end))
+            if road is not None:  # it stops where the road ends
+                legs.append(road)
+                stops.append(_end(stops[-1].model_copy(update={"place": ts.place}), ts.free))
+            else:
+                t_end = stops[-1].depart
+                legs.append(_stay(prob, stops[-1].place, old.driver, t_end))
+                stops.append(_end(stops[-1], t_end))
         else:
             leg = _home(prob, t.id, ts, old.driver)
+            if road is not None:
+                leg = _merged(road, leg)
             legs.append(leg)
             home = prob.depot_place(prob.inst.trucks_by_id[t.id], end=True)
             stops.append(_end(stops[-1].model_copy(update={"place": home}), leg.arrive))
@@ -1107,6 +1363,23 @@ def _without_aboard(new: TruckRoute, ts: TruckState) -> tuple[list[Stop], list[L
     return stops, legs
 
 
+def _merged(road: Leg, on: Leg) -> Leg:
+    """The road a released truck is on, and the leg it drives on from that road's end,
+    as one leg (no stop between: it does nothing where the road ends)."""
+    path = on.path[1:] if on.path and road.path and on.path[0] == road.path[-1] else on.path
+    coords = on.coords[1:] if len(path) < len(on.path) else on.coords
+    return road.model_copy(
+        update={
+            "path": [*road.path, *path],
+            "coords": [*road.coords, *coords],
+            "arrive": on.arrive,
+            "km": _r(road.km + on.km),
+            "minutes": _r(on.arrive - road.depart),
+            "crossings": [*road.crossings, *on.crossings],
+        }
+    )
+
+
 def _leaving(leg: Leg, t: float) -> Leg:
     """``leg`` leaving at ``t`` (no later than it did): the truck sets off when its stop
     ends and waits on the way (at a checkpoint or on arrival), the rest of its times kept,
@@ -1155,7 +1428,18 @@ def _home(prob: Problem, truck: str, ts: TruckState, driver: str) -> Leg:
     home = prob.depot_place(prob.inst.trucks_by_id[truck], end=True)
     route = prob.table(truck).route(start, home)
     pleg = SimpleNamespace(route=route)
-    inspect = [ts.free + c.offset for c in route.crossings]
+    # Each inspection once the checkpoint is open (the events' closures are its hours
+    # here): the truck waits at a shut one.
+    cps = prob.inst.checkpoints_by_id
+    inspect: list[float] = []
+    now, driven = ts.free, 0.0
+    for c in route.crossings:
+        t = now + c.offset - driven
+        hours = sorted(cps[c.checkpoint].hours) if c.checkpoint in cps else []
+        if hours and not any(a - TOL <= t <= b + TOL for a, b in hours):
+            t = min((a for a, _ in hours if a > t), default=t)
+        inspect.append(t)
+        now, driven = t + c.delay, c.offset + c.delay
     crossings, arrive = _crossings(pleg, ts.free, inspect)  # type: ignore[arg-type]
     real = {start: ts.place}
     return Leg(
@@ -1248,10 +1532,18 @@ def _derive(
         + w["rail"] * sum(b.cost for b in bookings)
     )
     past = sum(o.weighted_delay for o in plan.shipments if o.shipment in state.delivered)
+    # The remaining part's bound again with the day's priorities (goods aboard weigh more
+    # there: PINNED_PRIORITY).
+    rest_ships = prob.inst.shipments_by_id
+    rest_lb = sum(
+        pri[s].priority * max(0.0, done - rest_ships[s].due)
+        for s, done in prob.solo.items()
+        if s in pri and s in rest_ships
+    )
     kpis = KPIs(
         objective=_r(objective),
         weighted_delay=_r(wd),
-        delay_lower_bound=_r(sub.kpis.delay_lower_bound + past),
+        delay_lower_bound=_r(rest_lb + past),
         served=len(outcomes),
         unserved=len(unserved),
         on_time_share=_r(sum(o.delay <= 0 for o in outcomes) / len(outcomes)) if outcomes else 0.0,

@@ -7,12 +7,17 @@ without the solver's code:
 - **REPLAN past**: every truck's day up to its cut is the old plan's, stop for stop and leg
   for leg (the cut stop may be left later); the cut is derived here again: the stop
   the truck's road at ``at`` leads to, and on while the truck is with a loop driver or
-  in a restricted zone (judged by the validator's own geography);
+  in a closed-loop zone (judged by the validator's own geography). Two changes are
+  allowed: a leg that waits longer at a checkpoint closed when the truck reaches it
+  (same road, same departure; the frozen stops after it later by the wait), and a
+  truck **released** from the stop its road at ``at`` leads to, whose service starts at
+  ``at`` or later (the new leg drives that road and on; the stop is not in the past);
 - **REPLAN future**: nothing after its cut leaves before ``at``;
-- **REPLAN closed**: after its cut, no truck is inspected at a closed checkpoint (it may
-  wait there for it to open) or hands over or
-  transloads at a closed station within the closure, a broken-down truck does not drive,
-  and a station short of loop drivers does not call in more than it has left.
+- **REPLAN closed**: from ``at`` on, frozen past or not, no truck is inspected at a closed
+  checkpoint (it may wait there for it to open), hands over into a zone, unloads or
+  loads at a closed station within the closure (a truck inside when it closed may come
+  back out through it), a broken-down truck does not drive after its cut, and a station
+  short of loop drivers does not call in more than it has left.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from relayroute.validate.world import World
 if TYPE_CHECKING:
     from relayroute.model.events import Event
     from relayroute.model.instance import Instance
-    from relayroute.model.plan import Plan, TruckRoute
+    from relayroute.model.plan import Leg, Plan, Stop, TruckRoute
 
 RULE = "REPLAN"
 
@@ -64,7 +69,7 @@ def frozen_cut(route: TruckRoute, at: float, world: World) -> int:
     def restricted(place: str) -> bool:
         p = places.get(place)
         z = world.place_zone(p) if p is not None else None
-        return z is not None and world.policy.get(z) in ("closed_loop", "permit")
+        return z is not None and world.policy.get(z) == "closed_loop"
 
     while k < last and (route.stops[k].driver != route.driver or restricted(route.stops[k].place)):
         k += 1
@@ -103,9 +108,11 @@ def check_replan(
     """
     found = Found()
     found.extend(validate(inst, new, base).violations)
+    closures = _closures(events, at)
     world = World(inst, base or Path.cwd())
     new_routes = {r.truck: r for r in new.routes}
     cut: dict[str, int] = {}
+    road: set[str] = set()  # released: the leg out of the cut stop is the old road, driven on
     for r in old.routes:
         k = frozen_cut(r, at, world)
         cut[r.truck] = k
@@ -113,34 +120,52 @@ def check_replan(
             continue
         nr = new_routes.get(r.truck)
         name = f"truck {r.truck}"
+        n = _released(r, nr, at)
+        if n is not None:
+            # On its road at ``at`` to a stop it no longer serves: the past is the stops
+            # before that stop and the road, which the new leg drives on from.
+            k = cut[r.truck] = n - 1
+            road.add(r.truck)
         if nr is None or len(nr.stops) <= k or len(nr.legs) < k:
             found.add(RULE, name, at, f"its day up to stop {k} is not kept")
             continue
+        # From a leg that waits at a checkpoint closed when the truck gets there, the
+        # frozen stops may be later by the wait (and nothing else).
+        late = False
         for i in range(k + 1):
             a, b = r.stops[i], nr.stops[i]
-            if i == k and k < len(r.stops) - 1:
+            if i == k and k < len(r.stops) - 1 and n is None:
                 a, b = a.model_copy(update={"depart": 0.0}), b.model_copy(update={"depart": 0.0})
+            if late and _later(a, b):
+                continue
             if a != b:
                 found.add(RULE, f"{name} stop {i}", a.arrive, "differs from the old plan's")
-        for i in range(k):
-            if r.legs[i] != nr.legs[i]:
-                found.add(RULE, f"{name} leg {i}", r.legs[i].depart, "differs from the old plan's")
-    closures = _closures(events, at)
+            if i < k and r.legs[i] != nr.legs[i]:
+                if _waited(r.legs[i], nr.legs[i], closures, at):
+                    late = True
+                else:
+                    found.add(
+                        RULE, f"{name} leg {i}", r.legs[i].depart, "differs from the old plan's"
+                    )
     broken = {e.truck for e in events if isinstance(e, TruckBroken)}
     loop_work: dict[str, set[str]] = {}
     for r in new.routes:
         k = cut.get(r.truck, 0)
         name = f"truck {r.truck}"
-        for i in range(k, len(r.legs)):
+        first = k + 1 if r.truck in road else k
+        for i in range(len(r.legs)):
             leg = r.legs[i]
-            if leg.depart < at - TOL:
+            if i >= first and leg.depart < at - TOL:
                 found.add(RULE, f"{name} leg {i}", leg.depart, f"a new leg leaves before {at:g}")
-            if r.truck in broken and leg.km > TOL:
+            if i >= first and r.truck in broken and leg.km > TOL:
                 found.add(RULE, f"{name} leg {i}", leg.depart, "the truck has broken down")
             for c in leg.crossings:
-                # Waiting at a shut checkpoint is allowed; inspecting there is not.
+                # Waiting at a shut checkpoint is allowed; inspecting there is not, from
+                # ``at`` on, frozen past or not (before ``at`` nobody knew).
                 cp = inst.checkpoints_by_id.get(c.checkpoint)
                 inspect = c.depart - (cp.delay if cp is not None else 0.0)
+                if inspect < at - TOL:
+                    continue
                 for lo, hi in closures.get(("checkpoint", c.checkpoint), []):
                     if c.depart > lo + TOL and inspect < hi - TOL:
                         found.add(
@@ -149,9 +174,13 @@ def check_replan(
                             c.arrive,
                             f"{r.truck} crosses it while closed ({lo:g}-{hi:g})",
                         )
-        for i in range(k + 1, len(r.stops)):
+        for i in range(1, len(r.stops)):
             s = r.stops[i]
             if s.station is None or s.kind not in ("handover", "unload", "load"):
+                continue
+            if i <= k and (s.start < at - TOL or (s.kind == "handover" and s.driver == r.driver)):
+                # The frozen past: before ``at``, or a truck inside when the station
+                # closed coming back out through it (its loop driver's way out).
                 continue
             for lo, hi in closures.get(("station", s.station), []):
                 if s.depart > lo + TOL and s.start < hi - TOL:
@@ -183,6 +212,59 @@ def check_replan(
                 f"{len(busy)} loop drivers take trucks in after {at:g}, {have} are left",
             )
     return Report(found.violations)
+
+
+def _released(r: TruckRoute, nr: TruckRoute | None, at: float) -> int | None:
+    """``n`` where the old route's truck is on its road at ``at`` to stop ``n``, with its
+    own driver, whose service starts at ``at`` or later, and the new route drives that
+    road on to elsewhere (its leg ``n - 1`` the old one and more): the truck was
+    released from that stop. None otherwise."""
+    n = sum(1 for leg in r.legs if leg.depart < at)
+    if nr is None or not 0 < n < len(r.stops) - 1 or len(nr.legs) < n:
+        return None
+    a, b = r.legs[n - 1], nr.legs[n - 1]
+    if a == b or a.driver != r.driver or r.stops[n].start < at - TOL:
+        return None
+    same = (a.depart, a.driver) == (b.depart, b.driver) and b.arrive >= a.arrive - TOL
+    prefix = b.path[: len(a.path)] == a.path and b.coords[: len(a.coords)] == a.coords
+    crossed = [(c.checkpoint, c.direction) for c in b.crossings[: len(a.crossings)]]
+    if not (same and prefix and crossed == [(c.checkpoint, c.direction) for c in a.crossings]):
+        return None
+    times = dict.fromkeys(("arrive", "start", "depart"), 0.0)
+    if len(nr.stops) > n and r.stops[n].model_copy(update=times) == nr.stops[n].model_copy(
+        update=times
+    ):
+        return None  # the same stop, later: a wait on the road, not a release
+    return n
+
+
+def _later(a: Stop, b: Stop) -> bool:
+    """``b`` is ``a`` later (or at its time): the same stop but for its times."""
+    times = ("arrive", "start", "depart")
+    same = a.model_copy(update=dict.fromkeys(times, 0.0)) == b.model_copy(
+        update=dict.fromkeys(times, 0.0)
+    )
+    return same and all(getattr(b, t) >= getattr(a, t) - TOL for t in times)
+
+
+def _waited(
+    a: Leg, b: Leg, closures: dict[tuple[str, str], list[tuple[float, float]]], at: float
+) -> bool:
+    """``b`` is ``a`` driven the same way from the same time, only waiting longer at
+    checkpoints that are closed from ``at`` on when the truck reaches them."""
+    keys = ("path", "coords", "km", "driver", "depart")
+    if any(getattr(a, x) != getattr(b, x) for x in keys) or len(a.crossings) != len(b.crossings):
+        return False
+    if b.arrive < a.arrive - TOL:
+        return False
+    for c, d in zip(a.crossings, b.crossings, strict=True):
+        if (c.checkpoint, c.zone, c.direction) != (d.checkpoint, d.zone, d.direction):
+            return False
+        if d.depart - d.arrive > c.depart - c.arrive + TOL:
+            shut = closures.get(("checkpoint", c.checkpoint), [])
+            if not any(lo - TOL <= d.arrive < hi and d.arrive >= at - TOL for lo, hi in shut):
+                return False
+    return True
 
 
 def _closures(events: list[Event], at: float) -> dict[tuple[str, str], list[tuple[float, float]]]:

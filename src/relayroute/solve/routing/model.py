@@ -19,7 +19,7 @@ from ortools.constraint_solver import pywrapcp, routing_parameters_pb2
 
 from relayroute.itineraries.trips import transit_matrices
 from relayroute.solve.objective import unserved_cost
-from relayroute.solve.routing.nodes import Nodes, layout
+from relayroute.solve.routing.nodes import NodeKey, Nodes, layout
 from relayroute.solve.stop import stop_requested
 
 
@@ -61,6 +61,23 @@ def weights(inst: Instance, config: SolverConfig) -> dict[str, float]:
     return w
 
 
+@dataclass(frozen=True)
+class Keep:
+    """What leaving an earlier plan costs, as terms of the routing objective (re-planning).
+
+    Attributes
+    ----------
+    node_cost
+        (vehicle index, node key) -> cost, in priority-weighted minutes, of that vehicle
+        visiting that node (e.g. a pickup on another truck than before); 0 for none.
+    times
+        Node key -> (its earlier time, cost per minute its time moves away from it).
+    """
+
+    node_cost: Callable[[int, NodeKey], float]
+    times: dict[NodeKey, tuple[float, float]]
+
+
 @dataclass
 class Model:
     """A built routing model and what reading its solutions needs.
@@ -99,7 +116,10 @@ class Model:
 
 
 def build(
-    prob: Problem, config: SolverConfig, utilisation: dict[str, float] | None = None
+    prob: Problem,
+    config: SolverConfig,
+    utilisation: dict[str, float] | None = None,
+    keep: Keep | None = None,
 ) -> Model:
     """The routing model of ``prob``.
 
@@ -112,6 +132,8 @@ def build(
     utilisation
         Share of each station's loop-driver minutes the routes may use (default
         ``LOOP_UTILISATION``).
+    keep
+        Costs of leaving an earlier plan (None: none, the model as without them).
     """
     inst = prob.inst
     w = weights(inst, config)
@@ -132,7 +154,39 @@ def build(
     _ways(prob, model, w)
     _station_limits(prob, model, loops, utilisation or {})
     _fleet(prob, model)
+    if keep is not None:
+        _keep(model, keep)
     return model
+
+
+def _keep(model: Model, keep: Keep) -> None:
+    """The costs of leaving an earlier plan: per vehicle and node, a dimension whose span
+    (what the vehicle's visits add up to) is priced 1:1; per node time, soft bounds on
+    both sides of the earlier time."""
+    nodes, routing = model.nodes, model.routing
+    vectors: dict[tuple[int, ...], int] = {}
+    cbs: list[int] = []
+    total = 1
+    for v in range(model.n_trucks):
+        vec = [0] * nodes.n
+        for node, key in nodes.key.items():
+            vec[node] = max(0, round(keep.node_cost(v, key) * COST_SCALE))
+        total = max(total, sum(vec) + 1)
+        row = tuple(vec)
+        if row not in vectors:
+            vectors[row] = routing.RegisterUnaryTransitVector(vec)
+        cbs.append(vectors[row])
+    cbs += [routing.RegisterUnaryTransitVector([0] * nodes.n)] * len(nodes.trains)
+    routing.AddDimensionWithVehicleTransits(cbs, 0, total, True, "keep")
+    routing.GetDimensionOrDie("keep").SetSpanCostCoefficientForAllVehicles(1)
+    node_of = {k: node for node, k in nodes.key.items()}
+    for key, (t, per_minute) in keep.times.items():
+        coeff = round(per_minute * COST_SCALE)
+        if key not in node_of or coeff <= 0:
+            continue
+        index = model.index(node_of[key])
+        model.time.SetCumulVarSoftUpperBound(index, math.floor(t), coeff)
+        model.time.SetCumulVarSoftLowerBound(index, math.ceil(t), coeff)
 
 
 def _arcs(

@@ -12,7 +12,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
 from relayroute.itineraries.trips import Visit
-from relayroute.solve.routing.model import COST_SCALE, Model, Stopped, build
+from relayroute.solve.routing.model import COST_SCALE, Keep, Model, Stopped, build
 from relayroute.solve.stop import on_stop, stop_requested
 
 if TYPE_CHECKING:
@@ -158,6 +158,7 @@ def solve_routing(
     initial: dict[RouteKey, list[NodeKey]] | None = None,
     deadline: float | None = None,
     first_within: float | None = None,
+    keep: Keep | None = None,
     phase: Literal["search", "recreate", "descent"] = "search",
 ) -> RoutingResult:
     """Build and solve the routing model.
@@ -184,6 +185,9 @@ def solve_routing(
     first_within
         Seconds of search after which, with no solution yet, the search gives up (the
         first-solution heuristic is stuck; the caller starts from other routes).
+    keep
+        Costs of leaving an earlier plan, added to the objective (re-planning; None:
+        none).
     phase
         ``search`` as configured; ``descent`` or ``recreate`` (see :func:`parameters`)
         for the steps of a large-neighbourhood search.
@@ -197,7 +201,7 @@ def solve_routing(
         return RoutingResult({}, {}, None, 0.0, 0, "interrupted")
     t_build = time.perf_counter()
     try:
-        model = build(prob, config, utilisation)
+        model = build(prob, config, utilisation, keep)
     except Stopped:
         return RoutingResult(
             {}, {}, None, 0.0, 0, "interrupted", built=time.perf_counter() - t_build
