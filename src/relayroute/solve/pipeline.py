@@ -23,7 +23,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 from relayroute.itineraries import build_problem, delay_lower_bound
-from relayroute.itineraries.trips import Visit
 from relayroute.itineraries.ways import fix_transloads
 from relayroute.solve.budget import Budget
 from relayroute.solve.config import SolverConfig
@@ -46,6 +45,7 @@ from relayroute.solve.timing import (
     stuck_stations,
     time_everything,
     time_routes,
+    visits_of,
 )
 from relayroute.solve.to_plan import UNROUTED, build_plan
 
@@ -385,7 +385,7 @@ class _Run:
             if start is not None:
                 found, self.stats.lns = lns(
                     start,
-                    self._route_phase,
+                    self._route,
                     partial(self.evaluate, quick=True),
                     _late,
                     left,
@@ -576,14 +576,11 @@ class _Run:
         self, result: RoutingResult, ways: dict[str, list[Way]], broken: list[str], seconds: float
     ) -> RoutingResult:
         prob = self.prob
-        mended = solve_routing(
+        mended = self._route(
             dataclasses.replace(prob, ways=ways),
-            self.config,
-            time_limit=seconds,
-            utilisation=self.utilisation,
-            initial=without(result.routes, broken),
-            deadline=self.search_deadline(),
-            phase="recreate",
+            without(result.routes, broken),
+            seconds,
+            "recreate",
         )
         if not mended.sequences:
             return result
@@ -592,14 +589,7 @@ class _Run:
             return result
         self.stats.mended += len(broken)
         # The search goes on from the mended routes for as long again.
-        more = solve_routing(
-            prob,
-            self.config,
-            time_limit=seconds,
-            utilisation=self.utilisation,
-            initial=mended.routes,
-            deadline=self.search_deadline(),
-        )
+        more = self._route(prob, mended.routes, seconds)
         if more.sequences and self.evaluate(prob, more)[0] < value:
             return more
         return mended
@@ -615,30 +605,22 @@ class _Run:
         seconds = share * self.config.recreate_share
         if seconds <= 0.05:
             return initial, 0.0
-        put = solve_routing(
-            p,
-            self.config,
-            time_limit=seconds,
-            utilisation=self.utilisation,
-            initial=initial,
-            deadline=self.search_deadline(),
-            phase="recreate",
-        )
+        put = self._route(p, initial, seconds, "recreate")
         self.stats.solutions += put.solutions
         for name, spent in (("model", put.built), ("search", put.seconds)):
             self.stats.phases[name] = self.stats.phases.get(name, 0.0) + spent
         return (put.routes if put.sequences else initial), put.built + put.seconds
 
-    def _route_phase(
+    def _route(
         self,
         p: Problem,
         initial: dict[RouteKey, list[NodeKey]] | None,
         seconds: float,
-        phase: str,
+        phase: str = "search",
     ) -> RoutingResult:
-        """A routing search of the large-neighbourhood search from ``initial`` routes:
-        ``recreate``, ``descent`` or ``search`` (see
-        :func:`~relayroute.solve.routing.search.parameters`)."""
+        """A routing search of ``p`` from ``initial`` routes (None: OR-Tools' first
+        solution) in ``seconds``, within the run's deadline: ``search`` as configured,
+        ``recreate`` or ``descent`` (see :func:`~relayroute.solve.routing.search.parameters`)."""
         phases: dict[str, Literal["search", "recreate", "descent"]] = {
             "search": "search",
             "recreate": "recreate",
@@ -658,15 +640,7 @@ class _Run:
         self, p: Problem, initial: dict[RouteKey, list[NodeKey]], seconds: float
     ) -> RoutingResult:
         initial, spent = self._recreate(p, initial, seconds)
-        seconds -= spent
-        return solve_routing(
-            p,
-            self.config,
-            time_limit=seconds,
-            utilisation=self.utilisation,
-            initial=initial,
-            deadline=self.search_deadline(),
-        )
+        return self._route(p, initial, seconds - spent)
 
     def switch(
         self,
@@ -743,18 +717,7 @@ def _as_routed(value: float, timing: Timing) -> Incumbent[Timing] | None:
     prob = timing.prob
     if any(w.kind == "transload" for w in prob.way_of.values()):
         return None
-    index = {veh: v for v, veh in enumerate(prob.vehicles)}
-    sequences: dict[int, list[Visit]] = {}
-    starts: dict[int, float] = {}
-    for tt in timing.trips:
-        v = index.get(tt.trip.vehicle)
-        visits = [
-            Visit("pickup" if s.kind == "pickup" else "delivery", s.shipment)
-            for s in tt.trip.stops
-            if s.visit is not None and s.shipment is not None
-        ]
-        if v is not None and visits:
-            sequences[v], starts[v] = visits, tt.times.start[0]
+    sequences, starts = visits_of(prob, timing.trips)
     routes = routes_of(prob, timing.trips)
     result = RoutingResult(sequences, starts, None, 0.0, 0, "dispatched", routes=routes)
     return Incumbent(value, prob, result, timing)

@@ -15,6 +15,7 @@ from relayroute.solve.timing.repair import (
     stuck_stations,
     time_everything,
     time_routes,
+    visits_of,
 )
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "stuck_stations",
     "time_everything",
     "time_routes",
+    "visits_of",
 ]

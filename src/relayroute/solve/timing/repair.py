@@ -175,6 +175,26 @@ def time_routes(
                 del routes[v]
 
 
+def visits_of(
+    prob: Problem, timed: list[Timed], leave_out: set[str] | frozenset[str] = frozenset()
+) -> tuple[dict[int, list[Visit]], dict[int, float]]:
+    """Timed trips as the routes :func:`time_routes` takes: each vehicle's visits in
+    order (but those of ``leave_out``) and its departure."""
+    index = {veh: v for v, veh in enumerate(prob.vehicles)}
+    routes: dict[int, list[Visit]] = {}
+    departs: dict[int, float] = {}
+    for tt in timed:
+        v = index.get(tt.trip.vehicle)
+        visits = [
+            Visit("pickup" if s.kind == "pickup" else "delivery", s.shipment)
+            for s in tt.trip.stops
+            if s.visit is not None and s.shipment is not None and s.shipment not in leave_out
+        ]
+        if v is not None and visits:
+            routes[v], departs[v] = visits, tt.times.start[0]
+    return routes, departs
+
+
 def complete_ways(
     prob: Problem, timed: list[Timed], dropped: dict[str, Reason]
 ) -> tuple[list[Timed], dict[str, Reason]]:
@@ -187,18 +207,7 @@ def complete_ways(
     }
     if not orphans:
         return timed, dropped
-    index = {veh: v for v, veh in enumerate(prob.vehicles)}
-    routes: dict[int, list[Visit]] = {}
-    departs: dict[int, float] = {}
-    for tt in timed:
-        v = index[tt.trip.vehicle]
-        visits = [
-            Visit("pickup" if s.kind == "pickup" else "delivery", s.shipment)
-            for s in tt.trip.stops
-            if s.visit is not None and s.shipment is not None and s.shipment not in orphans
-        ]
-        if visits:
-            routes[v], departs[v] = visits, tt.times.start[0]
+    routes, departs = visits_of(prob, timed, leave_out=orphans)
     again, more = time_routes(prob, routes, departs)
     lost = {leg: dropped.get(leg, reason("way_broken")) for leg in orphans}
     return again, {**dropped, **lost, **more}
