@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import weakref
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -268,9 +269,12 @@ def solve_ortools_plain(
     params.time_limit.FromMilliseconds(int(time_limit * 1000))
     routing.solver().ReSeed(seed)
 
+    ref = weakref.ref(routing)  # a model its own callback holds is never freed
+
     def at_solution() -> None:  # should the stop have come before the search began
-        if stop_requested():
-            routing.solver().FinishCurrentSearch()
+        r = ref()
+        if r is not None and stop_requested():
+            r.solver().FinishCurrentSearch()
 
     routing.AddAtSolutionCallback(at_solution)
     with on_stop(routing.CancelSearch):  # thread-safe: the search ends with its best

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -228,14 +229,22 @@ def solve_routing(
     # heuristics on large models; this limit also ends the search on a stop request.
     routing.AddSearchMonitor(routing.solver().CustomLimit(limited))
 
+    # The callback must not hold the model: OR-Tools keeps the callback, and a model
+    # reachable from its own callback is never freed (liling-day: 180 MB a search kept,
+    # 8.5 GB on a generated 2,000-shipment day).
+    ref = weakref.ref(routing)
+
     def at_solution() -> None:
         found[0] += 1
         if not first:
             first.append(time.perf_counter())
+        r = ref()
+        if r is None:
+            return
         if stop_requested():
-            routing.solver().FinishCurrentSearch()  # keep this solution, stop searching
+            r.solver().FinishCurrentSearch()  # keep this solution, stop searching
         if on_solution is not None:
-            on_solution(time.perf_counter() - t0, routing.CostVar().Value() / COST_SCALE)
+            on_solution(time.perf_counter() - t0, r.CostVar().Value() / COST_SCALE)
 
     routing.AddAtSolutionCallback(at_solution)
     start = None if initial is None else warm_start(model, params, initial)
