@@ -1141,7 +1141,8 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         help="kind:object[:from-to], repeatable: checkpoint-closed, checkpoint-reopened, "
         "station-closed, loop-drivers-fewer (object STATION[:N]), truck-broken, "
-        "shipments-added (object FILE.json), shipments-cancelled (object ID,ID...)",
+        "shipments-added (object FILE.json), shipments-cancelled (object ID,ID...), "
+        "road-closed (object NODE-NODE, the network nodes at the road's ends)",
     )
     rp.add_argument("-o", "--output", required=True, help="the new plan")
     rp.add_argument(

@@ -13,6 +13,7 @@ from relayroute.model.events import (
     CheckpointClosed,
     CheckpointReopened,
     LoopDriversFewer,
+    RoadClosed,
     ShipmentsAdded,
     ShipmentsCancelled,
     StationClosed,
@@ -67,6 +68,9 @@ def test_each_kind_from_its_command_line_form(tmp_path: Path) -> None:
     assert parse_event("loop-drivers-fewer:rs", START) == LoopDriversFewer(station="rs")
     assert parse_event("loop-drivers-fewer:rs:3", START).fewer == 3  # type: ignore[union-attr]
     assert parse_event("truck-broken:T1", START) == TruckBroken(truck="T1")
+    assert parse_event("road-closed:a-b:10:00-11:00", START) == RoadClosed(
+        road=("a", "b"), window=(600.0, 660.0)
+    )
     assert parse_event("shipments-cancelled:S1,S2", START) == ShipmentsCancelled(
         shipments=["S1", "S2"]
     )
@@ -78,7 +82,10 @@ def test_each_kind_from_its_command_line_form(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("road-closed:a-b", "unknown kind 'road-closed'"),
+        ("road-closed-soon:a-b", "unknown kind 'road-closed-soon'"),
+        ("road-closed:a-b-c", "a road is NODE-NODE"),
+        ("road-closed:a-b:12:00", "from-to"),
+        ("road-closed:a-b:14:00-10:00", "ends before it starts"),
         ("checkpoint-closed", "needs an object"),
         ("checkpoint-closed:cp1:10:00", "from-to"),
         ("checkpoint-closed:cp1:14:00-10:00", "ends before it starts"),

@@ -16,7 +16,7 @@ from relayroute.validate.replan import check_replan
 
 if TYPE_CHECKING:
     from relayroute.io.instance import LoadedInstance
-    from relayroute.model.plan import Pass, Plan
+    from relayroute.model.plan import Leg, Pass, Plan
     from relayroute.solve.replan import Replan
 
 QUICK = SolverConfig(name="quick", solution_limit=60, time_limit=20, schedule_deterministic_time=1)
@@ -136,6 +136,27 @@ def test_a_closed_checkpoint_is_not_used_after_it_closes(
             if leg.depart >= at:
                 kept = any(leg == x for o in small_old.routes for x in o.legs)
                 assert kept or all(c.checkpoint != "cp_park_w" for c in leg.crossings)
+
+
+def _drives(leg: Leg, road: tuple[str, str]) -> bool:
+    return any({a, b} == set(road) for a, b in zip(leg.path, leg.path[1:], strict=False))
+
+
+@pytest.mark.parametrize("window", [None, (480.0, 600.0)], ids=["for-good", "08-10"])
+def test_a_closed_road_is_not_driven_after_at(
+    small: LoadedInstance, small_old: Plan, window: tuple[float, float] | None
+) -> None:
+    """A road the old plan drives after 08:00, closed at 08:00 (for good, or until 10:00:
+    the remaining part is solved without it either way): the re-plan validates with its
+    past kept, and no leg leaving at 08:00 or later drives that road."""
+    at, road = 480.0, ("checkpoint:cp_park_w", "cust1")
+    assert any(_drives(g, road) for r in small_old.routes for g in r.legs if g.depart >= at)
+    # Straight-line node ids have a ':' in them: the JSON form.
+    event = {"kind": "road-closed", "road": list(road), "window": window}
+    done = replan(small, small_old, [event], at, config=QUICK)  # type: ignore[list-item]
+    _checked(small_old, done, at)
+    assert not any(_drives(g, road) for r in done.plan.routes for g in r.legs if g.depart >= at)
+    assert done.plan.kpis.served == small_old.kpis.served  # a way round the park's west gate
 
 
 def test_cancelled_orders_are_gone(small: LoadedInstance, small_old: Plan) -> None:
@@ -365,6 +386,57 @@ def test_a_checkpoint_closed_for_good_on_a_road_in_progress_is_reported(
     assert all(any(t in v.message for t in listed) for v in report.violations)
 
 
+@pytest.mark.parametrize(
+    "road",
+    [
+        ("j_north", "zhuji"),
+        ("cp_dongyang_n", "j_east"),
+        # Trucks inside the Yiwu zone at noon come back out to rs_jindong over it with
+        # their loop driver (frozen): they go round it.
+        ("j_south", "jindong"),
+        # T21's goods aboard would go round it 144 min longer, over its driver's duty:
+        # they are planned anew instead.
+        ("dongyang", "dongyang_dev"),
+    ],
+    ids=lambda r: "-".join(r),
+)
+def test_yiwu_day_road_closed_at_noon(
+    yiwu: LoadedInstance, yiwu_old: Plan, road: tuple[str, str]
+) -> None:
+    """A road the old yiwu-day plan drives after noon, closed at noon: the re-plan
+    validates with its past kept, nothing leaving at noon or later drives it, and each
+    frozen leg that would have is listed as going round it."""
+    before = {
+        (r.truck, g.depart)
+        for r in yiwu_old.routes
+        for g in r.legs
+        if g.depart >= 720
+        if _drives(g, road)
+    }
+    assert before
+    done = replan(yiwu, yiwu_old, [f"road-closed:{road[0]}-{road[1]}"], 720, config=GREEDY)
+    _checked(yiwu_old, done, 720)
+    assert not any(_drives(g, road) for r in done.plan.routes for g in r.legs if g.depart >= 720)
+    rounds = {x.split()[0] for x in done.in_progress if "goes round a closed road" in x}
+    frozen = {
+        r.truck
+        for r in yiwu_old.routes
+        for i, g in enumerate(r.legs)
+        if (r.truck, g.depart) in before and i < len(done.state.trucks[r.truck].past_legs(r))
+    }
+    assert rounds == frozen
+    if road == ("j_south", "jindong"):
+        assert {"T04", "T11"} <= rounds  # their loop drivers' way back to rs_jindong
+
+
+def test_a_closed_road_that_cuts_a_truck_off_is_refused(
+    yiwu: LoadedInstance, yiwu_old: Plan
+) -> None:
+    """A closure that leaves a truck no way to its end depot is refused by name."""
+    with pytest.raises(InputError, match=r"truck T01: has no way left from .* to its end depot"):
+        replan(yiwu, yiwu_old, ["road-closed:jindong-jinhua"], 720, config=GREEDY)
+
+
 def test_command_line_replan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`relayroute replan` writes a plan and the day's instance that `validate` accepts,
     and refuses a bad event with one line and no file."""
@@ -393,6 +465,13 @@ def test_command_line_replan(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     err = capsys.readouterr().err
     assert "--truck-change" in err and "Traceback" not in err and not bad.exists()
     assert main([*args, *shut, "--truck-change", "500", "--pickup-minute", "0"]) == 0
+    # A road by its two nodes; one the network has not is one message, no file.
+    assert main([*args, "--event", "road-closed:depot-sup1"]) == 0
+    capsys.readouterr()
+    assert main([*args[:-4], "-o", str(bad), "--event", "road-closed:depot-nowhere"]) == 2
+    err = capsys.readouterr().err
+    assert "no road between 'depot' and 'nowhere'" in err and "Traceback" not in err
+    assert not bad.exists()
 
 
 def test_on_the_flat_api() -> None:
@@ -402,3 +481,20 @@ def test_on_the_flat_api() -> None:
     assert rr.replan is replan and {"replan", "Replan", "Stability"} <= set(rr.__all__)
     doc = rr.replan.__doc__ or ""
     assert "Parameters\n    ----------" in doc and "Examples\n    --------" in doc
+
+
+def test_road_closed_events_are_read_and_checked(small: LoadedInstance, small_old: Plan) -> None:
+    """The command-line form with and without a window; a bad road is refused by name."""
+    from relayroute.model.events import RoadClosed, parse_event
+
+    start = small.instance.start
+    e = parse_event("road-closed:yiwu_port-j_g60_yiwu:12:00-15:00", start)
+    assert isinstance(e, RoadClosed) and e.road == ("yiwu_port", "j_g60_yiwu")
+    assert e.window is not None and e.window[1] - e.window[0] == 180
+    assert parse_event("road-closed:a-b", start).window is None  # type: ignore[union-attr]
+    with pytest.raises(InputError, match="a road is NODE-NODE"):
+        parse_event("road-closed:a-b-c", start)
+    with pytest.raises(InputError, match="no road between 'depot' and 'cust2'"):
+        replan(small, small_old, [{"kind": "road-closed", "road": ["depot", "cust2"]}], 480)
+    with pytest.raises(InputError, match="to itself"):
+        replan(small, small_old, [{"kind": "road-closed", "road": ["depot", "depot"]}], 480)

@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from relayroute.model.events import CheckpointClosed, LoopDriversFewer, StationClosed, TruckBroken
+from relayroute.model.events import (
+    CheckpointClosed,
+    LoopDriversFewer,
+    RoadClosed,
+    StationClosed,
+    TruckBroken,
+)
 from relayroute.solve import SolverConfig, solve
 from relayroute.validate.replan import check_replan, frozen_cut
 from relayroute.validate.world import World
@@ -192,3 +198,18 @@ def test_waiting_at_a_closed_checkpoint_keeps_the_past(small: LoadedInstance, ol
         str(v) for v in report.violations
     ]
     assert "REPLAN" in _rules(small, old, new, [], at)  # no closure: not the past
+
+
+def test_a_closed_road_driven_after_at_is_caught(small: LoadedInstance, old: Plan) -> None:
+    """The old plan itself, told a road it drives later was closed: REPLAN names the leg;
+    closed only after that leg has arrived, or only before ``at``, it is not caught."""
+    r, i, leg = next((r, i, g) for r in old.routes for i, g in enumerate(r.legs) if len(g.path) > 1)
+    at = leg.depart  # the leg leaves at ``at``: after it, for the check
+    a, b = leg.path[0], leg.path[1]
+    shut = RoadClosed(road=(a, b))
+    report = check_replan(small.instance, old, old, [shut], at, small.base)
+    named = [v for v in report.violations if v.rule == "REPLAN"]
+    assert any(v.obj == f"truck {r.truck} leg {i}" and a in v.message for v in named)
+    later = RoadClosed(road=(b, a), window=(leg.arrive + 1, leg.arrive + 60))
+    report = check_replan(small.instance, old, old, [later], at, small.base)
+    assert not any(v.obj == f"truck {r.truck} leg {i}" for v in report.violations)

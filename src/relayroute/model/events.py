@@ -13,10 +13,14 @@ instance's local clock or as minutes::
     truck-broken:T07
     shipments-cancelled:S12,S14
     shipments-added:new-orders.json          a JSON shipment or list of shipments
+    road-closed:yiwu_port-jiangdong          the road between two network nodes
+    road-closed:yiwu_port-jiangdong:12:00-15:00
 
-Road closures and changes of a zone's policy are not events yet: both change what the
-validator must judge of the morning (a zone's policy or road holds for the whole day in
-an instance), which needs time-dependent zones in the instance model first.
+A road is named by the network nodes at its ends, as the edge table's ``from`` and ``to``
+name them (both directions close; node ids with a ``-`` in them: the JSON form,
+``{"kind": "road-closed", "road": ["a-1", "b"]}``). Changes of a zone's policy are not
+events yet: the validator would have to judge the morning by the old policy and the
+rest of the day by the new one, which needs time-dependent zones in the instance model.
 """
 
 from __future__ import annotations
@@ -92,6 +96,15 @@ class ShipmentsCancelled(_Event):
     shipments: list[Id] = Field(min_length=1, description="ids of the shipments withdrawn")
 
 
+class RoadClosed(_Event):
+    """A road cut: no truck drives it during ``window`` (a truck on it at the re-planning
+    time finishes its way)."""
+
+    kind: Literal["road-closed"] = "road-closed"
+    road: tuple[Id, Id] = Field(description="network nodes at the road's two ends")
+    window: Window | None = Field(None, description="[from, to]; none: from `at` on")
+
+
 Event = Annotated[
     CheckpointClosed
     | CheckpointReopened
@@ -99,7 +112,8 @@ Event = Annotated[
     | LoopDriversFewer
     | TruckBroken
     | ShipmentsAdded
-    | ShipmentsCancelled,
+    | ShipmentsCancelled
+    | RoadClosed,
     Field(discriminator="kind"),
 ]
 """One event of the day, told apart by its ``kind``."""
@@ -112,6 +126,7 @@ KINDS = (
     "truck-broken",
     "shipments-added",
     "shipments-cancelled",
+    "road-closed",
 )
 
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
@@ -188,16 +203,24 @@ def parse_event(text: str, start: datetime, base: Path | None = None) -> Event:
     if kind in ("checkpoint-closed", "checkpoint-reopened", "station-closed"):
         data["checkpoint" if kind.startswith("checkpoint") else "station"] = obj
         if tail:
-            lo, dash, hi = tail.partition("-")
-            if not dash:
-                raise InputError(where, "a window is written from-to, e.g. 10:00-14:00")
-            data["window"] = (parse_time(lo, start), parse_time(hi, start))
+            data["window"] = _window_text(tail, start, where)
     elif kind == "loop-drivers-fewer":
         data["station"] = obj
         if tail:
             if not tail.isdigit():
                 raise InputError(where, "how many fewer is a whole number, e.g. :2")
             data["fewer"] = int(tail)
+    elif kind == "road-closed":
+        ends = obj.split("-")
+        if len(ends) != 2 or not all(ends):
+            raise InputError(
+                where,
+                "a road is NODE-NODE, e.g. road-closed:yiwu_port-jiangdong (node ids with "
+                "a '-' in them: the JSON form)",
+            )
+        data["road"] = ends
+        if tail:
+            data["window"] = _window_text(tail, start, where)
     elif kind == "truck-broken":
         if tail:
             raise InputError(where, "a truck breakdown takes no window")
@@ -214,6 +237,13 @@ def parse_event(text: str, start: datetime, base: Path | None = None) -> Event:
             raise InputError(str(path), f"not JSON: {exc.msg} (line {exc.lineno})") from None
         data["shipments"] = loaded if isinstance(loaded, list) else [loaded]
     return event_from_data(data, where)
+
+
+def _window_text(tail: str, start: datetime, where: str) -> tuple[float, float]:
+    lo, dash, hi = tail.partition("-")
+    if not dash:
+        raise InputError(where, "a window is written from-to, e.g. 10:00-14:00")
+    return (parse_time(lo, start), parse_time(hi, start))
 
 
 def event_from_data(data: object, where: str = "event") -> Event:

@@ -9,15 +9,19 @@ without the solver's code:
   the truck's road at ``at`` leads to, and on while the truck is with a loop driver or
   in a closed-loop zone (judged by the validator's own geography). Two changes are
   allowed: a leg that waits longer at a checkpoint closed when the truck reaches it
-  (same road, same departure; the frozen stops after it later by the wait), and a
+  (same road, same departure; the frozen stops after it later by the wait), a leg
+  leaving at ``at`` or later that goes round a closed road (same ends, driver and
+  departure, not on the closed road, no earlier; the stops after it later), and a
   truck **released** from the stop its road at ``at`` leads to, whose service starts at
   ``at`` or later (the new leg drives that road and on; the stop is not in the past);
 - **REPLAN future**: nothing after its cut leaves before ``at``;
 - **REPLAN closed**: from ``at`` on, frozen past or not, no truck is inspected at a closed
   checkpoint (it may wait there for it to open), hands over into a zone, unloads or
   loads at a closed station within the closure (a truck inside when it closed may come
-  back out through it), a broken-down truck does not drive after its cut, and a station
-  short of loop drivers does not call in more than it has left.
+  back out through it), no leg leaving at ``at`` or later drives a closed road (two
+  consecutive nodes of its path) while the leg overlaps the closure (a truck on it at
+  ``at`` finishes its leg), a broken-down truck does not drive after its cut, and a
+  station short of loop drivers does not call in more than it has left.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import TYPE_CHECKING
 from relayroute.model.events import (
     CheckpointClosed,
     LoopDriversFewer,
+    RoadClosed,
     StationClosed,
     TruckBroken,
 )
@@ -141,7 +146,9 @@ def check_replan(
             if a != b:
                 found.add(RULE, f"{name} stop {i}", a.arrive, "differs from the old plan's")
             if i < k and r.legs[i] != nr.legs[i]:
-                if _waited(r.legs[i], nr.legs[i], closures, at):
+                if _waited(r.legs[i], nr.legs[i], closures, at) or _round(
+                    r.legs[i], nr.legs[i], closures, at
+                ):
                     late = True
                 else:
                     found.add(
@@ -159,6 +166,16 @@ def check_replan(
                 found.add(RULE, f"{name} leg {i}", leg.depart, f"a new leg leaves before {at:g}")
             if i >= first and r.truck in broken and leg.km > TOL:
                 found.add(RULE, f"{name} leg {i}", leg.depart, "the truck has broken down")
+            if leg.depart >= at - TOL and _on_road(leg, closures):
+                for u, v in zip(leg.path, leg.path[1:], strict=False):
+                    for lo, hi in closures.get(("road", "|".join(sorted((u, v)))), []):
+                        if leg.depart < hi - TOL and leg.arrive > lo + TOL:
+                            found.add(
+                                RULE,
+                                f"{name} leg {i}",
+                                leg.depart,
+                                f"drives the road {u}-{v} while closed ({lo:g}-{hi:g})",
+                            )
             for c in leg.crossings:
                 # Waiting at a shut checkpoint is allowed; inspecting there is not, from
                 # ``at`` on, frozen past or not (before ``at`` nobody knew).
@@ -267,6 +284,32 @@ def _waited(
     return True
 
 
+def _on_road(leg: Leg, closures: dict[tuple[str, str], list[tuple[float, float]]]) -> bool:
+    """``leg`` drives a closed road while the leg overlaps the closure."""
+    for u, v in zip(leg.path, leg.path[1:], strict=False):
+        for lo, hi in closures.get(("road", "|".join(sorted((u, v)))), []):
+            if leg.depart < hi - TOL and leg.arrive > lo + TOL:
+                return True
+    return False
+
+
+def _round(
+    a: Leg, b: Leg, closures: dict[tuple[str, str], list[tuple[float, float]]], at: float
+) -> bool:
+    """``b`` is ``a`` driven round a road closed from ``at`` on: the same ends, driver
+    and departure (at ``at`` or later), ``a`` on the closed road and ``b`` not, and no
+    earlier; the road geometry of ``b`` is the validator's own check (R-rules)."""
+    if a.depart < at - TOL or (a.depart, a.driver, a.driver_kind) != (
+        b.depart,
+        b.driver,
+        b.driver_kind,
+    ):
+        return False
+    if not (a.path and b.path and (a.path[0], a.path[-1]) == (b.path[0], b.path[-1])):
+        return False
+    return _on_road(a, closures) and not _on_road(b, closures) and b.arrive >= a.arrive - TOL
+
+
 def _closures(events: list[Event], at: float) -> dict[tuple[str, str], list[tuple[float, float]]]:
     """(kind, id) -> the windows it is closed in."""
     out: dict[tuple[str, str], list[tuple[float, float]]] = {}
@@ -280,4 +323,8 @@ def _closures(events: list[Event], at: float) -> dict[tuple[str, str], list[tupl
                 else ("station", e.station)
             )
             out.setdefault(key, []).append((lo, hi))
+        elif isinstance(e, RoadClosed):
+            w = e.window
+            lo, hi = (float(w[0]), float(w[1])) if w is not None else (at, math.inf)
+            out.setdefault(("road", "|".join(sorted(e.road))), []).append((lo, hi))
     return out
