@@ -273,6 +273,7 @@ def main(argv: list[str] | None = None) -> None:
         for n in args.shipments:
             instance = day(region, n, args.seed, work)
             row: dict[str, Any] = {"region": region, "n": n, "seed": args.seed}
+            row["src"] = str(args.src)  # which tree solved (``--src``)
             if args.baseline and (args.baseline_max is None or n <= args.baseline_max):
                 for side, src in (("base", args.baseline), ("new", args.src)):
                     for key, value in phases(src, instance).items():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -13,9 +15,12 @@ from relayroute.bench.generate import generate
 from relayroute.itineraries import build_problem
 from relayroute.solve import decompose
 from relayroute.solve.config import SolverConfig
+from relayroute.solve.timing.dispatch import Calendar
 
 if TYPE_CHECKING:
     from relayroute.io.instance import LoadedInstance
+    from relayroute.itineraries import Problem
+    from relayroute.solve.timing import Timed
 
 ROOT = Path(__file__).resolve().parents[2]
 # Small enough to stay fast, large enough for several parts of every kind (closed zone,
@@ -122,3 +127,72 @@ def test_cli_scheduler_needs_a_decomposed_day(tmp_path: Path) -> None:
     day = ROOT / "instances" / "yiwu-demo.json"
     code = main(["solve", str(day), "--scheduler", "tcp://127.0.0.1:1", "-q"])
     assert code == 2
+
+
+def _first_fit(prob: Problem, trips: list[Timed]) -> bool:
+    """Whether booking each trip's handovers, trip by trip, on the first free bay of its
+    station finds a bay for every one (what ``insert_dropped`` needs)."""
+    bays = {
+        st.id: [Calendar() for _ in range(st.bays)]
+        for sts in prob.swap_stations.values()
+        for st in sts
+    }
+    for tt in trips:
+        for i, stop in enumerate(tt.trip.stops):
+            if stop.kind == "handover" and stop.station is not None:
+                a, b = tt.times.start[i], tt.times.start[i] + stop.service
+                cal = next((c for c in bays[stop.station] if c.free(a, b)), None)
+                if cal is None:
+                    return False
+                cal.book(a, b)
+    return True
+
+
+def test_repair_books_bays_in_an_order_that_puts_back(province: LoadedInstance) -> None:
+    """The repaired trips, in the order they come or reversed, are given back (the same
+    trips) in an order whose first-fit bay booking finds a bay for every handover, so the
+    repair puts left-out shipments back (the decomposed plans are validated above)."""
+    config = SolverConfig(decompose="zone")
+    prob = build_problem(province.instance, province.base)
+    results = [
+        decompose.solve_part(
+            decompose.PartJob(
+                p.key, pickle.dumps(decompose.restrict(prob, p)), config, 30.0, "greedy"
+            )
+        )
+        for p in decompose.split(prob, PART)
+    ]
+    merged, trips, _, counts = decompose.merge(prob, results)
+    assert counts["bays_booked"] == 1
+    assert counts["put_back"] > 0
+    # Trips with several handovers: where booking trip by trip can go wrong.
+    assert any(sum(s.kind == "handover" for s in tt.trip.stops) > 1 for tt in trips)
+    for given in (trips, trips[::-1]):
+        order = decompose.bay_order(merged, given)
+        assert order is not None and _first_fit(merged, order)
+        assert sorted(map(id, order)) == sorted(map(id, given))
+
+
+def _stub_trip(*handovers: tuple[float, float]) -> Any:
+    """A stand-in timed trip with handovers at station ``s`` (start, end), as far as
+    :func:`decompose.bay_order` reads one."""
+    stops = [SimpleNamespace(kind="start", service=0.0, station=None)]
+    start = [0.0]
+    for a, b in handovers:
+        stops.append(SimpleNamespace(kind="handover", service=b - a, station="s"))
+        start.append(a)
+    return SimpleNamespace(trip=SimpleNamespace(stops=stops), times=SimpleNamespace(start=start))
+
+
+def test_bay_order_mends_an_order_that_books_a_bay_too_many() -> None:
+    """Two bays, never more than two handovers at once; booked in the given order (a
+    trip at 16-18, then one at 0-8 and 12-20, then one at 5-15) the last finds both bays
+    taken. ``bay_order`` gives an order that books them all, and None when no order is
+    tried."""
+    prob: Any = SimpleNamespace(swap_stations={"z": [SimpleNamespace(id="s", bays=2)]})
+    given = [_stub_trip((16, 18)), _stub_trip((0, 8), (12, 20)), _stub_trip((5, 15))]
+    assert not _first_fit(prob, given)
+    order = decompose.bay_order(prob, given)
+    assert order is not None and _first_fit(prob, order)
+    assert sorted(map(id, order)) == sorted(map(id, given))
+    assert decompose.bay_order(prob, given, tries=0) is None
