@@ -683,15 +683,8 @@ def _on_road(inc: Incumbent[Timing]) -> dict[str, float]:
     """Served by road, or not at all: the shipments a switch may help, the unserved
     first, then the latest (priority-weighted)."""
     assert inc.extra is not None
-    trips, fixed = inc.extra.trips, inc.extra.prob
-    served = served_ways(fixed, trips)
-    done = {s: t for tt in trips for s, t in tt.times.delivered.items()}
-    ships = fixed.inst.shipments_by_id
-    return {
-        s: math.inf if s not in served else ships[s].priority * max(0.0, done[s] - ships[s].due)
-        for s in fixed.ways
-        if served.get(s, [s]) == [s]
-    }
+    served = served_ways(inc.extra.prob, inc.extra.trips)
+    return {s: late for s, late in _late(inc).items() if served.get(s, [s]) == [s]}
 
 
 def half_taken(prob: Problem, result: RoutingResult) -> dict[str, list[Way]]:
