@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 from shapely import Point, Polygon
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from relayroute.model.instance import Instance
-    from relayroute.model.plan import Leg, Plan, TruckRoute
+    from relayroute.model.plan import Leg, Plan, Stop, TruckRoute
 
 
 @dataclass(frozen=True)
@@ -257,16 +257,7 @@ def state_at(
                 r.truck, 0, r.stops[0].place, max(lo, at), None, where="at depot"
             )
             continue
-        aboard: list[str] = []
-        for s in r.stops[1 : k + 1]:
-            if s.kind in ("pickup", "load"):
-                aboard.extend(s.shipments)
-                if s.kind == "pickup":
-                    state.picked.update(s.shipments)
-            elif s.kind in ("delivery", "unload"):
-                aboard = [x for x in aboard if x not in s.shipments]
-                if s.kind == "delivery":
-                    state.delivered.update(s.shipments)
+        aboard = _goods_through(r.stops[1 : k + 1], state)
         stop = r.stops[k]
         n = sum(1 for leg in r.legs if leg.depart < at)
         if r.stops[n].arrive > at:
@@ -288,6 +279,22 @@ def state_at(
         )
         _loop_work(r, k, state)
     return state
+
+
+def _goods_through(stops: Sequence[Stop], state: State) -> list[str]:
+    """What is aboard after ``stops`` (a truck's stops from its first on); the pickups and
+    deliveries among them go into ``state.picked`` and ``state.delivered``."""
+    aboard: list[str] = []
+    for s in stops:
+        if s.kind in ("pickup", "load"):
+            aboard.extend(s.shipments)
+            if s.kind == "pickup":
+                state.picked.update(s.shipments)
+        elif s.kind in ("delivery", "unload"):
+            aboard = [x for x in aboard if x not in s.shipments]
+            if s.kind == "delivery":
+                state.delivered.update(s.shipments)
+    return aboard
 
 
 def _loop_work(r: TruckRoute, k: int, state: State) -> None:
@@ -312,16 +319,7 @@ def _released(inst: Instance, r: TruckRoute, n: int, state: State) -> TruckState
     from relayroute.itineraries.problem import truck_duty
 
     _, _, duty = truck_duty(inst, inst.trucks_by_id[r.truck])
-    aboard: list[str] = []
-    for s in r.stops[1:n]:
-        if s.kind in ("pickup", "load"):
-            aboard.extend(s.shipments)
-            if s.kind == "pickup":
-                state.picked.update(s.shipments)
-        elif s.kind in ("delivery", "unload"):
-            aboard = [x for x in aboard if x not in s.shipments]
-            if s.kind == "delivery":
-                state.delivered.update(s.shipments)
+    aboard = _goods_through(r.stops[1:n], state)
     stop = r.stops[n]
     truck = inst.trucks_by_id[r.truck]
     left = None if truck.driver_pool is None else duty - (stop.arrive - r.stops[0].depart)
