@@ -400,18 +400,7 @@ def _waiting(
                 )
             for j in range(i + 1, len(legs)):
                 g = legs[j]
-                legs[j] = g.model_copy(
-                    update={
-                        "depart": _r(g.depart + wait),
-                        "arrive": _r(g.arrive + wait),
-                        "crossings": [
-                            c.model_copy(
-                                update={"arrive": c.arrive + wait, "depart": c.depart + wait}
-                            )
-                            for c in g.crossings
-                        ],
-                    }
-                )
+                legs[j] = _shifted(g, wait)
         routes.append(r.model_copy(update={"legs": legs, "stops": stops}))
     return plan.model_copy(update={"routes": routes})
 
@@ -508,18 +497,7 @@ def _detoured(inst: Instance, base: Path | None, plan: Plan, evs: list[Event], a
                     t = c.depart - delays.get(c.checkpoint, 0.0)
                     _drop(seen[c.checkpoint], t)
                     seen[c.checkpoint].append(t + more)
-                legs[j] = g.model_copy(
-                    update={
-                        "depart": _r(g.depart + more),
-                        "arrive": _r(g.arrive + more),
-                        "crossings": [
-                            c.model_copy(
-                                update={"arrive": c.arrive + more, "depart": c.depart + more}
-                            )
-                            for c in g.crossings
-                        ],
-                    }
-                )
+                legs[j] = _shifted(g, more)
         routes.append(r.model_copy(update={"legs": legs, "stops": stops}))
     return plan.model_copy(update={"routes": routes})
 
@@ -1622,6 +1600,20 @@ def _merged(road: Leg, on: Leg) -> Leg:
             "km": _r(road.km + on.km),
             "minutes": _r(on.arrive - road.depart),
             "crossings": [*road.crossings, *on.crossings],
+        }
+    )
+
+
+def _shifted(leg: Leg, minutes: float) -> Leg:
+    """``leg`` driven ``minutes`` later, its gate crossings with it."""
+    return leg.model_copy(
+        update={
+            "depart": _r(leg.depart + minutes),
+            "arrive": _r(leg.arrive + minutes),
+            "crossings": [
+                c.model_copy(update={"arrive": c.arrive + minutes, "depart": c.depart + minutes})
+                for c in leg.crossings
+            ],
         }
     )
 
