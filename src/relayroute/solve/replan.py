@@ -1114,14 +1114,7 @@ def _rest_instance(
                 }
             )
         )
-    fewer: dict[str, int] = {}
-    for e in evs:
-        if isinstance(e, LoopDriversFewer):
-            left = e.fewer
-            for p in sorted(_station_pools(inst, e.station), key=lambda p: -p.count):
-                take = min(left, p.count - fewer.get(p.id, 0))
-                fewer[p.id] = fewer.get(p.id, 0) + take
-                left -= take
+    fewer = _fewer_by_pool(inst, evs)
     pools = []
     for p in base.driver_pools:
         if p.kind == "outside":
@@ -1434,14 +1427,7 @@ def _match_loop_drivers(
     """The real driver each loop driver of the remaining part is: free of frozen work by
     the duty's start, with room left in its duty, not fallen out; None if not all match."""
     pools = inst.pools_by_id
-    out_count: dict[str, int] = {}
-    for e in evs:
-        if isinstance(e, LoopDriversFewer):
-            left = e.fewer
-            for p in sorted(_station_pools(inst, e.station), key=lambda p: -p.count):
-                take = min(left, p.count - out_count.get(p.id, 0))
-                out_count[p.id] = out_count.get(p.id, 0) + take
-                left -= take
+    out_count = _fewer_by_pool(inst, evs)
     graph = nx.Graph()
     tops = []
     for d in sub.loop_drivers:
@@ -1602,6 +1588,20 @@ def _merged(road: Leg, on: Leg) -> Leg:
             "crossings": [*road.crossings, *on.crossings],
         }
     )
+
+
+def _fewer_by_pool(inst: Instance, evs: list[Event]) -> dict[str, int]:
+    """Loop drivers fallen out per pool: each ``LoopDriversFewer`` taken from its
+    station's pools, the largest first."""
+    fewer: dict[str, int] = {}
+    for e in evs:
+        if isinstance(e, LoopDriversFewer):
+            left = e.fewer
+            for p in sorted(_station_pools(inst, e.station), key=lambda p: -p.count):
+                take = min(left, p.count - fewer.get(p.id, 0))
+                fewer[p.id] = fewer.get(p.id, 0) + take
+                left -= take
+    return fewer
 
 
 def _shifted(leg: Leg, minutes: float) -> Leg:
