@@ -1142,7 +1142,8 @@ def parser() -> argparse.ArgumentParser:
         help="kind:object[:from-to], repeatable: checkpoint-closed, checkpoint-reopened, "
         "station-closed, loop-drivers-fewer (object STATION[:N]), truck-broken, "
         "shipments-added (object FILE.json), shipments-cancelled (object ID,ID...), "
-        "road-closed (object NODE-NODE, the network nodes at the road's ends)",
+        "road-closed (object NODE-NODE, the network nodes at the road's ends), "
+        "zone-policy (object ZONE:closed_loop|permit|open[:TRUCK,TRUCK], from --at on)",
     )
     rp.add_argument("-o", "--output", required=True, help="the new plan")
     rp.add_argument(

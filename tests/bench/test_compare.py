@@ -202,8 +202,9 @@ SIGNALS = [("SIGINT", 130), ("SIGTERM", 143)]
 def test_signal_mid_compare_writes_what_ran(
     name: str, code: int, two: list[str], tmp_path: Path
 ) -> None:
-    """A signal while the second of four runs searches (30 s to go): within 5 s, exit
-    130/143, the CSV has the first run done, the second cut short with its best (valid,
+    """A signal while the second of four runs searches (30 s to go): well before that run
+    would end (20 s; 1-2 s on an idle machine, 7.4 s measured beside a benchmark on both
+    cores), exit 130/143, the CSV has the first run done, the second cut short with its best (valid,
     marked interrupted), the other two skipped; the chart is written, no temp file is
     left, no traceback."""
     out = tmp_path / "res.csv"
@@ -211,7 +212,7 @@ def test_signal_mid_compare_writes_what_ran(
             "--workers", "1", "-o", str(out)]  # fmt: skip
     rc, seconds, err = _interrupt(args, getattr(signal, name), tmp_path)
     assert rc == code, err
-    assert seconds < 5
+    assert seconds < 20
     assert "Traceback" not in err and f"interrupted by {name}: 1 of 4 runs done" in err
     df = pd.read_csv(out)
     assert list(df["status"]) == ["done", "interrupted", "skipped", "skipped"]
@@ -238,7 +239,7 @@ def test_signal_mid_bench_writes_what_ran(name: str, code: int, tmp_path: Path) 
             "-o", str(out)]  # fmt: skip
     rc, seconds, err = _interrupt(args, getattr(signal, name), tmp_path)
     assert rc == code, err
-    assert seconds < 5
+    assert seconds < 20
     assert "Traceback" not in err and f"interrupted by {name}: 1 of 8 runs done" in err
     df = pd.read_csv(out)
     assert list(df["status"]) == ["done", "interrupted"] + ["skipped"] * 6

@@ -378,3 +378,19 @@ def test_list_item_holding_a_semicolon_is_refused(tmp_path: Path, demo: LoadedIn
     with pytest.raises(InputError, match="Wang; Fang"):
         write_tables(instance_from_data(data), tmp_path / "t")
     assert not (tmp_path / "t").exists()
+
+
+def test_zone_changes_come_back_from_their_table(tmp_path: Path) -> None:
+    """A zone's policy changes (a re-planned day has them) are a ``changes`` table, one
+    row per change with its zone and a clock time, and come back the same."""
+    import json
+
+    data = json.loads((ROOT / "tests" / "data" / "small-straight.json").read_text())
+    data["zones"][0]["changes"] = [{"at": 720, "policy": "open"}]
+    data["zones"][1]["changes"] = [{"at": 600, "policy": "closed_loop"}]
+    inst = instance_from_data(data)
+    paths = write_tables(inst, tmp_path / "tables")
+    text = (tmp_path / "tables" / "changes.csv").read_text()
+    assert text.splitlines() == ["zone,at,policy", "city,12:00,open", "park,10:00,closed_loop"]
+    back = import_tables(paths, tmp_path / "back.json")
+    assert [z.changes for z in back.zones] == [z.changes for z in inst.zones]

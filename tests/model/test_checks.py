@@ -84,3 +84,39 @@ def test_checkpoint_tolerance_measured_on_the_ground() -> None:
     data["checkpoints"][0]["lon"] = 120.0 - 0.22 * deg_per_km
     with pytest.raises(InputError, match=r"is 0\.22 km from the boundary of zone 'city'"):
         instance_from_data(data)
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ([{"at": 600, "policy": "closed_loop"}], "the zone is closed_loop already"),
+        (
+            [{"at": 600, "policy": "open"}, {"at": 500, "policy": "permit"}],
+            "is not after the change before it",
+        ),
+        ([{"at": 5000, "policy": "open"}], "past the horizon"),
+    ],
+)
+def test_zone_changes_in_order_and_real(changes: list[dict[str, Any]], words: str) -> None:
+    """A zone's policy changes are in time order, each a change, within the day."""
+    data = _small()
+    data["zones"][0]["changes"] = changes  # city, closed_loop
+    with pytest.raises(InputError, match=words) as e:
+        instance_from_data(data)
+    assert e.value.where.startswith("$.zones[0].changes[")
+
+
+def test_a_zone_that_changes_keeps_the_objects_of_each_policy() -> None:
+    """A closed-loop zone that opens at noon keeps its relay station, loop drivers and
+    checkpoints (the morning needs them); the solver refuses the day by name, since only
+    a re-plan from the change plans it."""
+    from relayroute.itineraries import build_problem
+
+    data = _small()
+    data["zones"][0]["changes"] = [{"at": 720, "policy": "open"}]
+    inst = instance_from_data(data)
+    assert inst.zones[0].policy_at(719) == "closed_loop"
+    assert inst.zones[0].policy_at(720) == "open"
+    with pytest.raises(InputError, match="relayroute replan") as e:
+        build_problem(inst, ROOT / "tests" / "data")
+    assert e.value.where == "$.zones[0].changes"

@@ -20,6 +20,7 @@ from relayroute.validate.world import World
 if TYPE_CHECKING:
     from relayroute.io.instance import LoadedInstance
     from relayroute.model.events import Event
+    from relayroute.model.instance import Instance
     from relayroute.model.plan import Plan
 
 QUICK = SolverConfig(name="quick", solution_limit=60, time_limit=20, schedule_deterministic_time=1)
@@ -213,3 +214,32 @@ def test_a_closed_road_driven_after_at_is_caught(small: LoadedInstance, old: Pla
     later = RoadClosed(road=(b, a), window=(leg.arrive + 1, leg.arrive + 60))
     report = check_replan(small.instance, old, old, [later], at, small.base)
     assert not any(v.obj == f"truck {r.truck} leg {i}" for v in report.violations)
+
+
+def test_a_plan_that_ignores_a_zone_closing_is_caught(small: LoadedInstance, old: Plan) -> None:
+    """The old plan, judged against its day with the park turned closed-loop at a time
+    before a truck drives in, breaks R5 (an outside driver inside a closed-loop zone);
+    judged with the change after the last entry it passes: the morning is judged by the
+    policy then."""
+    from relayroute.model.instance import ZoneChange
+
+    entries = [
+        leg.depart
+        for r in old.routes
+        for leg in r.legs
+        if any(c.zone == "park" and c.direction == "in" for c in leg.crossings)
+    ]
+    assert entries
+
+    def day(at: float) -> Instance:
+        zones = [
+            z.model_copy(update={"changes": [ZoneChange(at=at, policy="closed_loop")]})
+            if z.id == "park"
+            else z
+            for z in small.instance.zones
+        ]
+        return small.instance.model_copy(update={"zones": zones})
+
+    report = check_replan(day(min(entries) - 1), old, old, [], min(entries) - 1, small.base)
+    assert "R5" in {v.rule for v in report.violations}
+    assert check_replan(day(max(entries) + 1), old, old, [], max(entries) + 1, small.base).ok

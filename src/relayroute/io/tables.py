@@ -3,7 +3,8 @@
 Each list of the instance is one table, named as the list is (``shipments``, ``trucks``,
 ``driver_pools``, ``places``, ``depots``, ``zones``, ``checkpoints``, ``relay_stations``,
 ``rail_stations``, ``rail_services``), with ``transit_roads`` (one row per sealed road,
-its ``zone`` in a column) and ``day`` (one row: ``name``, ``start``, ``horizon``, and
+its ``zone`` in a column), ``changes`` (one row per change of a zone's policy during the
+day, its ``zone`` in a column) and ``day`` (one row: ``name``, ``start``, ``horizon``, and
 ``network_*`` / ``objective_*`` settings). A table is a CSV file or an Excel sheet named
 after it; a file whose name ends in a table's name (``0812_shipments.csv``) is that table.
 
@@ -58,7 +59,7 @@ EDGE_FILES = ("edges.geojson", "edges.csv")
 # Network settings a day table may not give: the region folder does.
 NETWORK_FILES = ("nodes", "edges", "graphml", "osm")
 # Fields holding a time from the day's start (besides every window): clock times allowed.
-CLOCK_FIELDS = frozenset({"ready", "due", "deadline", "departures"})
+CLOCK_FIELDS = frozenset({"ready", "due", "deadline", "departures", "at"})
 SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
 Shape = Literal["scalar", "pair", "dims", "windows", "list", "polygon", "table", "nested"]
@@ -160,7 +161,7 @@ def _tables() -> dict[str, type[BaseModel]]:
 
 TABLES = _tables()
 # Which table a sub-table's rows belong to, by the parent column they name.
-PARENTS = {TRANSIT: ("zones", "zone")}
+PARENTS = {TRANSIT: ("zones", "zone"), "changes": ("zones", "zone")}
 KINDS = (DAY, *TABLES)
 
 

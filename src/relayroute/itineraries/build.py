@@ -83,9 +83,17 @@ def build_problem(
     Raises
     ------
     InputError
-        A loop pool names no station while its zone has several, or a relay station
-        stands inside a closed-loop zone.
+        A loop pool names no station while its zone has several, a relay station
+        stands inside a closed-loop zone, or a zone's policy changes during the day.
     """
+    for i, zone in enumerate(inst.zones):
+        if zone.changes:
+            raise InputError(
+                f"$.zones[{i}].changes",
+                f"zone {zone.id!r} changes its policy during the day: plan the day up to the "
+                "change, then `relayroute replan` with a zone-policy event (solving such a "
+                "day whole is not supported)",
+            )
     net = net or build_network(inst, base)
     original = inst
     expansion = split_ways(inst)

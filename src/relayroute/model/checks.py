@@ -78,14 +78,15 @@ def _ref(where: str, value: str | None, known: Iterable[str], what: str) -> None
 def _references(inst: Instance) -> None:
     places = {p.id for p in inst.places}
     zones = {z.id: z for z in inst.zones}
-    closed = {z.id for z in inst.zones if z.policy == "closed_loop"}
-    permit = {z.id for z in inst.zones if z.policy == "permit"}
+    # A zone whose policy changes during the day has the objects of each of its policies.
+    closed = {z.id for z in inst.zones if "closed_loop" in z.policies}
+    permit = {z.id for z in inst.zones if "permit" in z.policies}
     pools = {p.id: p for p in inst.driver_pools}
     for i, d in enumerate(inst.depots):
         _ref(f"$.depots[{i}].place", d.place, places, "place")
     for i, c in enumerate(inst.checkpoints):
         _ref(f"$.checkpoints[{i}].zone", c.zone, zones, "zone")
-        if zones[c.zone].policy == "open":
+        if not zones[c.zone].restricted:
             raise InputError(
                 f"$.checkpoints[{i}].zone", f"zone {c.zone!r} is open; it has no checkpoints"
             )
@@ -268,6 +269,17 @@ def zone_polygon(inst: Instance, index: int) -> Polygon:
 
 
 def _zones(inst: Instance) -> None:
+    for i, zone in enumerate(inst.zones):
+        before, last = zone.policy, -1.0
+        for k, change in enumerate(zone.changes):
+            where = f"$.zones[{i}].changes[{k}]"
+            if change.at <= last:
+                raise InputError(where, f"at {change.at:g} is not after the change before it")
+            if change.policy == before:
+                raise InputError(where, f"the zone is {before} already")
+            if change.at > inst.horizon:
+                raise InputError(where, f"at {change.at:g} is past the horizon {inst.horizon:g}")
+            before, last = change.policy, change.at
     polys = [zone_polygon(inst, i) for i in range(len(inst.zones))]
     if len(polys) > 1:
         tree = shapely.STRtree(polys)
@@ -296,11 +308,11 @@ def _zones(inst: Instance) -> None:
 
         m = shapely.distance(shapely.transform(pts, metres), shapely.transform(rings, metres))
         km = np.asarray(m) / 1000.0
-        for i in np.flatnonzero(km > CHECKPOINT_TOLERANCE_KM):
-            c = inst.checkpoints[i]
+        for j in np.flatnonzero(km > CHECKPOINT_TOLERANCE_KM):
+            c = inst.checkpoints[j]
             raise InputError(
-                f"$.checkpoints[{i}]",
-                f"checkpoint {c.id!r} is {km[i]:.2f} km from the boundary of zone {c.zone!r}; "
+                f"$.checkpoints[{j}]",
+                f"checkpoint {c.id!r} is {km[j]:.2f} km from the boundary of zone {c.zone!r}; "
                 f"it must stand on it (within {CHECKPOINT_TOLERANCE_KM} km)",
             )
 
@@ -332,7 +344,7 @@ def check_named_nodes(inst: Instance, node_lonlat: dict[str, tuple[float, float]
         A named node is farther than ``network.snap_km`` from the object's lon/lat, or (for
         a place) lies in another restricted zone than the place itself.
     """
-    polys = {z.id: Polygon(z.polygon[0], z.polygon[1:]) for z in inst.zones if z.policy != "open"}
+    polys = {z.id: Polygon(z.polygon[0], z.polygon[1:]) for z in inst.zones if z.restricted}
 
     def zone_of(lon: float, lat: float) -> str | None:
         pt = shapely.Point(lon, lat)

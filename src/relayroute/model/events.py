@@ -15,12 +15,16 @@ instance's local clock or as minutes::
     shipments-added:new-orders.json          a JSON shipment or list of shipments
     road-closed:yiwu_port-jiangdong          the road between two network nodes
     road-closed:yiwu_port-jiangdong:12:00-15:00
+    zone-policy:dongyang:closed_loop         the zone's policy from the re-planning time on
+    zone-policy:yiwu:permit:T01,T02          eased to permit, two trucks given a permit
 
 A road is named by the network nodes at its ends, as the edge table's ``from`` and ``to``
 name them (both directions close; node ids with a ``-`` in them: the JSON form,
-``{"kind": "road-closed", "road": ["a-1", "b"]}``). Changes of a zone's policy are not
-events yet: the validator would have to judge the morning by the old policy and the
-rest of the day by the new one, which needs time-dependent zones in the instance model.
+``{"kind": "road-closed", "road": ["a-1", "b"]}``). A zone's policy change goes into the
+day as the zone's ``changes`` (:class:`relayroute.model.instance.ZoneChange`), so the
+validator judges the morning by the old policy and the rest of the day by the new one.
+A new zone (a cordon round an area that had none) is the JSON form with a ``polygon``
+and its ``checkpoints``: open until the re-planning time, then the policy given.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from relayroute.errors import InputError
-from relayroute.model.instance import Id, Shipment, Window
+from relayroute.model.instance import Checkpoint, Id, Shipment, Window
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -105,6 +109,32 @@ class RoadClosed(_Event):
     window: Window | None = Field(None, description="[from, to]; none: from `at` on")
 
 
+class ZonePolicyChanged(_Event):
+    """A zone's policy changes from the re-planning time on: a cordon tightened
+    (permit to closed-loop) or eased (closed-loop to permit or open).
+
+    A truck inside when it changes is judged by the policy it entered under, or the new
+    one where that is the more lenient: inside a zone that closes, it finishes what it
+    came for and leaves; inside one that opens, it is free at once."""
+
+    kind: Literal["zone-policy"] = "zone-policy"
+    zone: Id = Field(description="id of the zone")
+    policy: Literal["closed_loop", "permit", "open"] = Field(description="its policy from `at` on")
+    permits: list[Id] = Field(
+        default_factory=list,
+        description="trucks given a permit for the zone from `at` on (a change to permit)",
+    )
+    polygon: list[list[tuple[float, float]]] | None = Field(
+        None,
+        description="a new zone: its GeoJSON Polygon coordinates (open until `at`); an "
+        "existing zone keeps its polygon",
+    )
+    name: str = Field("", description="a new zone's name")
+    checkpoints: list[Checkpoint] = Field(
+        default_factory=list, description="a new zone's checkpoints (its `zone` the new id)"
+    )
+
+
 Event = Annotated[
     CheckpointClosed
     | CheckpointReopened
@@ -113,7 +143,8 @@ Event = Annotated[
     | TruckBroken
     | ShipmentsAdded
     | ShipmentsCancelled
-    | RoadClosed,
+    | RoadClosed
+    | ZonePolicyChanged,
     Field(discriminator="kind"),
 ]
 """One event of the day, told apart by its ``kind``."""
@@ -127,6 +158,7 @@ KINDS = (
     "shipments-added",
     "shipments-cancelled",
     "road-closed",
+    "zone-policy",
 )
 
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
@@ -221,6 +253,13 @@ def parse_event(text: str, start: datetime, base: Path | None = None) -> Event:
         data["road"] = ends
         if tail:
             data["window"] = _window_text(tail, start, where)
+    elif kind == "zone-policy":
+        policy, _, trucks = tail.partition(":")
+        if not policy:
+            raise InputError(
+                where, "name the new policy: zone-policy:ZONE:closed_loop|permit|open[:TRUCKS]"
+            )
+        data.update(zone=obj, policy=policy, permits=[t for t in trucks.split(",") if t])
     elif kind == "truck-broken":
         if tail:
             raise InputError(where, "a truck breakdown takes no window")

@@ -251,8 +251,21 @@ class TransitRoad(_Strict):
     )
 
 
+class ZoneChange(_Strict):
+    """The zone's policy from a time of the day on (a cordon announced at noon)."""
+
+    at: Minutes = Field(description="minutes from the instance start the new policy holds from")
+    policy: Literal["closed_loop", "permit", "open"] = Field(description="the policy from then on")
+
+
 class Zone(_Strict):
-    """An area with an access policy, as a GeoJSON Polygon (lon/lat rings)."""
+    """An area with an access policy, as a GeoJSON Polygon (lon/lat rings).
+
+    ``changes`` make the policy change during the day. A truck is judged by the policy in
+    force when its stay in the zone began: one inside when the zone closes finishes what it
+    came for and leaves. Only the validator and :func:`relayroute.replan` read changes;
+    a day with changes cannot be solved whole (a re-plan from the change is).
+    """
 
     id: Id
     name: str = Field("", description="name shown on maps and in tables")
@@ -272,6 +285,28 @@ class Zone(_Strict):
         description="sealed roads through the zone that any driver may drive end to end without "
         "stopping; none by default",
     )
+    changes: Annotated[list[ZoneChange], _AtMost(MAX_ENTRIES, "changes")] = Field(
+        default_factory=list,
+        description="policy changes during the day, in time order; none by default",
+    )
+
+    def policy_at(self, t: float) -> str:
+        """The policy in force at ``t`` (minutes from the instance start)."""
+        policy: str = self.policy
+        for c in self.changes:
+            if c.at <= t:
+                policy = c.policy
+        return policy
+
+    @property
+    def policies(self) -> set[str]:
+        """Every policy the zone has during the day."""
+        return {self.policy, *(c.policy for c in self.changes)}
+
+    @property
+    def restricted(self) -> bool:
+        """Closed-loop or permit at some time of the day."""
+        return self.policies != {"open"}
 
 
 class Checkpoint(_Strict):

@@ -358,8 +358,15 @@ def _road_zones(inst: Instance, net: Network) -> None:
         [(gate_zone.get(u), gate_zone.get(v)) for u, v in edges],
         metric_transformer(lon, lat),
     )
-    net.edge_zone.update(zip(edges, res.zone))
-    net.uncontrolled += [e for e, bad in zip(edges, res.uncontrolled) if bad]
+    zones = list(res.zone)
+    bad = list(res.uncontrolled)
+    for k, ((u, v), shape) in enumerate(zip(edges, shapes)):
+        # A road of no length (two places on one spot, as a re-plan's truck start and
+        # its goods aboard) has no geometry to judge: it lies in its ends' zone.
+        if zone_of[u] == zone_of[v] and all(tuple(xy) == tuple(shape[0]) for xy in shape):
+            zones[k], bad[k] = zone_of[u], False
+    net.edge_zone.update(zip(edges, zones))
+    net.uncontrolled += [e for e, b in zip(edges, bad) if b]
 
 
 def _check_gates(inst: Instance, net: Network) -> None:

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from relayroute.itineraries.ways import Way
     from relayroute.model.plan import Plan
     from relayroute.solve.routing import NodeKey, RouteKey
+    from relayroute.solve.routing.model import Keep
     from relayroute.solve.timing import Timed
 
 ROUNDS = 3  # routing rounds at most: the first, and re-routes where timing dropped work
@@ -197,6 +198,7 @@ def solve(
     problem: Problem | None = None,
     started: float | None = None,
     on_phase: Callable[[str, float | None], None] | None = None,
+    keep: Keep | None = None,
 ) -> Plan:
     """Plan one day.
 
@@ -222,6 +224,9 @@ def solve(
         ``switch``, ``schedule``, ``fill``: the keys of ``Statistics.phases``) and the
         objective of the best plan so far as the plan states it (``kpis.objective``;
         None before there is one), for progress reports.
+    keep
+        Prices of change the routing searches of the whole day add to their objective
+        (:func:`relayroute.replan` passes its stability costs); none by default.
 
     Returns
     -------
@@ -273,7 +278,9 @@ def solve(
         timing = Timing(trips, dropped, prob)
     else:
         try:
-            timing = _Run(prob, config, w, budget, stats, on_solution, on_phase).optimise()
+            timing = _Run(
+                prob, config, w, budget, stats, on_solution, on_phase, keep=keep
+            ).optimise()
         finally:
             stats.interrupted = stop_requested()
             reset()  # the stop was this run's; the next solve starts afresh
@@ -308,6 +315,8 @@ class _Run:
     initial: dict[RouteKey, list[NodeKey]] | None = None
     # The dispatcher's timed trips: the floor, and the routes to fall back on.
     floor: list[Timed] = field(default_factory=list)
+    # Prices of change for searches of the whole day's problem (a re-plan's stability).
+    keep: Keep | None = None
 
     @property
     def limit(self) -> float:
@@ -537,6 +546,7 @@ class _Run:
             initial=initial,
             deadline=self.search_deadline(),
             first_within=None if initial is not None else max(1.0, FIRST_WITHIN * share),
+            keep=self.keep,
         )
         self.stats.status = result.status
         self.stats.solutions += result.solutions
@@ -634,6 +644,8 @@ class _Run:
             initial=initial,
             deadline=self.search_deadline(),
             phase=phases[phase],
+            # Its node keys and vehicles are the whole day's: not for a part of it.
+            keep=self.keep if p is self.prob else None,
         )
 
     def _route_from(

@@ -43,7 +43,9 @@ of its objective** (:class:`Stability`, through :class:`relayroute.solve.routing
 per shipment whose first pickup is on another truck than before, per shipment whose
 relay stations change, per minute its pickup moves), started from the old plan's
 remaining routes where the model is small enough, then timed and re-timed with CP-SAT
-as the optimiser does; and ``free``, :func:`relayroute.solve.solve` afresh. The new
+as the optimiser does (a recreate descent first puts in what the old routes leave out);
+and ``free``, :func:`relayroute.solve.solve` afresh with the same stability costs in its
+routing searches. The new
 routes are joined to the frozen past, and every list of the plan (handovers,
 loop-driver duties, passes, outcomes, transloads, rail bookings, KPIs) is derived again
 from the joined routes with the plan builder's own functions. Loop drivers of the new
@@ -51,9 +53,17 @@ part get the names of real drivers (a bipartite matching, networkx); where that 
 the remaining part is solved again with fresh drivers only. Of the candidates, the one
 with the smaller objective plus stability cost is kept.
 
+A zone's policy change (:class:`~relayroute.model.events.ZonePolicyChanged`) is one
+of the zone's ``changes`` in the day (the validator judges each truck by the policy it
+entered the zone under, or the new one where that is more lenient); the remaining part
+has the zone with its new policy and only what goes with it. A truck inside a zone
+closed to its driver goes on as planned until it is out; goods aboard bound into such
+a zone stay on their truck to the end of its day (unserved, ``held_aboard``), their
+room taken.
+
 Not done yet: goods part way on a rail or transload way at ``at`` (refused), goods
-aboard a truck that breaks down (refused), zone policy changes (no event kind: the
-validator would have to judge the morning by one policy and the rest by another), a
+aboard a truck that breaks down (refused), a zone whose polygon changes (a new zone
+with its checkpoints is an event; relay stations and loop drivers for it are not), a
 truck on its road to a checkpoint closed for good (it goes on through it; the validator
 says so), re-timing frozen work a way round a closed road makes longer (a driver's duty
 or a station's bays can be overrun: the validator says so).
@@ -71,6 +81,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
+import shapely
 
 from relayroute._version import __version__
 from relayroute.errors import InputError
@@ -86,6 +97,7 @@ from relayroute.model.events import (
     ShipmentsCancelled,
     StationClosed,
     TruckBroken,
+    ZonePolicyChanged,
     event_from_data,
     parse_event,
 )
@@ -97,8 +109,10 @@ from relayroute.model.instance import (
     Place,
     Shipment,
     Truck,
+    Zone,
+    ZoneChange,
 )
-from relayroute.model.limits import MAX_PRIORITY
+from relayroute.model.limits import MAX_MINUTES, MAX_PRIORITY
 from relayroute.model.plan import (
     Excursion,
     Handover,
@@ -146,6 +160,8 @@ WARM_SHARE = 0.75  # of the time left: the search with the stability costs
 # ONE and its number.
 MIN_DUTY_LEFT = 60.0
 ONE = "~"
+# Room left on a truck its held goods fill (a capacity is more than 0).
+HELD_ROOM = 1e-6
 
 
 @dataclass(frozen=True)
@@ -288,17 +304,19 @@ def replan(
     stability = stability or Stability()
     evs = [_event(e, inst, loaded) for e in events]
     _check_events(inst, evs)
+    evs = _reopened(evs, at, inst.horizon)
     limit = time_limit if time_limit is not None else config.time_limit
     forced: set[str] = set()
     releasing: set[str] = set()
     detoured = _detoured(inst, loaded.base, plan, evs, at)
+    now = _zoned(inst, evs, at, rest=False)  # who is held inside a zone: by the new policy
     while True:
         running = _waiting(inst, detoured, evs, at, forced)
         state = state_at(
-            inst,
+            now,
             running,
             at,
-            _unhindered(evs, at, inst.horizon, forced, plan),
+            _unhindered(evs, at, inst.horizon, forced, plan, inst),
             _releasing(evs, at, inst.horizon, releasing, forced),
             forced,
         )
@@ -318,6 +336,7 @@ def replan(
             releasing |= stuck.trucks
             continue
         break
+    _refuse_barred(running, state, evs, at, inst, forced)
     in_progress = _in_progress(running, state, evs, at, inst)
     in_progress += _waits(detoured, running)
     in_progress += _rounds(plan, detoured, state)
@@ -560,6 +579,48 @@ def _check_events(inst: Instance, evs: list[Event]) -> None:
         elif isinstance(e, TruckBroken):
             if e.truck not in inst.trucks_by_id:
                 raise InputError(where, f"no truck {e.truck!r} in the instance")
+        elif isinstance(e, ZonePolicyChanged):
+            z = inst.zones_by_id.get(e.zone)
+            if z is not None and e.polygon is not None:
+                raise InputError(
+                    where,
+                    f"zone {e.zone!r} keeps its polygon (a zone whose area changes is not "
+                    "supported: give the new area as a new zone)",
+                )
+            if z is None and e.polygon is None:
+                raise InputError(
+                    where, f"no zone {e.zone!r} in the instance (a new zone needs a polygon)"
+                )
+            if z is None and e.policy == "open":
+                raise InputError(where, f"a new zone {e.zone!r} opening changes nothing")
+            if z is not None and e.checkpoints:
+                raise InputError(where, "checkpoints come with a new zone only")
+            for k, c in enumerate(e.checkpoints):
+                if c.zone != e.zone:
+                    raise InputError(
+                        f"{where} checkpoints[{k}].zone", f"is {c.zone!r}, not the new {e.zone!r}"
+                    )
+            if z is None:
+                z = Zone(id=e.zone, policy="open", polygon=[[]])
+                ours = [*inst.checkpoints, *e.checkpoints]
+            else:
+                ours = list(inst.checkpoints)
+            for t in e.permits:
+                if t not in inst.trucks_by_id:
+                    raise InputError(where, f"no truck {t!r} in the instance")
+            if e.permits and e.policy != "permit":
+                raise InputError(where, f"permits are for a permit zone, not {e.policy}")
+            if sum(isinstance(x, ZonePolicyChanged) and x.zone == e.zone for x in evs) > 1:
+                raise InputError(where, f"zone {e.zone!r} changes once in a re-plan")
+            now = z.changes[-1].policy if z.changes else z.policy
+            if e.policy == now:
+                raise InputError(where, f"zone {e.zone!r} is {now} already")
+            if e.policy != "open" and not any(c.zone == e.zone for c in ours):
+                raise InputError(
+                    where,
+                    f"zone {e.zone!r} has no checkpoint: nobody could enter it {e.policy} "
+                    "(give a new zone its checkpoints)",
+                )
         elif isinstance(e, ShipmentsCancelled):
             for s in e.shipments:
                 if s not in inst.shipments_by_id:
@@ -576,6 +637,34 @@ def _check_events(inst: Instance, evs: list[Event]) -> None:
                 if sh.id in seen:
                     raise InputError(where, f"shipment {sh.id!r} is added twice")
                 seen.add(sh.id)
+
+
+def _reopened(evs: list[Event], at: float, horizon: float) -> list[Event]:
+    """The events with each checkpoint closure less the windows the checkpoint is told
+    reopened in (closed from ``at`` on, reopened 14:00-20:00: closed until 14:00 and from
+    20:00), so that every check of a closure sees the windows it is really shut in."""
+    again: dict[str, list[tuple[float, float]]] = {}
+    for e in evs:
+        if isinstance(e, CheckpointReopened):
+            again.setdefault(e.checkpoint, []).append(_window(e, at, 3 * horizon))
+    if not again:
+        return evs
+    end = min(3 * horizon, MAX_MINUTES)
+    out: list[Event] = []
+    for e in evs:
+        if not (isinstance(e, CheckpointClosed) and e.checkpoint in again):
+            out.append(e)
+            continue
+        lo, hi = _window(e, at, end)
+        spans = [(lo, hi)]
+        for a, b in again[e.checkpoint]:
+            spans = [x for s in spans for x in _without([s], a, b, end)]
+        out += [
+            e.model_copy(update={"window": (a, b)}) if (a, b) != (at, end) or e.window else e
+            for a, b in spans
+            if b > a
+        ]
+    return out
 
 
 def _station_pools(inst: Instance, station: str) -> list[DriverPool]:
@@ -618,6 +707,68 @@ def _refuse_unhandled(plan: Plan, state: State, evs: list[Event]) -> None:
                 )
 
 
+def _barred(evs: list[Event], inst: Instance) -> Any:
+    """Whether a truck's leg enters a zone the events close to its own driver from
+    ``at`` on: closed-loop now, or a permit zone it has no permit for. A leg planned
+    while the zone was open (or before it was a zone) lists no crossing and passes no
+    checkpoint of it: its line is tested against the zone's polygon, and barred with a
+    permit too."""
+    tightened = {e.zone: e for e in evs if isinstance(e, ZonePolicyChanged) and e.policy != "open"}
+    permits = {t.id: t.permits for t in inst.trucks}
+    known = inst.zones_by_id
+    unlisted: dict[str, shapely.Polygon] = {}
+    for zid, e in tightened.items():
+        z = known.get(zid)
+        if z is None or z.policy == "open":
+            rings = e.polygon if z is None else z.polygon
+            assert rings is not None  # a new zone has its polygon (_check_events)
+            unlisted[zid] = shapely.Polygon(rings[0], rings[1:])
+
+    def closed_to(truck: str, zid: str) -> bool:
+        e = tightened[zid]
+        return e.policy == "closed_loop" or (
+            zid not in permits.get(truck, []) and truck not in e.permits
+        )
+
+    def barred(truck: str, leg: Leg) -> str | None:
+        if leg.driver_kind == "loop":
+            return None
+        for c in leg.crossings:
+            if c.zone in tightened and c.direction == "in" and closed_to(truck, c.zone):
+                return c.zone
+        for zid, poly in unlisted.items():
+            # Planned with no checkpoint there: an entry is barred even with a permit.
+            if len(leg.coords) < 2:
+                continue
+            start = shapely.Point(leg.coords[0])
+            if not poly.contains(start) and poly.intersects(shapely.LineString(leg.coords)):
+                return zid
+        return None
+
+    return barred
+
+
+def _refuse_barred(
+    plan: Plan, state: State, evs: list[Event], at: float, inst: Instance, forced: set[str]
+) -> None:
+    """Goods aboard with no other way than into a zone now closed to their truck are
+    refused by name: turning them back is not supported yet, and driving them in would
+    break the new policy."""
+    barred = _barred(evs, inst)
+    for r in plan.routes:
+        ts = state.trucks.get(r.truck)
+        if r.truck not in forced or ts is None:
+            continue
+        for leg in r.legs[: ts.cut]:
+            zone = barred(r.truck, leg) if leg.depart >= at - TOL else None
+            if zone is not None:
+                raise InputError(
+                    f"truck {r.truck}",
+                    f"carries goods with no way left but into zone {zone!r}, closed to it "
+                    f"from {at:g}: turning goods aboard back is not supported yet",
+                )
+
+
 class _Stuck(Exception):
     """Trucks whose goods aboard the remaining part cannot deliver."""
 
@@ -627,7 +778,12 @@ class _Stuck(Exception):
 
 
 def _unhindered(
-    evs: list[Event], at: float, horizon: float, forced: set[str], plan: Plan | None = None
+    evs: list[Event],
+    at: float,
+    horizon: float,
+    forced: set[str],
+    plan: Plan | None = None,
+    inst: Instance | None = None,
 ) -> Any:
     """Whether a truck may go on as planned with its goods aboard from stop ``k`` to stop
     ``later``: none of it crosses or stops at an object the events close, or drives a
@@ -646,6 +802,7 @@ def _unhindered(
 
     cancelled = {x for e in evs if isinstance(e, ShipmentsCancelled) for x in e.shipments}
     roads = _roads(evs, at, end)
+    barred = _barred(evs, inst) if inst is not None else (lambda truck, leg: None)
 
     def ok(route: TruckRoute, k: int, later: int) -> bool:
         if route.truck in broken:
@@ -660,6 +817,8 @@ def _unhindered(
                     return False
         for leg in before.get(route.truck, route).legs[k:later]:
             if leg.depart >= at - TOL and _on_closed_road(leg, roads):
+                return False
+            if leg.depart >= at - TOL and barred(route.truck, leg):
                 return False
         for stop in route.stops[k + 1 : later + 1]:
             for lo, hi in closed.get(stop.station or "", []):
@@ -854,6 +1013,87 @@ def _closed_objects(
     )
 
 
+def _zoned(inst: Instance, evs: list[Event], at: float, rest: bool) -> Instance:
+    """``inst`` with the zone policies the events change from ``at``: for the whole day
+    each change is one of the zone's ``changes`` (the morning is judged by the old
+    policy); for the remaining part (``rest``) the zone has its new policy and only what
+    goes with it (permits for a permit zone, relay stations and loop drivers for a
+    closed-loop one, checkpoints for either)."""
+    changed = {e.zone: e for e in evs if isinstance(e, ZonePolicyChanged)}
+    if not changed:
+        return inst
+    for z in inst.zones:
+        e = changed.get(z.id)
+        if e is not None and z.changes and z.changes[-1].at >= at:
+            raise InputError(
+                f"event zone-policy:{z.id}",
+                f"the zone changes at {z.changes[-1].at:g} already, not before {at:g}",
+            )
+    given = {t for e in changed.values() for t in e.permits}
+    known = inst.zones_by_id
+    # A new zone: open until ``at``, with its checkpoints.
+    fresh = [
+        Zone(id=e.zone, name=e.name, policy="open", polygon=e.polygon or [[]])
+        for e in changed.values()
+        if e.zone not in known
+    ]
+    inst = inst.model_copy(
+        update={
+            "zones": [*inst.zones, *fresh],
+            "checkpoints": [
+                *inst.checkpoints,
+                *(c for e in changed.values() if e.zone not in known for c in e.checkpoints),
+            ],
+        }
+    )
+    if not rest:
+        zones = [
+            z.model_copy(update={"changes": [*z.changes, ZoneChange(at=at, policy=e.policy)]})
+            if (e := changed.get(z.id)) is not None
+            else z
+            for z in inst.zones
+        ]
+        trucks = [
+            t.model_copy(
+                update={
+                    "permits": [
+                        *t.permits,
+                        *(
+                            z
+                            for z, e in changed.items()
+                            if t.id in e.permits and z not in t.permits
+                        ),
+                    ]
+                }
+            )
+            if t.id in given
+            else t
+            for t in inst.trucks
+        ]
+        return inst.model_copy(update={"zones": zones, "trucks": trucks})
+    policy = {
+        z.id: changed[z.id].policy if z.id in changed else z.policy_at(at) for z in inst.zones
+    }
+    zones = [z.model_copy(update={"policy": policy[z.id], "changes": []}) for z in inst.zones]
+    trucks = []
+    for t in inst.trucks:
+        permits = [z for z in t.permits if policy.get(z) == "permit"]
+        permits += [z for z, e in changed.items() if t.id in e.permits and z not in permits]
+        trucks.append(t.model_copy(update={"permits": permits}))
+    closed = {z for z, p in policy.items() if p == "closed_loop"}
+    return inst.model_copy(
+        update={
+            "zones": zones,
+            "trucks": trucks,
+            "checkpoints": [c for c in inst.checkpoints if policy.get(c.zone) != "open"],
+            "relay_stations": [
+                st for st in inst.relay_stations if st.zone is None or st.zone in closed
+            ],
+            "driver_pools": [p for p in inst.driver_pools if p.kind != "loop" or p.zone in closed],
+        }
+    )
+
+
 def _orders(inst: Instance, evs: list[Event]) -> list[Shipment]:
     """The day's orders after cancellations and additions."""
     gone = {s for e in evs if isinstance(e, ShipmentsCancelled) for s in e.shipments}
@@ -869,7 +1109,7 @@ def _day_instance(
     inst: Instance, plan: Plan, state: State, evs: list[Event], at: float
 ) -> Instance:
     """The whole day as it now is: what the joined plan is validated against."""
-    day = _closed_objects(inst, evs, at, _frozen_uses(plan, state))
+    day = _zoned(_closed_objects(inst, evs, at, _frozen_uses(plan, state)), evs, at, rest=False)
     depots = list(day.depots)
     trucks = []
     for t in day.trucks:
@@ -879,11 +1119,15 @@ def _day_instance(
             depots.append(Depot(id=f"broken-{t.id}", place=ts.place))
             t = t.model_copy(update={"end_depot": f"broken-{t.id}"})
         trucks.append(t)
-    return Instance.model_validate(
-        day.model_copy(
-            update={"shipments": _orders(inst, evs), "depots": depots, "trucks": trucks}
-        ).model_dump(by_alias=True)
-    )
+    data = day.model_copy(
+        update={"shipments": _orders(inst, evs), "depots": depots, "trucks": trucks}
+    ).model_dump(by_alias=True)
+    try:
+        return Instance.model_validate(data)
+    except InputError as exc:
+        # A new zone that overlaps another, a checkpoint off its boundary...: named in
+        # the day the events make.
+        raise InputError(f"the day after the events, {exc.where}", exc.message) from None
 
 
 def _in_progress(
@@ -1049,10 +1293,17 @@ def _rest_instance(
     evs: list[Event],
     at: float,
     fresh_only: bool,
-) -> tuple[Instance, dict[str, str]]:
-    """The remaining part as an instance of its own; and shipment -> the truck it is
-    aboard."""
-    base = _shared_left(_closed_objects(inst, evs, at, None), plan, state, at)
+) -> tuple[Instance, dict[str, str], dict[str, str]]:
+    """The remaining part as an instance of its own; shipment -> the truck it is aboard;
+    and shipment -> the truck that **holds** it: goods aboard bound into a zone the
+    events close to their truck stay on it to the end of its day (unserved,
+    ``held_aboard``), taking their room."""
+    base = _shared_left(
+        _zoned(_closed_objects(inst, evs, at, None), evs, at, True), plan, state, at
+    )
+    barred = {e.zone: e for e in evs if isinstance(e, ZonePolicyChanged) and e.policy != "open"}
+    zone_at = restricted_places(base) if barred else {}
+    held: dict[str, str] = {}
     places = list(base.places)
     depots = list(base.depots)
     by_place = base.places_by_id
@@ -1080,13 +1331,25 @@ def _rest_instance(
         )
         places.append(start)
         depots.append(Depot(id=f"@{t.id}", place=start.id))
-        if ts.aboard:
+        capacity = dict(t.capacity)
+        for sid in ts.aboard:
+            e = barred.get(zone_at.get(ships[sid].destination, ""))
+            if e is not None and (
+                e.policy == "closed_loop" or (e.zone not in t.permits and t.id not in e.permits)
+            ):
+                held[sid] = t.id
+                for dim, q in ships[sid].quantity.items():
+                    if dim in capacity:
+                        capacity[dim] = max(HELD_ROOM, capacity[dim] - q)
+        if any(sid not in held for sid in ts.aboard):
             # Goods aboard: loaded at once where the truck is, and only there.
             here = start.model_copy(
                 update={"id": f"{x.id}@{t.id}/aboard", "hours": [(ts.free, ts.free + 1.0)]}
             )
             places.append(here)
             for sid in ts.aboard:
+                if sid in held:
+                    continue
                 sh = ships[sid]
                 aboard_ships.append(
                     sh.model_copy(
@@ -1111,6 +1374,7 @@ def _rest_instance(
                     "end_depot": t.end_depot or t.depot,
                     # Its driver's day began in the past: it ends by the duty left.
                     "available": (ts.free, _latest(hi, ts)),
+                    "capacity": capacity,
                 }
             )
         )
@@ -1179,7 +1443,7 @@ def _rest_instance(
             "shipments": orders + aboard_ships,
         }
     )
-    return Instance.model_validate(rest.model_dump(by_alias=True)), pins
+    return Instance.model_validate(rest.model_dump(by_alias=True)), pins, held
 
 
 def _latest(hi: float, ts: TruckState) -> float:
@@ -1203,12 +1467,13 @@ def _solve_rest(
 ) -> list[tuple[str, Plan, dict[str, Any]]]:
     """The remaining part solved two ways, each joined to the frozen past: ``warm``, the
     routing search from the old plan's routes, and ``free``, the whole optimiser (or the
-    dispatcher) afresh; each with its stability figures."""
+    dispatcher) afresh, both with the stability costs in their routing objective; each
+    with its stability figures."""
     from relayroute.solve.pipeline import solve
 
     out: list[tuple[str, Plan, dict[str, Any]]] = []
     for fresh_only in (False, True):
-        rest, pins = _rest_instance(loaded.instance, plan, state, evs, at, fresh_only)
+        rest, pins, held = _rest_instance(loaded.instance, plan, state, evs, at, fresh_only)
         # Goods aboard may need another relay station than a truck's home one: with
         # some, the search chooses among each truck's three nearest.
         choices = max(config.station_choices, 3) if pins else config.station_choices
@@ -1228,7 +1493,7 @@ def _solve_rest(
         initial = _old_routes(prob, plan, state) if WARM_ROUTES and small else None
         warm = _warm(prob, config, initial, max(1.0, left * WARM_SHARE), rest_loaded, keep)
         left = limit - (time.perf_counter() - tick)
-        free = solve(rest_loaded, config, time_limit=max(1.0, left), problem=prob)
+        free = solve(rest_loaded, config, time_limit=max(1.0, left), problem=prob, keep=keep)
         lost: set[str] = set()
         for name, sub in (("warm", warm), ("free", free)):
             if sub is None:
@@ -1241,7 +1506,9 @@ def _solve_rest(
             names = _match_loop_drivers(loaded.instance, sub, state, evs)
             if names is None:
                 continue  # its loop drivers cannot all be real ones: fresh drivers only
-            joined = _join(loaded.instance, day, plan, state, sub, prob, names, evs, config, at)
+            joined = _join(
+                loaded.instance, day, plan, state, sub, prob, names, evs, config, at, held
+            )
             out.append((name, joined, _figures(plan, joined, state)))
         if out:
             return out
@@ -1339,6 +1606,20 @@ def _warm(
     # No old routes to read in (a large day): the first-solution heuristic; measured on
     # the Liling closure, reading the dispatcher's routes in took 15 s and failed.
     left = seconds - (time.perf_counter() - tick)
+    if initial and config.recreate_share > 0:
+        # What the old routes leave out put in first where it fits (the insertion
+        # operators alone): the full search rarely reaches left-out shipments (issue 15).
+        put = solve_routing(
+            prob,
+            config,
+            time_limit=max(0.2, left * 0.75 * config.recreate_share),
+            initial=initial,
+            keep=keep,
+            phase="recreate",
+        )
+        if put.sequences:
+            initial = put.routes
+        left = seconds - (time.perf_counter() - tick)
     result = solve_routing(
         prob, config, time_limit=max(0.5, left * 0.75), initial=initial or None, keep=keep
     )
@@ -1475,6 +1756,7 @@ def _join(
     evs: list[Event],
     config: SolverConfig,
     at: float,
+    held: dict[str, str] | None = None,
 ) -> Plan:
     """The frozen past and the new routes as one plan, its lists derived again."""
     real_place = {p.id: p.id.split("@")[0] for p in prob.inst.places if "@" in p.id}
@@ -1498,6 +1780,25 @@ def _join(
         road = old.legs[ts.cut] if ts.released else None
         if new is not None:
             tail_stops, tail_legs = _without_aboard(new, ts)
+            mine = [sid for sid, truck in (held or {}).items() if truck == t.id]
+            if mine:
+                # Its held goods ride along to the end of its day.
+                ships = inst.shipments_by_id
+                extra: dict[str, float] = {}
+                for sid in mine:
+                    for dim, q in ships[sid].quantity.items():
+                        extra[dim] = extra.get(dim, 0.0) + q
+                tail_stops = [
+                    x.model_copy(
+                        update={
+                            "load": {
+                                d: _r(x.load.get(d, 0.0) + extra.get(d, 0.0))
+                                for d in {*x.load, *extra}
+                            }
+                        }
+                    )
+                    for x in tail_stops
+                ]
             if road is not None:
                 tail_legs[0] = _merged(road, tail_legs[0])
             else:
@@ -1529,7 +1830,7 @@ def _join(
                 }
             )
         )
-    return _derive(day, plan, state, sub, prob, routes, config)
+    return _derive(day, plan, state, sub, prob, routes, config, held or {})
 
 
 def _renamed(r: TruckRoute, names: dict[str, str], real_place: dict[str, str]) -> TruckRoute:
@@ -1700,6 +2001,7 @@ def _derive(
     prob: Problem,
     routes: list[TruckRoute],
     config: SolverConfig,
+    held: dict[str, str],
 ) -> Plan:
     """Handovers, duties, passes, outcomes and KPIs of the joined routes."""
     itinerary: dict[str, str] = {o.shipment: o.itinerary for o in sub.shipments}
@@ -1747,6 +2049,13 @@ def _derive(
     bookings = _bookings(dprob, riders)
     served = {o.shipment for o in outcomes}
     why = {u.shipment: u for u in sub.unserved}
+    for sid, truck in held.items():
+        why[sid] = Unserved(
+            shipment=sid,
+            reason="held_aboard",
+            detail=f"aboard {truck}, bound into a zone closed to it from {state.at:g}: it "
+            "stays on the truck to the end of its day",
+        )
     unserved = [
         why.get(s.id)
         or Unserved(shipment=s.id, reason="dropped", detail="the re-planned part left it out")

@@ -119,11 +119,14 @@ class State:
 
 
 def restricted_places(
-    inst: Instance, policies: tuple[str, ...] = ("closed_loop", "permit")
+    inst: Instance, policies: tuple[str, ...] = ("closed_loop", "permit"), at: float = 0.0
 ) -> dict[str, str]:
-    """Place -> the restricted zone (of one of ``policies``) it lies in, for places in one."""
+    """Place -> the restricted zone (of one of ``policies`` at ``at``) it lies in, for
+    places in one."""
     polys = [
-        (z.id, Polygon(z.polygon[0], z.polygon[1:])) for z in inst.zones if z.policy in policies
+        (z.id, Polygon(z.polygon[0], z.polygon[1:]))
+        for z in inst.zones
+        if z.policy_at(at) in policies
     ]
     out: dict[str, str] = {}
     for p in inst.places:
@@ -220,9 +223,20 @@ def state_at(
 
     # Only a closed-loop zone holds a truck to its plan: its loop driver brings it out
     # through the relay station; in a permit zone its own driver may turn where it is.
-    zone_of = restricted_places(inst, ("closed_loop",))
+    zone_of = restricted_places(inst, ("closed_loop",), at)
+    # A truck inside a zone that became a permit zone it has no permit for goes on as
+    # planned until it is out too (it entered when the zone was open).
+    permit_of = {
+        p: z
+        for p, z in restricted_places(inst, ("permit",), at).items()
+        if inst.zones_by_id[z].policy != "permit"
+    }
     state = State(at=at)
+    all_zones = zone_of
     for r in plan.routes:
+        permits = inst.trucks_by_id[r.truck].permits
+        if permit_of:
+            zone_of = all_zones | {p: z for p, z in permit_of.items() if z not in permits}
         n = sum(1 for leg in r.legs if leg.depart < at)
         if (
             release is not None

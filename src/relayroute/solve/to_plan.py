@@ -255,13 +255,19 @@ def _passes(prob: Problem, route: TruckRoute) -> list[Pass]:
     the shipments aboard while it is in."""
     policy = prob.net.zone_policy
     inst = prob.inst
+    # A re-planned day's zones may change policy: an entry is judged when its leg leaves.
+    changing = {z.id: z for z in inst.zones if z.changes}
     names = driver_names(inst)
     out: list[tuple[Pass, set[str]]] = []
     open_: dict[str, tuple[Pass, set[str]]] = {}
     aboard: set[str] = set()
     for k, leg in enumerate(route.legs):
         for c in leg.crossings:
-            if policy.get(c.zone) != "permit":
+            z = changing.get(c.zone)
+            own = leg.driver_kind == "loop"  # a loop driver in its own zone turned permit
+            if (z.policy_at(leg.depart) if z else policy.get(c.zone)) != "permit" or own:
+                if c.zone in open_ and c.direction == "out":
+                    open_.pop(c.zone)[0].valid_to = c.depart
                 continue
             if c.direction == "in":
                 p = Pass(

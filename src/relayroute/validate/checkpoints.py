@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from relayroute.validate.report import TOL, within
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from relayroute.model.instance import Checkpoint, Instance, Truck
     from relayroute.model.plan import Crossing, Leg, Plan
     from relayroute.validate.report import Found
@@ -44,6 +46,11 @@ class Crossings:
         entries: list[Entry],
     ) -> None:
         self.found, self.world, self.truck, self.name = found, world, truck, name
+        # The zone's policy as the truck is judged on this leg (:meth:`World.policy_in`).
+        self.policy_of: Callable[[str], str] = lambda z: world.policy.get(z, "open")
+        # A loop driver's own zone, which it enters without a permit when the zone turns
+        # permit during the day.
+        self.loop_zone: str | None = None
         self.listed = list(leg.crossings)
         self.used = 0
         self.inspections, self.entries = inspections, entries
@@ -60,6 +67,12 @@ class Crossings:
         for zone, direction in ((left, "out"), (entered, "in")):
             if zone is None:
                 continue
+            if self.policy_of(zone) == "open":
+                # Open then (its policy changes during the day): its boundary is no
+                # boundary, but a crossing the leg lists is checked as listed.
+                c = self.listed[self.used] if self.used < len(self.listed) else None
+                if c is None or (c.zone, c.direction) != (zone, direction):
+                    continue
             at = [(g, tg) for g, tg in gates if cps[g].zone == zone]
             if not at:
                 self.found.add(
@@ -72,8 +85,13 @@ class Crossings:
             cp, reached = cps[at[-1][0]], at[-1][1]
             if cp.closed:
                 self.found.add("R9", self.name, reached, f"crosses at closed checkpoint {cp.id}")
-            permit = self.world.policy[zone] == "permit"
-            if direction == "in" and permit and zone not in self.truck.permits:
+            permit = self.policy_of(zone) == "permit"
+            if (
+                direction == "in"
+                and permit
+                and zone not in self.truck.permits
+                and zone != self.loop_zone
+            ):
                 self.found.add(
                     "R9", self.name, reached, f"enters permit zone {zone!r} without a pass"
                 )
@@ -88,7 +106,9 @@ class Crossings:
                 t += cp.delay
                 continue
             self.used += 1
-            self._check_listed(c, cp, zone, direction == "in" and permit, reached)
+            # A loop driver entering its own zone (turned permit) needs no pass.
+            entry = direction == "in" and permit and zone != self.loop_zone
+            self._check_listed(c, cp, zone, entry, reached)
             # Whatever waiting and inspection took pushes the rest of the leg back.
             t += max(c.depart - reached, cp.delay)
         return t

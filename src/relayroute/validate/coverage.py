@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING
 from relayroute.validate.goods import check_change
 from relayroute.validate.report import TOL, within
 
+# A re-plan's goods aboard bound into a zone closed to their truck: they stay aboard.
+HELD = "held_aboard"
+
 if TYPE_CHECKING:
     from relayroute.model.instance import Instance, Place, Shipment, Truck
     from relayroute.model.plan import Leg, Plan, ShipmentOutcome, Stop
@@ -126,8 +129,12 @@ def check_shipments(
         if not u.reason.strip():
             found.add("R1", f"shipment {u.shipment}", None, "listed unserved without a reason")
     weighted = 0.0
+    held = {u.shipment for u in plan.unserved if u.reason == HELD}
     for sh in inst.shipments:
         p, d = picks.get(sh.id, []), drops.get(sh.id, [])
+        if sh.id in held:
+            _check_held(found, sh, unserved[sh.id], outcomes.get(sh.id), p, d, moves.get(sh.id))
+            continue
         weighted += _check_shipment(
             found, inst, plan, sh, unserved[sh.id], outcomes.get(sh.id), p, d, moves.get(sh.id, [])
         )
@@ -135,6 +142,27 @@ def check_shipments(
         if sid in ships and not (picks.get(sid) and drops.get(sid)):
             found.add("R1", f"shipment {sid}", None, "unloaded or loaded but never delivered")
     return weighted
+
+
+def _check_held(
+    found: Found,
+    sh: Shipment,
+    unserved: int,
+    o: ShipmentOutcome | None,
+    p: list[Visit],
+    d: list[Visit],
+    moves: list[Move] | None,
+) -> None:
+    """A shipment listed ``held_aboard``: picked up once and never delivered, unloaded or
+    loaded again (it stays on its truck to the end of the day; the walk counts its room)."""
+    if unserved > 1 or o is not None or len(p) != 1 or d or moves:
+        found.add(
+            "R1",
+            f"shipment {sh.id}",
+            None,
+            f"listed {HELD}: it must be picked up once and then stay on its truck "
+            f"(picked up {len(p)}, delivered {len(d)} times{', moved' if moves else ''})",
+        )
 
 
 def _check_shipment(

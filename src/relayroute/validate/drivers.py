@@ -81,8 +81,10 @@ def check_node(
     z: str | None,
     name: str,
     t: float,
+    policy: str | None = None,
 ) -> None:
-    """R5 / R6 at a path node in zone ``z``, reached at ``t`` by ``driver`` (of loop ``pool``)."""
+    """R5 / R6 at a path node in zone ``z``, reached at ``t`` by ``driver`` (of loop ``pool``);
+    ``policy``: the zone's as the truck is judged there (:meth:`World.policy_in`)."""
     if z is None:
         return
     if pool is not None:
@@ -93,7 +95,7 @@ def check_node(
                 t,
                 f"loop driver {driver} of zone {pool.zone!r} drives through {node!r} in zone {z!r}",
             )
-    elif world.policy[z] == "closed_loop":
+    elif (policy or world.policy[z]) == "closed_loop":
         found.add(
             "R5",
             name,
@@ -111,16 +113,18 @@ def check_stop_drivers(
     came: str,
     goes: str,
     where: str,
+    policy: str | None = None,
 ) -> RelayStation | None:
     """R5-R7 at a stop in zone ``z``: who may stand here, and whether the driver changes.
 
-    ``came`` brought the truck here and ``goes`` drives it on. Returns the relay station
-    where they hand the truck over properly (for the walk to record), else none.
+    ``came`` brought the truck here and ``goes`` drives it on; ``policy`` is the zone's as
+    the truck is judged there (:meth:`World.policy_in`). Returns the relay station where
+    they hand the truck over properly (for the walk to record), else none.
     """
     stations = world.inst.relay_stations_by_id
     for who in dict.fromkeys((came, goes)):
         pool = loop.get(who)
-        if z is not None and world.policy[z] == "closed_loop":
+        if z is not None and (policy or world.policy[z]) == "closed_loop":
             if pool is None:
                 found.add(
                     "R5", where, s.arrive, f"an outside driver stops inside closed-loop zone {z!r}"
@@ -132,7 +136,8 @@ def check_stop_drivers(
                     s.arrive,
                     f"loop driver {who} of zone {pool.zone!r} stops in zone {z!r}",
                 )
-        elif pool is not None:
+        elif pool is not None and z != pool.zone:
+            # (In its own zone when that opens during the day, a loop driver may stay.)
             st = stations.get(s.station or "")
             at_station = (
                 s.kind == "handover"

@@ -74,7 +74,10 @@ def frozen_cut(route: TruckRoute, at: float, world: World) -> int:
     def restricted(place: str) -> bool:
         p = places.get(place)
         z = world.place_zone(p) if p is not None else None
-        return z is not None and world.policy.get(z) == "closed_loop"
+        if z is None:
+            return False
+        changing = world.changing.get(z)
+        return (changing.policy_at(at) if changing else world.policy.get(z)) == "closed_loop"
 
     while k < last and (route.stops[k].driver != route.driver or restricted(route.stops[k].place)):
         k += 1
@@ -248,10 +251,14 @@ def _released(r: TruckRoute, nr: TruckRoute | None, at: float) -> int | None:
     if not (same and prefix and crossed == [(c.checkpoint, c.direction) for c in a.crossings]):
         return None
     times = dict.fromkeys(("arrive", "start", "depart"), 0.0)
-    if len(nr.stops) > n and r.stops[n].model_copy(update=times) == nr.stops[n].model_copy(
-        update=times
+    if (
+        b.path == a.path
+        and len(nr.stops) > n
+        and r.stops[n].model_copy(update=times) == nr.stops[n].model_copy(update=times)
     ):
-        return None  # the same stop, later: a wait on the road, not a release
+        # The same stop, later, the same road: a wait on the road, not a release (a
+        # released truck may come back to the same stop: its road then goes on).
+        return None
     return n
 
 

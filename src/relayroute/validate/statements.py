@@ -144,7 +144,7 @@ def _derive(inst: Instance, plan: Plan) -> _Facts:
             if d.pool in pools and pools[d.pool].kind == "loop"
         }
     )
-    policy = {z.id: z.policy for z in inst.zones}
+    zones = inst.zones_by_id
     for r in plan.routes:
         if not _whole(r):
             continue
@@ -175,7 +175,14 @@ def _derive(inst: Instance, plan: Plan) -> _Facts:
         dropped: set[str] = set()
         for leg, after in zip(r.legs, r.stops[1:]):
             for c in leg.crossings:
-                if c.direction == "in" and policy.get(c.zone) == "permit":
+                # An entry starts a stay: judged by the policy when its leg leaves.
+                z = zones.get(c.zone)
+                if (
+                    c.direction == "in"
+                    and z is not None
+                    and z.policy_at(leg.depart) == "permit"
+                    and facts.loop_zone.get(leg.driver, "") != c.zone
+                ):
                     e = _Entry(
                         r.truck, leg.driver, c.checkpoint, c.zone, c.arrive, r.stops[-1].arrive
                     )

@@ -114,7 +114,8 @@ def _walk_stop(
     if s.driver != goes:
         found.add("PLAN", where, s.depart, f"names driver {s.driver}, the next leg {goes}")
     z = world.place_zone(place)
-    st = check_stop_drivers(found, world, seen.loop, s, z, came, goes, where)
+    policy = world.policy_in(z, r, i, leg=False) if z is not None else None
+    st = check_stop_drivers(found, world, seen.loop, s, z, came, goes, where, policy)
     if st is not None:
         _record_handover(seen, r.truck, s, st.id, came, goes)
     ships = inst.shipments_by_id
@@ -180,6 +181,9 @@ def walk_leg(found: Found, world: World, r: TruckRoute, i: int, seen: Seen) -> f
     xy = [world.node_xy(n, leg, k) for k, n in enumerate(leg.path)]
     truck = world.inst.trucks_by_id[r.truck]
     crossings = Crossings(found, world, truck, leg, name, seen.inspections, seen.entries)
+    if world.changing:
+        crossings.policy_of = lambda z: world.policy_in(z, r, i, leg=True)
+        crossings.loop_zone = pool.zone if pool is not None else None
     t = leg.depart
     km = 0.0
     zone_here = world.zone_at(*xy[0]) if world.mode != "euclidean" else None
@@ -199,7 +203,9 @@ def walk_leg(found: Found, world: World, r: TruckRoute, i: int, seen: Seen) -> f
             if world.mode != "euclidean" and node not in world.sealed
             else None
         )
-        check_node(found, world, pool, leg.driver, node, z, name, t)
+        policy = world.policy_in(z, r, i, leg=True) if z is not None else None
+        if policy != "open":
+            check_node(found, world, pool, leg.driver, node, z, name, t, policy)
         if z != zone_here:
             t = crossings.cross(zone_here, z, gates, t)
             zone_here = z

@@ -25,10 +25,11 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from relayroute.model.instance import Instance, Place
-    from relayroute.model.plan import Leg
+    from relayroute.model.plan import Leg, TruckRoute
 
 
 _WGS84 = Geod(ellps="WGS84")
+STRICTNESS = {"open": 0, "permit": 1, "closed_loop": 2}
 
 
 def _geodesic_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -43,11 +44,13 @@ class World:
         self.inst = inst
         self.mode = inst.network.mode
         self.zones = {
-            z.id: shapely.Polygon(z.polygon[0], z.polygon[1:])
-            for z in inst.zones
-            if z.policy != "open"
+            z.id: shapely.Polygon(z.polygon[0], z.polygon[1:]) for z in inst.zones if z.restricted
         }
+        # The policy each zone has all day; a zone whose policy changes is judged by
+        # :meth:`policy_in` (``policy`` then holds the one it starts the day with).
         self.policy = {z.id: z.policy for z in inst.zones}
+        self.changing = {z.id: z for z in inst.zones if z.changes}
+        self._stays: dict[int, list[dict[str, float]]] = {}
         self.graph: nx.DiGraph | None = None
         self.place_node: dict[str, str] = {}
         self.gate_of: dict[str, str] = {}  # node -> checkpoint id
@@ -90,6 +93,45 @@ class World:
             for c in inst.checkpoints:
                 self.gate_of[f"checkpoint:{c.id}"] = c.id
                 self.fixed_xy[f"checkpoint:{c.id}"] = (c.lon, c.lat)
+
+    def policy_in(self, zone: str, route: TruckRoute, k: int, leg: bool) -> str:
+        """The policy of ``zone`` a truck is judged by on leg ``k`` (``leg``) or at stop
+        ``k`` of ``route``: the one in force when its stay in the zone began (when the leg
+        that took it in left), or the one in force now (the leg's departure, the stop's
+        arrival) where that is more lenient. A truck inside when the zone closes so
+        finishes what it came for and leaves, one on its road in finishes that road, and
+        one inside when the zone opens is free at once."""
+        z = self.changing.get(zone)
+        if z is None:
+            return self.policy.get(zone, "open")
+        stays = self._stays.get(id(route))
+        if stays is None:
+            stays = self._stays[id(route)] = self._stays_of(route)
+        if leg:
+            now = route.legs[k].depart if k < len(route.legs) else math.inf
+        else:
+            now = route.stops[k].arrive if k < len(route.stops) else math.inf
+        began = stays[k].get(zone, now) if k < len(stays) else now
+        return min(z.policy_at(began), z.policy_at(now), key=STRICTNESS.__getitem__)
+
+    def _stays_of(self, route: TruckRoute) -> list[dict[str, float]]:
+        """For each stop, the changing zones it stands in, each with when the truck's stay
+        there began (the departure of the leg that took it in; its day's start)."""
+        out: list[dict[str, float]] = []
+        places = self.inst.places_by_id
+        for k, s in enumerate(route.stops):
+            p = places.get(s.place)
+            z = self.place_zone(p) if p is not None else None
+            here: dict[str, float] = {}
+            if z is not None and z in self.changing:
+                if k and z in out[k - 1]:
+                    here[z] = out[k - 1][z]
+                elif k and k - 1 < len(route.legs):
+                    here[z] = route.legs[k - 1].depart
+                else:
+                    here[z] = s.arrive
+            out.append(here)
+        return out
 
     def zone_at(self, lon: float, lat: float) -> str | None:
         """The restricted zone (not open) that holds the point, if any."""
