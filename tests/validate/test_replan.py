@@ -243,3 +243,24 @@ def test_a_plan_that_ignores_a_zone_closing_is_caught(small: LoadedInstance, old
     report = check_replan(day(min(entries) - 1), old, old, [], min(entries) - 1, small.base)
     assert "R5" in {v.rule for v in report.violations}
     assert check_replan(day(max(entries) + 1), old, old, [], max(entries) + 1, small.base).ok
+
+
+def test_a_truck_released_to_a_new_stop_at_the_same_place(old: Plan) -> None:
+    """A truck on its road at ``at`` to a pickup not begun yet may be released from it
+    and start another stop where that road ends (the same road, a new stop): that is a
+    release, not a changed past; the same stop again is no release."""
+    from relayroute.validate.replan import _released
+
+    r, n = next(
+        (r, i)
+        for r in old.routes
+        for i in range(1, len(r.stops) - 1)
+        if r.stops[i].kind == "pickup"
+        and r.legs[i - 1].driver == r.driver
+        and r.stops[i].start > r.legs[i - 1].depart + 1
+    )
+    at = r.legs[n - 1].depart + 0.5
+    other = r.stops[n].model_copy(update={"shipments": ["S-other"]})
+    new = r.model_copy(update={"stops": [*r.stops[:n], other, *r.stops[n + 1 :]]})
+    assert _released(r, new, at) == n
+    assert _released(r, r, at) is None

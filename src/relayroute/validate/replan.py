@@ -237,13 +237,13 @@ def check_replan(
 def _released(r: TruckRoute, nr: TruckRoute | None, at: float) -> int | None:
     """``n`` where the old route's truck is on its road at ``at`` to stop ``n``, with its
     own driver, whose service starts at ``at`` or later, and the new route drives that
-    road on to elsewhere (its leg ``n - 1`` the old one and more): the truck was
-    released from that stop. None otherwise."""
+    road on to elsewhere (its leg ``n - 1`` the old one and more) or to another stop
+    where it ends: the truck was released from that stop. None otherwise."""
     n = sum(1 for leg in r.legs if leg.depart < at)
     if nr is None or not 0 < n < len(r.stops) - 1 or len(nr.legs) < n:
         return None
     a, b = r.legs[n - 1], nr.legs[n - 1]
-    if a == b or a.driver != r.driver or r.stops[n].start < at - TOL:
+    if a.driver != r.driver or r.stops[n].start < at - TOL:
         return None
     same = (a.depart, a.driver) == (b.depart, b.driver) and b.arrive >= a.arrive - TOL
     prefix = b.path[: len(a.path)] == a.path and b.coords[: len(a.coords)] == a.coords
