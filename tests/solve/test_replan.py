@@ -723,3 +723,15 @@ def test_a_new_zone_is_checked(small: LoadedInstance, small_old: Plan) -> None:
     ]:
         with pytest.raises(InputError, match=words):
             replan(small, small_old, [event], 480, config=GREEDY)
+
+
+def test_a_day_with_a_zone_change_is_re_planned_again(
+    small: LoadedInstance, small_old: Plan
+) -> None:
+    """The day a zone-policy re-plan writes (with the zone's change in it) is re-planned
+    again later for another event: valid, the first change kept in the day."""
+    first = replan(small, small_old, ["zone-policy:park:closed_loop"], 360, config=QUICK)
+    again = replan(first.loaded, first.plan, ["station-closed:rs_west"], 600, config=QUICK)
+    _checked(first.plan, again, 600)
+    park = again.loaded.instance.zones_by_id["park"]
+    assert [(c.at, c.policy) for c in park.changes] == [(360, "closed_loop")]

@@ -1020,8 +1020,8 @@ def _zoned(inst: Instance, evs: list[Event], at: float, rest: bool) -> Instance:
     goes with it (permits for a permit zone, relay stations and loop drivers for a
     closed-loop one, checkpoints for either)."""
     changed = {e.zone: e for e in evs if isinstance(e, ZonePolicyChanged)}
-    if not changed:
-        return inst
+    if not changed and not (rest and any(z.changes for z in inst.zones)):
+        return inst  # (a day re-planned before keeps its changes; its rest has none)
     for z in inst.zones:
         e = changed.get(z.id)
         if e is not None and z.changes and z.changes[-1].at >= at:
