@@ -412,11 +412,7 @@ def _waiting(
                     "minutes": _r(leg.minutes + wait),
                 }
             )
-            for j in range(i + 1, len(stops)):
-                x = stops[j]
-                stops[j] = x.model_copy(
-                    update={k: _r(getattr(x, k) + wait) for k in ("arrive", "start", "depart")}
-                )
+            _later_from(stops, i + 1, wait)
             for j in range(i + 1, len(legs)):
                 g = legs[j]
                 legs[j] = _shifted(g, wait)
@@ -505,11 +501,7 @@ def _detoured(inst: Instance, base: Path | None, plan: Plan, evs: list[Event], a
                     "crossings": crossings,
                 }
             )
-            for j in range(i + 1, len(stops)):
-                x = stops[j]
-                stops[j] = x.model_copy(
-                    update={k: _r(getattr(x, k) + more) for k in ("arrive", "start", "depart")}
-                )
+            _later_from(stops, i + 1, more)
             for j in range(i + 1, len(legs)):
                 g = legs[j]
                 for c in g.crossings:
@@ -519,6 +511,15 @@ def _detoured(inst: Instance, base: Path | None, plan: Plan, evs: list[Event], a
                 legs[j] = _shifted(g, more)
         routes.append(r.model_copy(update={"legs": legs, "stops": stops}))
     return plan.model_copy(update={"routes": routes})
+
+
+def _later_from(stops: list[Stop], first: int, minutes: float) -> None:
+    """Stops ``first`` on, later by ``minutes`` (a wait or a way round before them)."""
+    for j in range(first, len(stops)):
+        x = stops[j]
+        stops[j] = x.model_copy(
+            update={k: _r(getattr(x, k) + minutes) for k in ("arrive", "start", "depart")}
+        )
 
 
 def _drop(times: list[float], t: float) -> None:
