@@ -34,12 +34,20 @@ def _checked(old: Plan, done: Replan, at: float) -> None:
     assert report.ok, [str(v) for v in report.violations]
     new = {r.truck: r for r in done.plan.routes}
     waits = {x.split()[0] for x in done.in_progress if " waits at " in x}
+    turns = {x.split()[0] for x in done.in_progress if " turns back at " in x}
     for r in old.routes:
         # What a truck drove before ``at`` is there, leg for leg, with the stop it leads
         # to (but for waiting at a checkpoint closed when it gets there: the validator's).
         gone = [leg for leg in r.legs if leg.depart < at]
         if r.truck in waits:
             assert [g.path for g in new[r.truck].legs[: len(gone)]] == [g.path for g in gone]
+            continue
+        if r.truck in turns and gone:
+            # Turned back at a gate on the road it is on: that road up to the gate.
+            assert new[r.truck].legs[: len(gone) - 1] == gone[:-1]
+            assert new[r.truck].stops[: len(gone)] == r.stops[: len(gone)]
+            way, old_way = new[r.truck].legs[len(gone) - 1].path, gone[-1].path
+            assert way[0] == old_way[0] and way != old_way
             continue
         ts = done.state.trucks.get(r.truck)
         if gone and ts is not None and ts.released:
@@ -174,13 +182,15 @@ def test_cancelled_orders_are_gone(small: LoadedInstance, small_old: Plan) -> No
 
 
 def test_broken_truck_stays_where_it_stops(small: LoadedInstance, small_old: Plan) -> None:
-    """A truck broken down after it set out ends its day at its cut, driving no more."""
+    """A truck broken down after it set out ends its day at its cut, driving no more;
+    goods aboard it stay with it (unserved, ``held_aboard``), and the re-plan validates."""
     at = 480.0
     state = state_at(small.instance, small_old, at)
-    loaded_trucks = [t for t, ts in state.trucks.items() if ts.aboard]
-    for truck in loaded_trucks:  # goods aboard a broken truck: refused, by name
-        with pytest.raises(InputError, match="not supported yet"):
-            replan(small, small_old, [f"truck-broken:{truck}"], at, config=QUICK)
+    for truck in [t for t, ts in state.trucks.items() if ts.aboard and not ts.done]:
+        done = replan(small, small_old, [f"truck-broken:{truck}"], at, config=GREEDY)
+        _checked(small_old, done, at)
+        held = {u.shipment for u in done.plan.unserved if u.reason == "held_aboard"}
+        assert set(done.state.trucks[truck].aboard) <= held
     moving = [t for t, ts in state.trucks.items() if ts.cut and not ts.aboard and not ts.done]
     if not moving:
         pytest.skip("no truck under way and empty at 08:00 in this plan")
@@ -209,7 +219,8 @@ def test_bad_events_are_refused(small: LoadedInstance, small_old: Plan) -> None:
 
 def test_a_truck_reaching_a_closed_checkpoint_waits(small: LoadedInstance, small_old: Plan) -> None:
     """A truck on its road at ``at`` to a checkpoint closed until later waits there until it
-    opens: the plan validates, its inspection is after the closure, and it is reported."""
+    opens, or turns back at the gate where another way is sooner: the plan validates, no
+    inspection there is within the closure, and the wait or the turn is reported."""
     road = [
         (r.truck, leg, c)
         for r in small_old.routes
@@ -225,7 +236,10 @@ def test_a_truck_reaching_a_closed_checkpoint_waits(small: LoadedInstance, small
         small, small_old, [f"checkpoint-closed:{c.checkpoint}:{at:g}-{until:g}"], at, config=QUICK
     )
     _checked_waits(small_old, done, at)
-    assert any(x.startswith(f"{truck} waits at {c.checkpoint}") for x in done.in_progress)
+    assert any(
+        x.startswith((f"{truck} waits at {c.checkpoint}", f"{truck} turns back at {c.checkpoint}"))
+        for x in done.in_progress
+    ), done.in_progress
     delay = small.instance.checkpoints_by_id[c.checkpoint].delay
     for r in done.plan.routes:
         for g in r.legs:
@@ -323,27 +337,15 @@ def yiwu_old(yiwu: LoadedInstance) -> Plan:
     [
         ["station-closed:rs_jindong"],
         ["loop-drivers-fewer:rs_yiwu_port:4"],
-        pytest.param(
-            ["checkpoint-closed:cp_yiwu_south:12:00-12:45"],
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="trucks waiting for the checkpoint to reopen reach the port station "
-                "together: 4 frozen handovers at once for 3 bays (R7); queueing for bays "
-                "after a wait is not planned yet",
-            ),
-        ),
+        # Four trucks wait out the gate and reach the port station together: they queue
+        # for its 3 bays.
+        ["checkpoint-closed:cp_yiwu_south:12:00-12:45"],
         ["truck-broken:T05"],
+        # With S169 aboard when it stops at its pickup: the goods stay with it.
+        ["truck-broken:T19"],
         # Open all day already: nothing changes, and the re-plan still validates.
         ["checkpoint-reopened:cp_yiwu_north:14:00-20:00"],
-        pytest.param(
-            ["checkpoint-closed:cp_yiwu_north", "checkpoint-reopened:cp_yiwu_north:14:00-20:00"],
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="closed until 14:00 and from 20:00: trucks that wait for it overrun "
-                "bays (R7) and a loop driver's duty (R8) in their frozen work; re-timing "
-                "frozen work after a wait is not planned yet",
-            ),
-        ),
+        ["checkpoint-closed:cp_yiwu_north", "checkpoint-reopened:cp_yiwu_north:14:00-20:00"],
         ["shipments-cancelled:S001,S004,S008"],
         [
             {
@@ -366,6 +368,7 @@ def yiwu_old(yiwu: LoadedInstance) -> Plan:
         "loop-drivers-fewer",
         "checkpoint-closed",
         "truck-broken",
+        "truck-broken-loaded",
         "checkpoint-reopened",
         "closed-then-reopened",
         "shipments-cancelled",
@@ -413,19 +416,29 @@ def test_goods_aboard_that_cannot_be_replanned_are_reported(
     assert all(any(t in v.message for t in trucks) for v in report.violations)
 
 
-def test_a_checkpoint_closed_for_good_on_a_road_in_progress_is_reported(
-    yiwu: LoadedInstance, yiwu_old: Plan
+@pytest.mark.parametrize("gate", ["cp_yiwu_south", "cp_yiwu_north"])
+def test_a_checkpoint_closed_for_good_on_a_road_in_progress(
+    yiwu: LoadedInstance, yiwu_old: Plan, gate: str
 ) -> None:
-    """A truck on its road at noon to a checkpoint closed from noon for good cannot wait
-    for it (turning back part way is not planned yet): its crossing is listed in
-    ``in_progress`` and the validator's REPLAN rule names it, and nothing else."""
-    done = replan(yiwu, yiwu_old, ["checkpoint-closed:cp_yiwu_south"], 720, config=GREEDY)
-    report = check_replan(
-        done.loaded.instance, yiwu_old, done.plan, done.events, 720, done.loaded.base
-    )
-    listed = {x.split()[0] for x in done.in_progress if "cp_yiwu_south" in x or "no other" in x}
-    assert {v.rule for v in report.violations} <= {"REPLAN"}
-    assert all(any(t in v.message for t in listed) for v in report.violations)
+    """Trucks on their road at noon to a gate of the Yiwu zone closed from noon for good
+    turn back there: round by another gate, or (a loop driver on its way in, where the
+    way round would take the truck's own driver over duty) back to the station it left,
+    where its own driver takes it again and goods with no way left stay aboard. The
+    re-plan validates with its past kept, every turn is reported, and nobody crosses
+    there after noon."""
+    done = replan(yiwu, yiwu_old, [f"checkpoint-closed:{gate}"], 720, config=GREEDY)
+    _checked(yiwu_old, done, 720)
+    turned = [x for x in done.in_progress if f"turns back at {gate}" in x]
+    assert turned
+    for r in done.plan.routes:
+        for leg in r.legs:
+            assert all(c.checkpoint != gate or c.arrive < 720 for c in leg.crossings)
+    for x in done.in_progress:
+        if "keeps its goods aboard" in x:
+            truck = x.split()[0]
+            assert any(y.startswith(f"{truck} turns back") for y in turned)
+            held = [u for u in done.plan.unserved if u.reason == "held_aboard"]
+            assert any(truck in u.detail for u in held)
 
 
 @pytest.mark.parametrize(
@@ -459,7 +472,7 @@ def test_yiwu_day_road_closed_at_noon(
     done = replan(yiwu, yiwu_old, [f"road-closed:{road[0]}-{road[1]}"], 720, config=GREEDY)
     _checked(yiwu_old, done, 720)
     assert not any(_drives(g, road) for r in done.plan.routes for g in r.legs if g.depart >= 720)
-    rounds = {x.split()[0] for x in done.in_progress if "goes round a closed road" in x}
+    rounds = {x.split()[0] for x in done.in_progress if "goes round a closure" in x}
     frozen = {
         r.truck
         for r in yiwu_old.routes

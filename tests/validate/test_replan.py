@@ -264,3 +264,28 @@ def test_a_truck_released_to_a_new_stop_at_the_same_place(old: Plan) -> None:
     new = r.model_copy(update={"stops": [*r.stops[:n], other, *r.stops[n + 1 :]]})
     assert _released(r, new, at) == n
     assert _released(r, r, at) is None
+
+
+def test_a_turn_back_at_a_closed_gate_keeps_the_past(small: LoadedInstance, old: Plan) -> None:
+    """A truck on its road at ``at`` to a checkpoint closed for good, turned back at its
+    gate by the re-plan, keeps the past; the same turn without the closure, or with the
+    road before the gate changed, does not."""
+    from relayroute.solve.replan import replan
+
+    ri, li, ci, at = _road_to_a_checkpoint(old)
+    r = old.routes[ri]
+    shut = [CheckpointClosed(checkpoint=r.legs[li].crossings[ci].checkpoint)]
+    done = replan(small, old, shut, at, config=SolverConfig(engine="greedy"))
+    nr = next(x for x in done.plan.routes if x.truck == r.truck)
+    if nr.legs[li].path == r.legs[li].path:
+        pytest.skip("no other way from the gate")
+    report = check_replan(done.loaded.instance, old, done.plan, done.events, at, small.base)
+    assert not [v for v in report.violations if v.rule == "REPLAN"], [
+        str(v) for v in report.violations
+    ]
+    assert "REPLAN" in _rules(small, old, done.plan, [], at)
+    bent = done.plan.model_copy(deep=True)
+    leg = next(x for x in bent.routes if x.truck == r.truck).legs[li]
+    leg.coords[0] = (leg.coords[0][0] + 0.01, leg.coords[0][1])
+    report = check_replan(done.loaded.instance, old, bent, done.events, at, small.base)
+    assert "REPLAN" in {v.rule for v in report.violations}

@@ -250,10 +250,24 @@ class TravelTable:
             return None
         i, j = self.index[a], self.index[b]
         key = (i, j, checkpoints)
-        if key in self._avoiding:
-            return self._avoiding[key]
-        gates = self.net.gates
-        shut = {n for n, c in gates.items() if c in checkpoints}
+        if key not in self._avoiding:
+            src, dst = self.net.place_node[a], self.net.place_node[b]
+            self._avoiding[key] = self._through_none(src, dst, checkpoints)
+        return self._avoiding[key]
+
+    def turned(self, gate: str, inside: bool, b: str, checkpoints: frozenset[str]) -> Route | None:
+        """The fastest route from gate node ``gate``, on its ``inside`` side of the zone
+        or outside, to place ``b`` through none of ``checkpoints`` (None: there is none);
+        for a truck turned back at a gate that closed while it was on its way."""
+        if self.net.mode == "euclidean" or gate not in self.net.gates:
+            return None
+        src = (gate, INSIDE if inside else OUTSIDE)
+        return self._through_none(src, self.net.place_node[b], checkpoints)
+
+    def _through_none(
+        self, src: str | tuple[str, str], dst: str, checkpoints: frozenset[str]
+    ) -> Route | None:
+        shut = {n for n, c in self.net.gates.items() if c in checkpoints}
 
         def weight(u: object, v: object, d: dict[str, float]) -> float | None:
             # A gate's own edge joins its two sides: leaving it out closes the gate.
@@ -261,17 +275,13 @@ class TravelTable:
                 return None
             return d["minutes"]
 
-        src, dst = self.net.place_node[a], self.net.place_node[b]
         try:
             raw = nx.dijkstra_path(self.graph, src, dst, weight=weight)
         except (nx.NetworkXNoPath, nx.NodeNotFound):
-            out = None
-        else:
-            minutes = sum(self.graph.edges[u, v]["minutes"] for u, v in itertools.pairwise(raw))
-            km = sum(self.graph.edges[u, v]["km"] for u, v in itertools.pairwise(raw))
-            out = self._from_path(raw, km, minutes)
-        self._avoiding[key] = out
-        return out
+            return None
+        minutes = sum(self.graph.edges[u, v]["minutes"] for u, v in itertools.pairwise(raw))
+        km = sum(self.graph.edges[u, v]["km"] for u, v in itertools.pairwise(raw))
+        return self._from_path(raw, km, minutes)
 
     def _route(self, a: str, b: str, i: int, j: int) -> Route:
         g = self.net.graph

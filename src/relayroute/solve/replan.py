@@ -8,16 +8,21 @@ unless that would take it through an object the events close (or it has broken d
 or picks up a cancelled order): measured, goods aboard as shipments of their own were
 often left undelivered by the dispatcher. Where the events hit the road in progress:
 
-- a truck on its road at ``at`` to a checkpoint closed for a window waits there until
-  it opens again (its day later by the wait; :attr:`Replan.in_progress` says so);
-- a frozen leg leaving at ``at`` or later that drives a road the events close (a loop
-  driver's way back out of its zone; goods aboard are not held to such a way, they are
-  planned anew unless they have no other) goes round it between the same stops
-  with the same driver, waiting its turn at a checkpoint whose hourly throughput is
-  full; the truck's day later by the detour (:attr:`Replan.in_progress` says so);
+- a truck on its road at ``at`` to a checkpoint closed when it gets there turns back
+  at its gate and goes the fastest other way to the stop it was going to, or (closed
+  for a window, where that is sooner) waits there until it opens again;
+- a frozen leg leaving at ``at`` or later that drives a road the events close, or would
+  be inspected at a checkpoint they close (a loop driver's way back out of its zone;
+  goods aboard are not held to such a way, they are planned anew unless they have no
+  other), goes round it between the same stops with the same driver, waiting its turn
+  at a checkpoint whose hourly throughput is full (or waits, where that is sooner);
+- frozen handovers that a wait or a way round brings to a station together queue for
+  its bays; the truck's day is later by each wait, turn or detour
+  (:attr:`Replan.in_progress` says so);
 - a truck on its road to a handover in, unloading or loading at a station closed by
-  then, or to the pickup of a cancelled order, or of goods that turn out to have no
-  way left, is **released**: it drives on from where that road ends, the stop not done
+  then, or to a handover to a loop driver whose way in and out a closure hits, or to
+  the pickup of a cancelled order, or of goods that turn out to have no way left, is
+  **released**: it drives on from where that road ends, the stop not done
   (:attr:`relayroute.solve.state.TruckState.released`).
 
 What is left becomes an instance of its own:
@@ -61,12 +66,17 @@ closed to its driver goes on as planned until it is out; goods aboard bound into
 a zone stay on their truck to the end of its day (unserved, ``held_aboard``), their
 room taken.
 
-Not done yet: goods part way on a rail or transload way at ``at`` (refused), goods
-aboard a truck that breaks down (refused), a zone whose polygon changes (a new zone
+Goods aboard a truck that breaks down stay with it (unserved, ``held_aboard``): moving
+them to another truck where it stands is not planned yet.
+
+Not done yet: goods part way on a rail or transload way at ``at`` (refused), a zone whose polygon changes (a new zone
 with its checkpoints is an event; relay stations and loop drivers for it are not), a
-truck on its road to a checkpoint closed for good (it goes on through it; the validator
-says so), re-timing frozen work a way round a closed road makes longer (a driver's duty
-or a station's bays can be overrun: the validator says so).
+truck on its road to a checkpoint closed for good with no other way (it goes on through
+it; the validator says so), frozen work a turn back or a way round makes longer than a
+driver's duty (measured on yiwu-day, the south gate closed for good at noon: a loop
+driver turned back on its way in takes the truck round by the G60 gate, and the truck's
+own driver waiting at the station ends 70 minutes over duty; the validator says so).
+Going back to the station instead, the goods aboard planned anew, is not planned yet.
 """
 
 from __future__ import annotations
@@ -114,6 +124,7 @@ from relayroute.model.instance import (
 )
 from relayroute.model.limits import MAX_MINUTES, MAX_PRIORITY
 from relayroute.model.plan import (
+    Crossing,
     Excursion,
     Handover,
     InstanceRef,
@@ -308,6 +319,7 @@ def replan(
     limit = time_limit if time_limit is not None else config.time_limit
     forced: set[str] = set()
     releasing: set[str] = set()
+    holding: set[str] = set()
     detoured = _detoured(inst, loaded.base, plan, evs, at)
     now = _zoned(inst, evs, at, rest=False)  # who is held inside a zone: by the new policy
     while True:
@@ -317,19 +329,41 @@ def replan(
             running,
             at,
             _unhindered(evs, at, inst.horizon, forced, plan, inst),
-            _releasing(evs, at, inst.horizon, releasing, forced),
+            _releasing(evs, at, inst, releasing, forced, plan),
             forced,
         )
+        queued = _queued(inst, running, state, at)
+        if queued is not running:
+            running = queued
+            state = state_at(
+                now,
+                running,
+                at,
+                _unhindered(evs, at, inst.horizon, forced, plan, inst),
+                _releasing(evs, at, inst, releasing, forced, plan),
+                forced,
+            )
         _refuse_unhandled(running, state, evs)
         day = _day_instance(inst, running, state, evs, at)
         try:
             tried = _solve_rest(
-                loaded, day, running, state, evs, at, config, limit, tick, stability
+                loaded, day, running, state, evs, at, config, limit, tick, stability, holding
             )
         except _Stuck as stuck:
-            # Goods aboard their truck cannot take to them any more: first the truck
-            # does not load them, where it is on its way to load them at ``at``; then
-            # it goes on as planned until it has delivered them (``in_progress``).
+            # Goods aboard their truck cannot take to them any more. Taken back to a
+            # station by a loop driver turned back at a gate: the loop driver goes
+            # round instead. Else first the truck does not load them, where it is on
+            # its way to load them at ``at``; then it goes on as planned until it has
+            # delivered them (``in_progress``).
+            homed = {
+                a.truck
+                for a, b in zip(plan.routes, detoured.routes, strict=True)
+                if len(b.stops) < len(a.stops)
+            }
+            if stuck.trucks & homed - holding:
+                # Its way round would take a driver over duty: held aboard instead.
+                holding |= stuck.trucks & homed
+                continue
             if stuck.trucks <= forced:  # pragma: no cover - frozen until empty, never
                 raise AssertionError(f"goods aboard {stuck} stuck though frozen on") from None
             forced |= stuck.trucks & releasing
@@ -342,6 +376,9 @@ def replan(
     in_progress += _rounds(plan, detoured, state)
     in_progress += [
         f"{t} delivers its goods aboard as planned: no other way found" for t in sorted(forced)
+    ]
+    in_progress += [
+        f"{t} keeps its goods aboard to the end of its day: no way left" for t in sorted(holding)
     ]
     priced = [(sub.kpis.objective + _price(f, stability), name, sub, f) for name, sub, f in tried]
     scores = {name: round(cost, 2) for cost, name, _, _ in priced}
@@ -420,21 +457,46 @@ def _waiting(
     return plan.model_copy(update={"routes": routes})
 
 
-def _detoured(inst: Instance, base: Path | None, plan: Plan, evs: list[Event], at: float) -> Plan:
-    """``plan`` as it now runs: a leg leaving at ``at`` or later that drives a road the
-    events close (within its window) goes round it, between the same stops, with the
-    same driver (a loop driver inside its zone), the fastest way the network has left;
-    the truck's day from there on is later by what the way round costs (what of it is
-    not frozen is planned anew). A leg with no way round, or a shorter one, is left."""
-    roads = _roads(evs, at, 3 * inst.horizon)
-    if not roads:
+def _detoured(
+    inst: Instance,
+    base: Path | None,
+    plan: Plan,
+    evs: list[Event],
+    at: float,
+) -> Plan:
+    """``plan`` as it now runs round the closures the events make.
+
+    A leg leaving at ``at`` or later that drives a road the events close (within its
+    window) or would be inspected at a checkpoint they close goes round, between the same
+    stops, with the same driver (a loop driver inside its zone), the fastest way the
+    network has left. A truck on its way at ``at`` to a checkpoint they close turns back
+    at its gate (it does not cross) and goes the fastest other way to the stop it was
+    going to. Round a checkpoint closed for a window only where that arrives before
+    waiting for it to open (:func:`_waiting`). The truck's day from there on is later by
+    what the way round costs (what of it is not frozen is planned anew). A leg with no
+    way round is left (it waits, or its goods are planned anew).
+
+    A loop driver turned back on its way into the zone from a relay station, where the
+    way round has none or would take the truck's own driver (waiting at the station)
+    over their duty, takes the truck back to that station instead and hands it back
+    there: its route ends with that handover, the rest of its day and its goods aboard
+    are planned anew (held aboard to the end of its day where they have no way left).
+    """
+    end = 3 * inst.horizon
+    roads = _roads(evs, at, end)
+    shut_cp: dict[str, list[tuple[float, float]]] = {}
+    for e in evs:
+        if isinstance(e, CheckpointClosed):
+            shut_cp.setdefault(e.checkpoint, []).append(_window(e, at, end))
+    if not roads and not shut_cp:
         return plan
-    net = _closed_network(inst, base, evs, at)
-    assert net is not None
+    net = _closed_network(inst, base, evs, at) or build_network(inst, base)
     delays = {c.id: c.delay for c in inst.checkpoints}
     shut = {c.id for c in inst.checkpoints if c.closed}
+    avoid = frozenset(shut_cp)
     pools = {p.id: p for p in inst.driver_pools}
     limit = {c.id: c.throughput_per_hour for c in inst.checkpoints}
+    gate_node = {c: n for n, c in net.gates.items()}
     # Inspections planned, by checkpoint: a way round waits for its turn at a
     # checkpoint whose hourly throughput they fill (measured on yiwu-day: the G60 gate
     # full from noon, a way round through it made 13 inspections in an hour for 12).
@@ -450,67 +512,257 @@ def _detoured(inst: Instance, base: Path | None, plan: Plan, evs: list[Event], a
             return Profile("loop", zone=pool.zone)
         return Profile("outside", frozenset(inst.trucks_by_id[truck].permits))
 
-    # One travel table a driver class, between the ends of the legs on closed roads.
+    def hit(leg: Leg) -> tuple[int, float] | None:
+        """The first crossing of ``leg`` inspected at ``at`` or later at a checkpoint
+        closed then (as :func:`_waiting` judges it): its index and the wait there."""
+        for m, c in enumerate(leg.crossings):
+            inspect = c.depart - delays.get(c.checkpoint, 0.0)
+            if inspect < at - TOL:
+                continue
+            for lo, hi in shut_cp.get(c.checkpoint, []):
+                if c.depart > lo + TOL and inspect < hi - TOL:
+                    return m, hi - inspect
+        return None
+
+    def gate_at(leg: Leg, m: int) -> int | None:
+        """Index in ``leg.path`` of the gate of its crossing ``m``."""
+        k = -1
+        for c in leg.crossings[: m + 1]:
+            node = gate_node.get(c.checkpoint)
+            if node is None or node not in leg.path[k + 1 :]:
+                return None
+            k = leg.path.index(node, k + 1)
+        return k
+
+    # One travel table a driver class, between the ends of the legs it goes round.
     ends: dict[Profile, set[str]] = {}
     for r in plan.routes:
         for i, leg in enumerate(r.legs):
-            if leg.depart >= at - TOL and _on_closed_road(leg, roads):
+            if leg.arrive < at - TOL:
+                continue
+            if (leg.depart >= at - TOL and _on_closed_road(leg, roads)) or hit(leg):
                 ends.setdefault(profile_of(r.truck, leg), set()).update(
                     (r.stops[i].place, r.stops[i + 1].place)
                 )
     tables = {p: TravelTable(net, p, sorted(x), delays, shut) for p, x in ends.items()}
+    g = net.graph
     routes = []
     for r in plan.routes:
         legs, stops = list(r.legs), list(r.stops)
         for i, leg in enumerate(legs):
-            if leg.depart < at - TOL or not _on_closed_road(leg, roads):
+            if leg.arrive < at - TOL:
+                continue
+            on_road = leg.depart >= at - TOL and _on_closed_road(leg, roads)
+            h = hit(leg)
+            if not on_road and h is None:
                 continue
             a, b = stops[i].place, stops[i + 1].place
             table = tables.get(profile_of(r.truck, leg))
             if table is None or not {a, b} <= table.index.keys():
                 continue  # moved into a closure's window by an earlier way round: left
-            if not table.reachable(a, b):
+            kept: list[Crossing] = []
+            home = None  # the way back to the station a loop driver left, turned back
+            head: list[str] = []
+            shape: list[tuple[float, float]] = []
+            head_km = 0.0
+            start = leg.depart
+            if leg.depart >= at - TOL:
+                if h is None:
+                    way = table.route(a, b) if table.reachable(a, b) else None
+                else:
+                    way = table.avoiding(a, b, avoid)
+            else:
+                assert h is not None  # on a closed road at ``at``: it finishes its road
+                m = h[0]
+                j = gate_at(leg, m)
+                if j is None:
+                    continue
+                c = leg.crossings[m]
+                way = table.turned(leg.path[j], c.direction == "out", b, avoid)
+                head = leg.path[: j + 1]
+                shape = [(g.nodes[head[0]]["lon"], g.nodes[head[0]]["lat"])]
+                for u, v in itertools.pairwise(head):
+                    shape.extend(g.edges[u, v]["coords"][1:])
+                    head_km += g.edges[u, v]["km"]
+                if [tuple(x) for x in leg.coords[: len(shape)]] != [tuple(x) for x in shape]:
+                    continue  # not the network's own road: left as it is
+                # Queued at the gate at ``at`` already: it turns from there then.
+                kept, start = list(leg.crossings[:m]), max(c.arrive, at)
+                back = stops[i]
+                if (
+                    leg.driver_kind == "loop"
+                    and c.direction == "in"
+                    and back.kind == "handover"
+                    and back.station is not None
+                ):
+                    home = table.turned(leg.path[j], False, a, avoid)
+            if way is None and home is None:
                 continue
-            way = table.route(a, b)
-            for c in leg.crossings:
+            gone = leg.crossings[len(kept) :]
+            for c in gone:
                 _drop(seen[c.checkpoint], c.depart - delays.get(c.checkpoint, 0.0))
             inspect: list[float] = []
-            now, driven = leg.depart, 0.0
-            for w in way.crossings:
+            now, driven = start, 0.0
+            for w in way.crossings if way is not None else []:
                 t = _turn(
                     seen.get(w.checkpoint, []), now + w.offset - driven, limit.get(w.checkpoint)
                 )
-                seen.setdefault(w.checkpoint, []).append(t)
                 inspect.append(t)
                 now, driven = t + w.delay, w.offset + w.delay
-            crossings, arrive = _crossings(
-                SimpleNamespace(route=way),  # type: ignore[arg-type]
-                leg.depart,
-                inspect,
-            )
+            if way is not None:
+                crossings, arrive = _crossings(
+                    SimpleNamespace(route=way),  # type: ignore[arg-type]
+                    start,
+                    inspect,
+                )
+            if home is not None and (way is None or _over_duty(inst, r, arrive - leg.arrive)):
+                _home_again(inst, r, i, legs, stops, leg, (head, shape, head_km), kept, start, home)
+                for g2 in legs[i + 1 :]:
+                    for c in g2.crossings:
+                        _drop(seen[c.checkpoint], c.depart - delays.get(c.checkpoint, 0.0))
+                del legs[i + 1 :], stops[i + 2 :]
+                break
+            assert way is not None
             more = arrive - leg.arrive
-            if more < -TOL:
-                continue  # shorter than the plan's way: not a detour (left as it was)
+            waited = leg.arrive + h[1] if h is not None and not on_road else math.inf
+            if (h is None and more < -TOL) or arrive >= waited - TOL:
+                # Shorter than the plan's way round a road (not a detour), or no sooner
+                # than waiting for the checkpoint to open: left as it was.
+                for c in gone:
+                    seen[c.checkpoint].append(c.depart - delays.get(c.checkpoint, 0.0))
+                continue
+            for w, t in zip(way.crossings, inspect, strict=True):
+                seen.setdefault(w.checkpoint, []).append(t)
+            # Sooner than a queue at the gate it was in: it still arrives as planned.
+            arrive, more = max(arrive, leg.arrive), max(more, 0.0)
             legs[i] = leg.model_copy(
                 update={
-                    "path": way.nodes,
-                    "coords": way.coords,
-                    "km": _r(way.km),
+                    "path": head + way.nodes[1:] if head else way.nodes,
+                    "coords": shape + way.coords[1:] if head else way.coords,
+                    "km": _r(head_km + way.km if head else way.km),
                     "arrive": _r(arrive),
                     "minutes": _r(arrive - leg.depart),
-                    "crossings": crossings,
+                    "crossings": kept + crossings,
                 }
             )
+            if more <= 0:
+                continue
             _later_from(stops, i + 1, more)
             for j in range(i + 1, len(legs)):
-                g = legs[j]
-                for c in g.crossings:
+                g2 = legs[j]
+                for c in g2.crossings:
                     t = c.depart - delays.get(c.checkpoint, 0.0)
                     _drop(seen[c.checkpoint], t)
                     seen[c.checkpoint].append(t + more)
-                legs[j] = _shifted(g, more)
+                legs[j] = _shifted(g2, more)
         routes.append(r.model_copy(update={"legs": legs, "stops": stops}))
     return plan.model_copy(update={"routes": routes})
+
+
+def _queued(inst: Instance, plan: Plan, state: State, at: float) -> Plan:
+    """``plan`` with the frozen handovers after ``at`` queued for their stations' bays.
+
+    A wait at a closed checkpoint or a way round can bring frozen handovers to a station
+    together (measured on yiwu-day: four trucks waiting out a gate shut 12:00-12:45
+    reached the port station together, for 3 bays). One that finds every bay taken
+    waits for the first to free; its truck's day from there on is later by the wait.
+    Handovers under way at ``at`` stay as they are. ``plan`` itself when nothing waits.
+    """
+    bays = {st.id: st.bays for st in inst.relay_stations}
+    routes = {r.truck: r for r in plan.routes}
+    changed = False
+    for _ in range(10 * len(routes) + 10):
+        spans: dict[str, list[tuple[float, float, str, int]]] = {}
+        for r in routes.values():
+            ts = state.trucks.get(r.truck)
+            if ts is None:
+                continue
+            for i in range(1, ts.cut + 1):
+                s = r.stops[i]
+                if s.kind == "handover" and s.station is not None and s.depart > at + TOL:
+                    spans.setdefault(s.station, []).append((s.start, s.depart, r.truck, i))
+        worst: tuple[float, str, int, float] | None = None
+        for station, used in spans.items():
+            for start, *_ in sorted(used):
+                on = [u for u in used if u[0] <= start + TOL and u[1] > start + TOL]
+                if len(on) <= bays.get(station, len(on)):
+                    continue
+                movable = [u for u in on if u[0] >= at - TOL]
+                if not movable:
+                    break  # all under way at ``at``: nothing to queue
+                last = max(movable, key=lambda u: (u[0], routes[u[2]].stops[u[3]].arrive))
+                free = min(u[1] for u in on if u is not last)
+                if worst is None or start < worst[0]:
+                    worst = (start, last[2], last[3], free - last[0])
+                break
+        if worst is None:
+            break
+        _, truck, i, wait = worst
+        r = routes[truck]
+        stops, legs = list(r.stops), list(r.legs)
+        s = stops[i]
+        stops[i] = s.model_copy(update={"start": _r(s.start + wait), "depart": _r(s.depart + wait)})
+        _later_from(stops, i + 1, wait)
+        for j in range(i, len(legs)):
+            legs[j] = _shifted(legs[j], wait)
+        routes[truck] = r.model_copy(update={"stops": stops, "legs": legs})
+        changed = True
+    if not changed:
+        return plan
+    return plan.model_copy(update={"routes": [routes[r.truck] for r in plan.routes]})
+
+
+def _over_duty(inst: Instance, r: TruckRoute, more: float) -> bool:
+    """The day of ``r``, later by ``more`` minutes from here on, takes its own driver
+    over their duty or past their shift."""
+    from relayroute.itineraries.problem import truck_duty
+
+    _, hi, duty = truck_duty(inst, inst.trucks_by_id[r.truck])
+    end = r.stops[-1].arrive + max(more, 0.0)
+    return end - r.stops[0].depart > duty + TOL or end > hi + TOL
+
+
+def _home_again(
+    inst: Instance,
+    r: TruckRoute,
+    i: int,
+    legs: list[Leg],
+    stops: list[Stop],
+    leg: Leg,
+    road: tuple[list[str], list[tuple[float, float]], float],
+    kept: list[Crossing],
+    reach: float,
+    home: Any,
+) -> None:
+    """Leg ``i`` of ``r`` driven on its old ``road`` (nodes, shape, km) to its gate,
+    turned back there at ``reach`` and driven ``home`` to the station it left, where the
+    truck is handed back to its own driver (stop ``i + 1``)."""
+    head, shape, head_km = road
+    back = stops[i]
+    assert back.station is not None
+    arrive = _r(reach + home.minutes)
+    legs[i] = leg.model_copy(
+        update={
+            "path": head + home.nodes[1:],
+            "coords": shape + home.coords[1:],
+            "km": _r(head_km + home.km),
+            "arrive": arrive,
+            "minutes": _r(arrive - leg.depart),
+            "crossings": kept,
+        }
+    )
+    station = inst.relay_stations_by_id[back.station]
+    stops[i + 1] = Stop(
+        place=back.place,
+        kind="handover",
+        shipments=[],
+        station=back.station,
+        arrive=arrive,
+        start=arrive,
+        depart=_r(arrive + station.handover_minutes),
+        load=dict(back.load),
+        driver=r.driver,
+    )
 
 
 def _later_from(stops: list[Stop], first: int, minutes: float) -> None:
@@ -698,14 +950,6 @@ def _refuse_unhandled(plan: Plan, state: State, evs: list[Event]) -> None:
                     raise InputError(
                         f"event shipments-cancelled:{s}", "already picked up: cannot be cancelled"
                     )
-        if isinstance(e, TruckBroken):
-            ts = state.trucks.get(e.truck)
-            if ts is not None and ts.aboard:
-                raise InputError(
-                    f"event truck-broken:{e.truck}",
-                    f"carries {', '.join(ts.aboard)} when it stops: moving goods off a "
-                    "broken truck is not supported yet",
-                )
 
 
 def _barred(evs: list[Event], inst: Instance) -> Any:
@@ -804,6 +1048,7 @@ def _unhindered(
     cancelled = {x for e in evs if isinstance(e, ShipmentsCancelled) for x in e.shipments}
     roads = _roads(evs, at, end)
     barred = _barred(evs, inst) if inst is not None else (lambda truck, leg: None)
+    delay = {c.id: c.delay for c in inst.checkpoints} if inst is not None else {}
 
     def ok(route: TruckRoute, k: int, later: int) -> bool:
         if route.truck in broken:
@@ -817,6 +1062,12 @@ def _unhindered(
                 if any(c.depart > lo and c.arrive < hi for lo, hi in closed.get(c.checkpoint, [])):
                     return False
         for leg in before.get(route.truck, route).legs[k:later]:
+            # Nor round a closed checkpoint (a way round or a turn back made it longer).
+            for c in leg.crossings:
+                if c.depart - delay.get(c.checkpoint, 0.0) >= at - TOL and any(
+                    c.depart > lo and c.arrive < hi for lo, hi in closed.get(c.checkpoint, [])
+                ):
+                    return False
             if leg.depart >= at - TOL and _on_closed_road(leg, roads):
                 return False
             if leg.depart >= at - TOL and barred(route.truck, leg):
@@ -831,28 +1082,59 @@ def _unhindered(
 
 
 def _releasing(
-    evs: list[Event], at: float, horizon: float, trucks: set[str], forced: set[str]
+    evs: list[Event],
+    at: float,
+    inst: Instance,
+    trucks: set[str],
+    forced: set[str],
+    plan: Plan | None = None,
 ) -> Any:
-    """Whether a truck on the road to stop ``n`` at ``at`` no longer does that stop's
-    service: a handover in, unloading or loading at a station the events close then, the
-    pickup of a cancelled order, or (of ``trucks``, whose goods had no way left) a
-    pickup; never a truck of ``forced`` (its goods aboard found no way even so: it goes
-    on as planned)."""
-    end = 3 * horizon
+    """Whether a truck on the road to stop ``n`` at ``at`` (or there, its service not
+    begun) no longer does that stop's service: a handover in, unloading or loading at a
+    station the events close then, a handover to a loop driver whose way in and out
+    crosses a checkpoint or drives a road the events close (the loop work is planned
+    anew, not sent round; judged on ``plan``, the plan before ways round), the pickup of
+    a cancelled order, or (of ``trucks``, whose goods had no way left) a pickup; never a
+    truck of ``forced`` (its goods aboard found no way even so: it goes on as planned)."""
+    end = 3 * inst.horizon
+    before = {r.truck: r for r in plan.routes} if plan is not None else {}
     closed: dict[str, list[tuple[float, float]]] = {}
+    shut: dict[str, list[tuple[float, float]]] = {}
     for e in evs:
         if isinstance(e, StationClosed):
             closed.setdefault(e.station, []).append(_window(e, at, end))
+        elif isinstance(e, CheckpointClosed):
+            shut.setdefault(e.checkpoint, []).append(_window(e, at, end))
+    roads = _roads(evs, at, end)
+    delay = {c.id: c.delay for c in inst.checkpoints}
     cancelled = {x for e in evs if isinstance(e, ShipmentsCancelled) for x in e.shipments}
+
+    def hindered(route: TruckRoute, n: int) -> bool:
+        """The loop work from handover ``n`` until the truck is back with its driver."""
+        for leg in route.legs[n:]:
+            if leg.driver == route.driver:
+                return False
+            if _on_closed_road(leg, roads):
+                return True
+            for c in leg.crossings:
+                inspect = c.depart - delay.get(c.checkpoint, 0.0)
+                if inspect >= at - TOL and any(
+                    c.depart > lo and inspect < hi for lo, hi in shut.get(c.checkpoint, [])
+                ):
+                    return True
+        return False
 
     def release(route: TruckRoute, n: int) -> bool:
         if route.truck in forced:
             return False
         s = route.stops[n]
-        uses = s.kind in ("load", "unload") or (s.kind == "handover" and s.driver != route.driver)
+        handover = s.kind == "handover" and s.driver != route.driver
+        uses = s.kind in ("load", "unload") or handover
         if uses and any(
             s.depart > lo and s.start < hi for lo, hi in closed.get(s.station or "", [])
         ):
+            return True
+        if handover and hindered(before.get(route.truck, route), n):
             return True
         if s.kind == "pickup" and any(x in cancelled for x in s.shipments):
             return True
@@ -1188,15 +1470,32 @@ def _waits(plan: Plan, running: Plan) -> list[str]:
 
 
 def _rounds(plan: Plan, detoured: Plan, state: State) -> list[str]:
-    """The ways round closed roads :func:`_detoured` made in the frozen past, in words."""
+    """The turns back and ways round :func:`_detoured` made in the frozen past, in words."""
     out = []
     for a, b in zip(plan.routes, detoured.routes, strict=True):
         ts = state.trucks.get(a.truck)
         frozen = len(ts.past_legs(b)) if ts is not None else 0
         for x, y in zip(a.legs[:frozen], b.legs[:frozen], strict=True):
-            if x.path != y.path:
+            if x.path == y.path:
+                continue
+            if x.depart < state.at and y.path[-1] == x.path[0] != x.path[-1]:
+                gate = next((c.checkpoint for c in x.crossings if c not in y.crossings), "a gate")
                 out.append(
-                    f"{a.truck} goes round a closed road from {x.depart:g} "
+                    f"{a.truck} turns back at {gate} (closed when it gets there) and is taken "
+                    f"back to {b.stops[-1].station}, to its own driver, at {y.arrive:g}"
+                )
+            elif x.depart < state.at:
+                gate = next(
+                    (c.checkpoint for c, d in zip(x.crossings, [*y.crossings, None]) if c != d),
+                    "a gate",
+                )
+                out.append(
+                    f"{a.truck} turns back at {gate} (closed when it gets there) and goes "
+                    f"round ({y.arrive - x.arrive:+.1f} min)"
+                )
+            else:
+                out.append(
+                    f"{a.truck} goes round a closure from {x.depart:g} "
                     f"({y.arrive - x.arrive:+.1f} min)"
                 )
     return out
@@ -1294,11 +1593,13 @@ def _rest_instance(
     evs: list[Event],
     at: float,
     fresh_only: bool,
+    holding: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[Instance, dict[str, str], dict[str, str]]:
     """The remaining part as an instance of its own; shipment -> the truck it is aboard;
     and shipment -> the truck that **holds** it: goods aboard bound into a zone the
-    events close to their truck stay on it to the end of its day (unserved,
-    ``held_aboard``), taking their room."""
+    events close to their truck, or aboard a truck of ``holding`` (taken back by its
+    loop driver from a gate that closed, with no way left), stay on it to the end of its
+    day (unserved, ``held_aboard``), taking their room."""
     base = _shared_left(
         _zoned(_closed_objects(inst, evs, at, None), evs, at, True), plan, state, at
     )
@@ -1325,6 +1626,8 @@ def _rest_instance(
         if ts.done or t.id in broken:
             if t.driver_pool is not None:
                 outside_gone[t.driver_pool] = outside_gone.get(t.driver_pool, 0) + 1
+            # Goods aboard a truck broken down stay with it (moving them is not planned).
+            held.update(dict.fromkeys(ts.aboard if t.id in broken else (), t.id))
             continue
         x = by_place[ts.place]
         start = Place(
@@ -1335,8 +1638,11 @@ def _rest_instance(
         capacity = dict(t.capacity)
         for sid in ts.aboard:
             e = barred.get(zone_at.get(ships[sid].destination, ""))
-            if e is not None and (
-                e.policy == "closed_loop" or (e.zone not in t.permits and t.id not in e.permits)
+            if t.id in holding or (
+                e is not None
+                and (
+                    e.policy == "closed_loop" or (e.zone not in t.permits and t.id not in e.permits)
+                )
             ):
                 held[sid] = t.id
                 for dim, q in ships[sid].quantity.items():
@@ -1465,6 +1771,7 @@ def _solve_rest(
     limit: float,
     tick: float,
     stability: Stability,
+    holding: frozenset[str] | set[str] = frozenset(),
 ) -> list[tuple[str, Plan, dict[str, Any]]]:
     """The remaining part solved two ways, each joined to the frozen past: ``warm``, the
     routing search from the old plan's routes, and ``free``, the whole optimiser (or the
@@ -1474,7 +1781,9 @@ def _solve_rest(
 
     out: list[tuple[str, Plan, dict[str, Any]]] = []
     for fresh_only in (False, True):
-        rest, pins, held = _rest_instance(loaded.instance, plan, state, evs, at, fresh_only)
+        rest, pins, held = _rest_instance(
+            loaded.instance, plan, state, evs, at, fresh_only, holding
+        )
         # Goods aboard may need another relay station than a truck's home one: with
         # some, the search chooses among each truck's three nearest.
         choices = max(config.station_choices, 3) if pins else config.station_choices
@@ -2054,8 +2363,9 @@ def _derive(
         why[sid] = Unserved(
             shipment=sid,
             reason="held_aboard",
-            detail=f"aboard {truck}, bound into a zone closed to it from {state.at:g}: it "
-            "stays on the truck to the end of its day",
+            detail=f"aboard {truck}, no way left for it from {state.at:g} (bound into a "
+            "zone closed to it, taken back from a gate that closed, or its truck broken "
+            "down): it stays on the truck to the end of its day",
         )
     unserved = [
         why.get(s.id)

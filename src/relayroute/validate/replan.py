@@ -9,9 +9,12 @@ without the solver's code:
   the truck's road at ``at`` leads to, and on while the truck is with a loop driver or
   in a closed-loop zone (judged by the validator's own geography). Two changes are
   allowed: a leg that waits longer at a checkpoint closed when the truck reaches it
-  (same road, same departure; the frozen stops after it later by the wait), a leg
-  leaving at ``at`` or later that goes round a closed road (same ends, driver and
-  departure, not on the closed road, no earlier; the stops after it later), and a
+  (same road, same departure; the frozen stops after it later by the wait), a leg on
+  its way at ``at`` to a checkpoint closed when it gets there that turns back at its
+  gate (the same road up to the gate, then another way to the same stop, no earlier),
+  a leg leaving at ``at`` or later that goes round a closed road or checkpoint (same
+  ends, driver and departure, on neither, no earlier; the stops after it later), a
+  frozen stop not begun at ``at`` later by a wait (for a bay), and a
   truck **released** from the stop its road at ``at`` leads to, whose service starts at
   ``at`` or later (the new leg drives that road and on; the stop is not in the past);
 - **REPLAN future**: nothing after its cut leaves before ``at``;
@@ -129,6 +132,8 @@ def check_replan(
         nr = new_routes.get(r.truck)
         name = f"truck {r.truck}"
         n = _released(r, nr, at)
+        if n is None:
+            n = _taken_back(r, nr, closures, at, world)
         if n is not None:
             # On its road at ``at`` to a stop it no longer serves: the past is the stops
             # before that stop and the road, which the new leg drives on from.
@@ -144,13 +149,18 @@ def check_replan(
             a, b = r.stops[i], nr.stops[i]
             if i == k and k < len(r.stops) - 1 and n is None:
                 a, b = a.model_copy(update={"depart": 0.0}), b.model_copy(update={"depart": 0.0})
-            if late and _later(a, b):
+            if (late or (i > 0 and a.start >= at - TOL)) and _later(a, b):
+                # Later by a wait: after one on the road, or for a bay or a driver at a
+                # frozen stop not begun at ``at``.
+                late = True
                 continue
             if a != b:
                 found.add(RULE, f"{name} stop {i}", a.arrive, "differs from the old plan's")
             if i < k and r.legs[i] != nr.legs[i]:
-                if _waited(r.legs[i], nr.legs[i], closures, at) or _round(
-                    r.legs[i], nr.legs[i], closures, at
+                if (
+                    _waited(r.legs[i], nr.legs[i], closures, at)
+                    or _round(r.legs[i], nr.legs[i], closures, at, inst)
+                    or _turned(r.legs[i], nr.legs[i], closures, at, world)
                 ):
                     late = True
                 else:
@@ -301,11 +311,16 @@ def _on_road(leg: Leg, closures: dict[tuple[str, str], list[tuple[float, float]]
 
 
 def _round(
-    a: Leg, b: Leg, closures: dict[tuple[str, str], list[tuple[float, float]]], at: float
+    a: Leg,
+    b: Leg,
+    closures: dict[tuple[str, str], list[tuple[float, float]]],
+    at: float,
+    inst: Instance,
 ) -> bool:
-    """``b`` is ``a`` driven round a road closed from ``at`` on: the same ends, driver
-    and departure (at ``at`` or later), ``a`` on the closed road and ``b`` not, and no
-    earlier; the road geometry of ``b`` is the validator's own check (R-rules)."""
+    """``b`` is ``a`` driven round a road or checkpoint closed from ``at`` on: the same
+    ends, driver and departure (at ``at`` or later), ``a`` on the closed road or
+    inspected at the closed checkpoint and ``b`` on neither, and no earlier; the road
+    geometry of ``b`` is the validator's own check (R-rules)."""
     if a.depart < at - TOL or (a.depart, a.driver, a.driver_kind) != (
         b.depart,
         b.driver,
@@ -314,7 +329,107 @@ def _round(
         return False
     if not (a.path and b.path and (a.path[0], a.path[-1]) == (b.path[0], b.path[-1])):
         return False
-    return _on_road(a, closures) and not _on_road(b, closures) and b.arrive >= a.arrive - TOL
+    if b.arrive < a.arrive - TOL:
+        return False
+    hit_a = _on_road(a, closures) or _shut_at(a, closures, at, inst) is not None
+    return hit_a and not _on_road(b, closures) and _shut_at(b, closures, at, inst) is None
+
+
+def _shut_at(
+    leg: Leg, closures: dict[tuple[str, str], list[tuple[float, float]]], at: float, inst: Instance
+) -> int | None:
+    """Index of the first crossing of ``leg`` inspected at ``at`` or later at a
+    checkpoint closed then (None: none is)."""
+    for m, c in enumerate(leg.crossings):
+        cp = inst.checkpoints_by_id.get(c.checkpoint)
+        inspect = c.depart - (cp.delay if cp is not None else 0.0)
+        if inspect < at - TOL:
+            continue
+        for lo, hi in closures.get(("checkpoint", c.checkpoint), []):
+            if c.depart > lo + TOL and inspect < hi - TOL:
+                return m
+    return None
+
+
+def _taken_back(
+    r: TruckRoute,
+    nr: TruckRoute | None,
+    closures: dict[tuple[str, str], list[tuple[float, float]]],
+    at: float,
+    world: World,
+) -> int | None:
+    """``n`` where the old route's truck is on its way at ``at`` with a loop driver from
+    a handover at a relay station (stop ``n - 1``) to a checkpoint closed when it gets
+    there, and the new route turns back at the gate (:func:`_turned`) to that station,
+    where its own driver takes it again (stop ``n``, a handover): the truck is released
+    from its old stop ``n``. None otherwise."""
+    n = sum(1 for leg in r.legs if leg.depart < at)
+    if nr is None or not 0 < n < len(r.stops) or len(nr.legs) < n or len(nr.stops) <= n:
+        return None
+    a, b, left, back = r.legs[n - 1], nr.legs[n - 1], r.stops[n - 1], nr.stops[n]
+    if a.driver_kind != "loop" or left.kind != "handover" or left.station is None:
+        return None
+    if not (back.kind == "handover" and back.station == left.station and back.place == left.place):
+        return None
+    if back.driver != r.driver or not _turned(a, b, closures, at, world, home=True):
+        return None
+    return n
+
+
+def _turned(
+    a: Leg,
+    b: Leg,
+    closures: dict[tuple[str, str], list[tuple[float, float]]],
+    at: float,
+    world: World,
+    home: bool = False,
+) -> bool:
+    """``b`` is ``a``, on its way at ``at`` to a checkpoint closed when it gets there,
+    turned back at that checkpoint's gate: the same departure, driver and ends, the same
+    road and crossings up to the gate (reached at ``at`` or later), then another way
+    that does not cross there, no earlier. Whether the new way is a road of the network,
+    crosses nothing closed and keeps the zones is the walk's and the closures' check.
+    ``home``: then back to where ``a`` left from (at any time), not to its end."""
+    if not (a.depart < at - TOL and a.path and b.path):
+        return False
+    if (a.depart, a.driver, a.driver_kind) != (b.depart, b.driver, b.driver_kind):
+        return False
+    if home:
+        if (b.path[0], b.path[-1]) != (a.path[0], a.path[0]):
+            return False
+    elif (a.path[0], a.path[-1]) != (b.path[0], b.path[-1]) or b.arrive < a.arrive - TOL:
+        return False
+    m = _shut_at(a, closures, at, world.inst)
+    if m is None:
+        return False
+    # The gate of crossing ``m``: the m-th gate node of its checkpoints along the path.
+    j = -1
+    for c in a.crossings[: m + 1]:
+        nodes = [
+            k for k in range(j + 1, len(a.path)) if world.gate_of.get(a.path[k]) == c.checkpoint
+        ]
+        if not nodes:
+            return False
+        j = nodes[0]
+    if b.path[: j + 1] != a.path[: j + 1] or b.path[j + 1 : j + 2] == a.path[j + 1 : j + 2]:
+        return False
+    if b.crossings[:m] != a.crossings[:m]:
+        return False
+    # Its shape is the old one's up to the gate (off the road graph: a point a node).
+    k: int | None = j
+    if world.graph is not None:
+        gate = world.graph.nodes[a.path[j]]
+        k = next(
+            (
+                n
+                for n, p in enumerate(a.coords)
+                if abs(p[0] - gate["lon"]) < 1e-9 and abs(p[1] - gate["lat"]) < 1e-9
+            ),
+            None,
+        )
+    if k is None or list(b.coords[: k + 1]) != list(a.coords[: k + 1]):
+        return False
+    return _shut_at(b, closures, at, world.inst) is None
 
 
 def _closures(events: list[Event], at: float) -> dict[tuple[str, str], list[tuple[float, float]]]:
