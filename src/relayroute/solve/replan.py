@@ -34,8 +34,8 @@ What is left becomes an instance of its own:
 - goods still aboard at a cut are shipments from the cut place, loadable only in the
   minute the truck is there and only onto that truck, first of all (highest priority);
   where no way is left for them the truck does not load them if it was on its way to,
-  else goes on as planned (listed in :attr:`Replan.in_progress`, and the validator's
-  REPLAN rule names each use of a closed object that makes);
+  else they stay aboard to the end of its day (unserved, ``held_aboard``; listed in
+  :attr:`Replan.in_progress`), never driven through a closure or over a duty;
 - delivered goods are gone, cancelled orders dropped, new ones added; the events change
   the objects they hit (checkpoint and station hours, loop drivers, and closed roads
   shut in its network for all of the rest of the day); bays and
@@ -317,32 +317,46 @@ def replan(
     _check_events(inst, evs)
     evs = _reopened(evs, at, inst.horizon)
     limit = time_limit if time_limit is not None else config.time_limit
-    forced: set[str] = set()
     releasing: set[str] = set()
-    holding: set[str] = set()
     detoured = _detoured(inst, loaded.base, plan, evs, at)
+    # Turned back home to its depot by a closure: what it carries stays aboard.
+    holding = {
+        b.truck
+        for a, b in zip(plan.routes, detoured.routes, strict=True)
+        if len(b.stops) < len(a.stops) and b.stops[-1].kind == "end"
+    }
     now = _zoned(inst, evs, at, rest=False)  # who is held inside a zone: by the new policy
-    while True:
-        running = _waiting(inst, detoured, evs, at, forced)
-        state = state_at(
+    short: set[str] = set()  # frozen on with their goods, they ended over duty
+    extended: set[str] = set()
+
+    def cut(running: Plan) -> State:
+        on = _unhindered(evs, at, inst.horizon, plan, inst)
+
+        def until_empty(route: TruckRoute, k: int, later: int) -> bool:
+            if route.truck in short:
+                return False
+            if on(route, k, later):
+                extended.add(route.truck)
+                return True
+            return False
+
+        return state_at(
             now,
             running,
             at,
-            _unhindered(evs, at, inst.horizon, forced, plan, inst),
-            _releasing(evs, at, inst, releasing, forced, plan),
-            forced,
+            until_empty,
+            _releasing(evs, at, inst, releasing, plan),
         )
+
+    while True:
+        running = _waiting(inst, detoured, evs, at)
+        extended = set()
+        state = cut(running)
         queued = _queued(inst, running, state, at)
         if queued is not running:
             running = queued
-            state = state_at(
-                now,
-                running,
-                at,
-                _unhindered(evs, at, inst.horizon, forced, plan, inst),
-                _releasing(evs, at, inst, releasing, forced, plan),
-                forced,
-            )
+            extended = set()
+            state = cut(running)
         _refuse_unhandled(running, state, evs)
         day = _day_instance(inst, running, state, evs, at)
         try:
@@ -351,38 +365,49 @@ def replan(
             )
         except _Stuck as stuck:
             # Goods aboard their truck cannot take to them any more. Taken back to a
-            # station by a loop driver turned back at a gate: the loop driver goes
-            # round instead. Else first the truck does not load them, where it is on
-            # its way to load them at ``at``; then it goes on as planned until it has
-            # delivered them (``in_progress``).
+            # station by a loop driver turned back at a gate: they stay aboard. Else
+            # first the truck does not load them, where it is on its way to load them
+            # at ``at``; then they stay aboard.
             homed = {
                 a.truck
                 for a, b in zip(plan.routes, detoured.routes, strict=True)
                 if len(b.stops) < len(a.stops)
             }
             if stuck.trucks & homed - holding:
-                # Its way round would take a driver over duty: held aboard instead.
                 holding |= stuck.trucks & homed
                 continue
-            if stuck.trucks <= forced:  # pragma: no cover - frozen until empty, never
-                raise AssertionError(f"goods aboard {stuck} stuck though frozen on") from None
-            forced |= stuck.trucks & releasing
+            if stuck.trucks <= holding:  # pragma: no cover - held goods are no pins
+                raise AssertionError(f"goods aboard {stuck} stuck though held") from None
+            # Released and still no way: the goods stay aboard (unserved, held) rather
+            # than going on as planned through the closure or over a driver's duty
+            # (measured on yiwu-day: the port station closed at noon, that broke REPLAN;
+            # the G60 gate closed for good at 14:00, T20 ended 30 minutes over duty).
+            holding |= stuck.trucks & releasing
             releasing |= stuck.trucks
             continue
+        # Frozen on with its goods aboard, a truck that cannot then get home within its
+        # driver's duty (a way round a closure made it longer; measured on yiwu-day, the
+        # Dongyang west gate closed for good at 14:00): its goods are planned anew.
+        over = {
+            r.truck
+            for _, sub, _ in tried
+            for r in sub.routes
+            if r.truck in extended - short and _over_duty(inst, r, 0)
+        }
+        if over:
+            short |= over
+            continue
         break
-    _refuse_barred(running, state, evs, at, inst, forced)
     in_progress = _in_progress(running, state, evs, at, inst)
     in_progress += _waits(detoured, running)
     in_progress += _rounds(plan, detoured, state)
-    in_progress += [
-        f"{t} delivers its goods aboard as planned: no other way found" for t in sorted(forced)
-    ]
     in_progress += [
         f"{t} keeps its goods aboard to the end of its day: no way left" for t in sorted(holding)
     ]
     priced = [(sub.kpis.objective + _price(f, stability), name, sub, f) for name, sub, f in tried]
     scores = {name: round(cost, 2) for cost, name, _, _ in priced}
     _, name, new, figures = min(priced, key=lambda x: x[0])
+    in_progress += _overruns(inst, new, state)
     text = day.model_dump_json(by_alias=True)
     day_loaded = LoadedInstance(day, loaded.base, hashlib.sha256(text.encode()).hexdigest())
     new.instance = InstanceRef(name=day.name, sha256=day_loaded.sha256)
@@ -408,13 +433,10 @@ def replan(
     )
 
 
-def _waiting(
-    inst: Instance, plan: Plan, evs: list[Event], at: float, forced: set[str] | None = None
-) -> Plan:
+def _waiting(inst: Instance, plan: Plan, evs: list[Event], at: float) -> Plan:
     """``plan`` as it now runs: a truck that would be inspected at a checkpoint the events
     close for a window with an end, from ``at`` on, waits there until it opens again; its
-    day from there on is later by the wait (what of it is not frozen is planned anew).
-    ``forced`` is unused: every truck waits."""
+    day from there on is later by the wait (what of it is not frozen is planned anew)."""
     end = 3 * inst.horizon
     shut: dict[str, list[tuple[float, float]]] = {}
     for e in evs:
@@ -542,7 +564,7 @@ def _detoured(
                 continue
             if (leg.depart >= at - TOL and _on_closed_road(leg, roads)) or hit(leg):
                 ends.setdefault(profile_of(r.truck, leg), set()).update(
-                    (r.stops[i].place, r.stops[i + 1].place)
+                    (r.stops[i].place, r.stops[i + 1].place, r.stops[-1].place)
                 )
     tables = {p: TravelTable(net, p, sorted(x), delays, shut) for p, x in ends.items()}
     g = net.graph
@@ -596,6 +618,10 @@ def _detoured(
                     and back.station is not None
                 ):
                     home = table.turned(leg.path[j], False, a, avoid)
+                elif leg.driver == r.driver:
+                    # Its own driver: home to its depot, where going on would overrun.
+                    depot = stops[-1].place
+                    home = table.turned(leg.path[j], c.direction == "out", depot, avoid)
             if way is None and home is None:
                 continue
             gone = leg.crossings[len(kept) :]
@@ -616,7 +642,8 @@ def _detoured(
                     inspect,
                 )
             if home is not None and (way is None or _over_duty(inst, r, arrive - leg.arrive)):
-                _home_again(inst, r, i, legs, stops, leg, (head, shape, head_km), kept, start, home)
+                road = (head, shape, head_km)
+                _home_again(inst, r, i, legs, stops, leg, road, kept, start, home)
                 for g2 in legs[i + 1 :]:
                     for c in g2.crossings:
                         _drop(seen[c.checkpoint], c.depart - delays.get(c.checkpoint, 0.0))
@@ -660,13 +687,16 @@ def _detoured(
 
 
 def _queued(inst: Instance, plan: Plan, state: State, at: float) -> Plan:
-    """``plan`` with the frozen handovers after ``at`` queued for their stations' bays.
+    """``plan`` with the frozen handovers after ``at`` queued for their stations' bays
+    and their loop drivers.
 
     A wait at a closed checkpoint or a way round can bring frozen handovers to a station
     together (measured on yiwu-day: four trucks waiting out a gate shut 12:00-12:45
-    reached the port station together, for 3 bays). One that finds every bay taken
-    waits for the first to free; its truck's day from there on is later by the wait.
-    Handovers under way at ``at`` stay as they are. ``plan`` itself when nothing waits.
+    reached the port station together, for 3 bays), or make a loop driver's frozen trip
+    end after its next one was to begin (the G60 gate shut 12:00-14:00). One that finds
+    every bay taken waits for the first to free, one whose loop driver is still out
+    waits for it; its truck's day from there on is later by the wait. Handovers under
+    way at ``at`` stay as they are. ``plan`` itself when nothing waits.
     """
     bays = {st.id: st.bays for st in inst.relay_stations}
     routes = {r.truck: r for r in plan.routes}
@@ -696,6 +726,8 @@ def _queued(inst: Instance, plan: Plan, state: State, at: float) -> Plan:
                     worst = (start, last[2], last[3], free - last[0])
                 break
         if worst is None:
+            worst = _busy_loop_driver(routes, state, at)
+        if worst is None:
             break
         _, truck, i, wait = worst
         r = routes[truck]
@@ -710,6 +742,31 @@ def _queued(inst: Instance, plan: Plan, state: State, at: float) -> Plan:
     if not changed:
         return plan
     return plan.model_copy(update={"routes": [routes[r.truck] for r in plan.routes]})
+
+
+def _busy_loop_driver(
+    routes: dict[str, TruckRoute], state: State, at: float
+) -> tuple[float, str, int, float] | None:
+    """The first frozen handover after ``at`` to a loop driver still out on an earlier
+    frozen trip: (its start, its truck, its stop, the wait until the driver is back)."""
+    trips: dict[str, list[tuple[float, float, str, int]]] = {}
+    for r in routes.values():
+        ts = state.trucks.get(r.truck)
+        if ts is None:
+            continue
+        for i in range(1, ts.cut + 1):
+            s = r.stops[i]
+            if s.kind != "handover" or s.driver == r.driver:
+                continue
+            back = next((x for x in r.stops[i + 1 :] if x.driver != s.driver), r.stops[-1])
+            trips.setdefault(s.driver, []).append((s.start, back.depart, r.truck, i))
+    worst = None
+    for spans in trips.values():
+        spans.sort()
+        for (_, end, _, _), (start, _, truck, i) in itertools.pairwise(spans):
+            if start < end - TOL and start >= at - TOL and (worst is None or start < worst[0]):
+                worst = (start, truck, i, end - start)
+    return worst
 
 
 def _over_duty(inst: Instance, r: TruckRoute, more: float) -> bool:
@@ -735,11 +792,11 @@ def _home_again(
     home: Any,
 ) -> None:
     """Leg ``i`` of ``r`` driven on its old ``road`` (nodes, shape, km) to its gate,
-    turned back there at ``reach`` and driven ``home`` to the station it left, where the
-    truck is handed back to its own driver (stop ``i + 1``)."""
+    turned back there at ``reach`` and driven ``home``: by a loop driver to the station
+    it left, where the truck is handed back to its own driver (stop ``i + 1``); by its
+    own driver to its depot, where its day ends (stop ``i + 1``, the end)."""
     head, shape, head_km = road
     back = stops[i]
-    assert back.station is not None
     arrive = _r(reach + home.minutes)
     legs[i] = leg.model_copy(
         update={
@@ -751,6 +808,11 @@ def _home_again(
             "crossings": kept,
         }
     )
+    if leg.driver == r.driver:
+        # Its own driver's: its day ends at its depot, what it carries still aboard.
+        stops[i + 1] = _end(stops[-1].model_copy(update={"load": dict(back.load)}), arrive)
+        return
+    assert back.station is not None
     station = inst.relay_stations_by_id[back.station]
     stops[i + 1] = Stop(
         place=back.place,
@@ -993,27 +1055,6 @@ def _barred(evs: list[Event], inst: Instance) -> Any:
     return barred
 
 
-def _refuse_barred(
-    plan: Plan, state: State, evs: list[Event], at: float, inst: Instance, forced: set[str]
-) -> None:
-    """Goods aboard with no other way than into a zone now closed to their truck are
-    refused by name: turning them back is not supported yet, and driving them in would
-    break the new policy."""
-    barred = _barred(evs, inst)
-    for r in plan.routes:
-        ts = state.trucks.get(r.truck)
-        if r.truck not in forced or ts is None:
-            continue
-        for leg in r.legs[: ts.cut]:
-            zone = barred(r.truck, leg) if leg.depart >= at - TOL else None
-            if zone is not None:
-                raise InputError(
-                    f"truck {r.truck}",
-                    f"carries goods with no way left but into zone {zone!r}, closed to it "
-                    f"from {at:g}: turning goods aboard back is not supported yet",
-                )
-
-
 class _Stuck(Exception):
     """Trucks whose goods aboard the remaining part cannot deliver."""
 
@@ -1026,7 +1067,6 @@ def _unhindered(
     evs: list[Event],
     at: float,
     horizon: float,
-    forced: set[str],
     plan: Plan | None = None,
     inst: Instance | None = None,
 ) -> Any:
@@ -1055,8 +1095,6 @@ def _unhindered(
             return False
         if any(x in cancelled for s in route.stops[k + 1 : later + 1] for x in s.shipments):
             return False
-        if route.truck in forced:
-            return True
         for leg in route.legs[k:later]:
             for c in leg.crossings:
                 if any(c.depart > lo and c.arrive < hi for lo, hi in closed.get(c.checkpoint, [])):
@@ -1086,7 +1124,6 @@ def _releasing(
     at: float,
     inst: Instance,
     trucks: set[str],
-    forced: set[str],
     plan: Plan | None = None,
 ) -> Any:
     """Whether a truck on the road to stop ``n`` at ``at`` (or there, its service not
@@ -1094,8 +1131,7 @@ def _releasing(
     station the events close then, a handover to a loop driver whose way in and out
     crosses a checkpoint or drives a road the events close (the loop work is planned
     anew, not sent round; judged on ``plan``, the plan before ways round), the pickup of
-    a cancelled order, or (of ``trucks``, whose goods had no way left) a pickup; never a
-    truck of ``forced`` (its goods aboard found no way even so: it goes on as planned)."""
+    a cancelled order, or (of ``trucks``, whose goods had no way left) a pickup."""
     end = 3 * inst.horizon
     before = {r.truck: r for r in plan.routes} if plan is not None else {}
     closed: dict[str, list[tuple[float, float]]] = {}
@@ -1125,8 +1161,6 @@ def _releasing(
         return False
 
     def release(route: TruckRoute, n: int) -> bool:
-        if route.truck in forced:
-            return False
         s = route.stops[n]
         handover = s.kind == "handover" and s.driver != route.driver
         uses = s.kind in ("load", "unload") or handover
@@ -1455,6 +1489,26 @@ def _in_progress(
     return out
 
 
+def _overruns(inst: Instance, new: Plan, state: State) -> list[str]:
+    """Drivers the re-planned day takes over their duty, in words: frozen work a
+    closure made longer with no way found within the duty (the validator's R8 and R12
+    name them too)."""
+    from relayroute.itineraries.problem import truck_duty
+
+    out = []
+    for r in new.routes:
+        _, _, duty = truck_duty(inst, inst.trucks_by_id[r.truck])
+        worked = r.stops[-1].arrive - r.stops[0].depart
+        if worked > duty + TOL and r.truck in state.trucks:
+            out.append(f"{r.truck}'s driver works {worked - duty:.1f} min over duty")
+    pools = inst.pools_by_id
+    for d in new.loop_drivers:
+        pool = pools.get(d.pool)
+        if pool is not None and d.end - d.start > pool.max_duty + TOL:
+            out.append(f"{d.driver} works {d.end - d.start - pool.max_duty:.1f} min over duty")
+    return out
+
+
 def _waits(plan: Plan, running: Plan) -> list[str]:
     """The waits at closed checkpoints :func:`_waiting` made, in words."""
     out = []
@@ -1478,17 +1532,20 @@ def _rounds(plan: Plan, detoured: Plan, state: State) -> list[str]:
         for x, y in zip(a.legs[:frozen], b.legs[:frozen], strict=True):
             if x.path == y.path:
                 continue
-            if x.depart < state.at and y.path[-1] == x.path[0] != x.path[-1]:
-                gate = next((c.checkpoint for c in x.crossings if c not in y.crossings), "a gate")
+            cut_short = len(b.stops) < len(a.stops) and len(b.legs) == frozen
+            gate = next((c.checkpoint for c in x.crossings if c not in y.crossings), "a gate")
+            if x.depart < state.at and cut_short and b.stops[-1].kind == "end":
+                out.append(
+                    f"{a.truck} turns back at {gate} (closed when it gets there) and goes home "
+                    f"to {b.stops[-1].place} by {y.arrive:g}: going round would overrun its "
+                    "driver's duty"
+                )
+            elif x.depart < state.at and cut_short:
                 out.append(
                     f"{a.truck} turns back at {gate} (closed when it gets there) and is taken "
                     f"back to {b.stops[-1].station}, to its own driver, at {y.arrive:g}"
                 )
             elif x.depart < state.at:
-                gate = next(
-                    (c.checkpoint for c, d in zip(x.crossings, [*y.crossings, None]) if c != d),
-                    "a gate",
-                )
                 out.append(
                     f"{a.truck} turns back at {gate} (closed when it gets there) and goes "
                     f"round ({y.arrive - x.arrive:+.1f} min)"
@@ -1626,8 +1683,10 @@ def _rest_instance(
         if ts.done or t.id in broken:
             if t.driver_pool is not None:
                 outside_gone[t.driver_pool] = outside_gone.get(t.driver_pool, 0) + 1
-            # Goods aboard a truck broken down stay with it (moving them is not planned).
-            held.update(dict.fromkeys(ts.aboard if t.id in broken else (), t.id))
+            # Goods aboard a truck broken down, or sent home by a closure, stay with it
+            # (moving them off is not planned).
+            stays = t.id in broken or t.id in holding
+            held.update(dict.fromkeys(ts.aboard if stays else (), t.id))
             continue
         x = by_place[ts.place]
         start = Place(
@@ -2082,7 +2141,12 @@ def _join(
                 routes.append(new)
             continue
         if ts.done:
-            routes.append(old)
+            # Frozen to its end (ways round and turns back in it: its km and duty anew).
+            km, duty = (
+                _r(sum(g.km for g in old.legs)),
+                _r(old.stops[-1].arrive - old.stops[0].depart),
+            )
+            routes.append(old.model_copy(update={"km": km, "duty_minutes": duty}))
             continue
         stops = [s.model_copy() for s in old.stops[: ts.cut + 1]]
         legs = list(old.legs[: ts.cut])

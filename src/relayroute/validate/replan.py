@@ -265,9 +265,15 @@ def _released(r: TruckRoute, nr: TruckRoute | None, at: float) -> int | None:
         b.path == a.path
         and len(nr.stops) > n
         and r.stops[n].model_copy(update=times) == nr.stops[n].model_copy(update=times)
+        and (
+            len(r.stops) <= n + 1
+            or len(nr.stops) <= n + 1
+            or _later(r.stops[n + 1], nr.stops[n + 1])
+        )
     ):
-        # The same stop, later, the same road: a wait on the road, not a release (a
-        # released truck may come back to the same stop: its road then goes on).
+        # The same stop, later, the same road, and the same after it: a wait on the road
+        # or at the stop, not a release (a released truck may come back to the same
+        # stop: its road then goes on, or its day after that stop is another).
         return None
     return n
 
@@ -358,20 +364,28 @@ def _taken_back(
     at: float,
     world: World,
 ) -> int | None:
-    """``n`` where the old route's truck is on its way at ``at`` with a loop driver from
-    a handover at a relay station (stop ``n - 1``) to a checkpoint closed when it gets
-    there, and the new route turns back at the gate (:func:`_turned`) to that station,
-    where its own driver takes it again (stop ``n``, a handover): the truck is released
-    from its old stop ``n``. None otherwise."""
+    """``n`` where the old route's truck is on its way at ``at`` to a checkpoint closed
+    when it gets there, and the new route turns back at the gate (:func:`_turned`): with
+    a loop driver from a handover at a relay station (stop ``n - 1``) back to that
+    station, where its own driver takes it again (stop ``n``, a handover); with its own
+    driver home to the depot its day ended at, where it ends now (stop ``n``). The truck
+    is released from its old stop ``n``. None otherwise."""
     n = sum(1 for leg in r.legs if leg.depart < at)
     if nr is None or not 0 < n < len(r.stops) or len(nr.legs) < n or len(nr.stops) <= n:
         return None
     a, b, left, back = r.legs[n - 1], nr.legs[n - 1], r.stops[n - 1], nr.stops[n]
+    if a.driver == r.driver:
+        # Its own driver's: home to the depot its day ended at, where it ends now.
+        end = r.stops[-1]
+        if not (back.kind == "end" and back.place == end.place and len(nr.stops) == n + 1):
+            return None
+        depot = world.place_node.get(end.place)
+        return n if depot and _turned(a, b, closures, at, world, to=depot) else None
     if a.driver_kind != "loop" or left.kind != "handover" or left.station is None:
         return None
     if not (back.kind == "handover" and back.station == left.station and back.place == left.place):
         return None
-    if back.driver != r.driver or not _turned(a, b, closures, at, world, home=True):
+    if back.driver != r.driver or not _turned(a, b, closures, at, world, to=a.path[0]):
         return None
     return n
 
@@ -382,20 +396,21 @@ def _turned(
     closures: dict[tuple[str, str], list[tuple[float, float]]],
     at: float,
     world: World,
-    home: bool = False,
+    to: str | None = None,
 ) -> bool:
     """``b`` is ``a``, on its way at ``at`` to a checkpoint closed when it gets there,
     turned back at that checkpoint's gate: the same departure, driver and ends, the same
     road and crossings up to the gate (reached at ``at`` or later), then another way
     that does not cross there, no earlier. Whether the new way is a road of the network,
     crosses nothing closed and keeps the zones is the walk's and the closures' check.
-    ``home``: then back to where ``a`` left from (at any time), not to its end."""
+    ``to``: then to that node instead of ``a``'s end (back to where it left from, or
+    home to its depot), at any time."""
     if not (a.depart < at - TOL and a.path and b.path):
         return False
     if (a.depart, a.driver, a.driver_kind) != (b.depart, b.driver, b.driver_kind):
         return False
-    if home:
-        if (b.path[0], b.path[-1]) != (a.path[0], a.path[0]):
+    if to is not None:
+        if (b.path[0], b.path[-1]) != (a.path[0], to):
             return False
     elif (a.path[0], a.path[-1]) != (b.path[0], b.path[-1]) or b.arrive < a.arrive - TOL:
         return False
