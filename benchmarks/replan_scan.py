@@ -1,0 +1,99 @@
+"""Benchmark: how often a re-plan validates, over closures at several times of a day.
+
+Run from the project root (not a CI test; about five minutes with the dispatcher)::
+
+    .venv/bin/python benchmarks/replan_scan.py [--instance instances/yiwu-day.json]
+        [--at 10:00 12:00 14:00] [--engine greedy] [-o results.csv]
+
+The day is planned once; then, at each time, each of these events alone is re-planned
+for and the re-plan checked by :func:`relayroute.validate.replan.check_replan` (R1-R12,
+the past kept, the closed object unused): every checkpoint closed for good, every
+checkpoint closed for the two hours from that time, every relay station closed. One row
+per re-plan: valid or the rules it breaks, seconds, served, goods held aboard, and how
+many lines ``in_progress`` has (waits, turns back, ways round, goods kept aboard, duty
+overruns).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from relayroute.errors import InputError
+from relayroute.io.instance import read_instance
+from relayroute.solve import SolverConfig, solve
+from relayroute.solve.replan import replan
+from relayroute.validate.replan import check_replan
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _minutes(clock: str, start: str) -> float:
+    """``HH:MM`` as minutes from the instance start (``start`` is its ISO time)."""
+    h, m = (int(x) for x in clock.split(":"))
+    sh, sm = (int(x) for x in start[11:16].split(":"))
+    return float((h - sh) * 60 + (m - sm))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Re-plan each event at each time; print a summary and write the rows."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--instance", default=str(ROOT / "instances" / "yiwu-day.json"))
+    ap.add_argument("--at", nargs="+", default=["10:00", "12:00", "14:00"])
+    ap.add_argument("--engine", default="greedy", help="solver engine for plan and re-plans")
+    ap.add_argument("--time-limit", type=float, default=30.0)
+    ap.add_argument("-o", "--output", help="CSV file for the rows")
+    args = ap.parse_args(argv)
+    loaded = read_instance(args.instance)
+    inst = loaded.instance
+    config = SolverConfig(engine=args.engine, time_limit=args.time_limit)
+    plan = solve(loaded, config)
+    rows: list[dict[str, Any]] = []
+    for clock in args.at:
+        at = _minutes(clock, inst.start)
+        h, m = (int(x) for x in clock.split(":"))
+        window = f"{clock}-{h + 2:02d}:{m:02d}"
+        events = [f"checkpoint-closed:{c.id}" for c in inst.checkpoints]
+        events += [f"checkpoint-closed:{c.id}:{window}" for c in inst.checkpoints]
+        events += [f"station-closed:{s.id}" for s in inst.relay_stations]
+        for event in events:
+            tick = time.perf_counter()
+            row: dict[str, Any] = {"at": clock, "event": event}
+            try:
+                done = replan(loaded, plan, [event], at, config=config)
+            except InputError as e:
+                row.update(result="refused", detail=str(e))
+                rows.append(row)
+                continue
+            seconds = time.perf_counter() - tick
+            report = check_replan(
+                done.loaded.instance, plan, done.plan, done.events, at, done.loaded.base
+            )
+            rules = sorted({v.rule for v in report.violations})
+            row.update(
+                result="valid" if report.ok else " ".join(rules),
+                detail="; ".join(str(v) for v in report.violations[:2]),
+                seconds=round(seconds, 1),
+                served=done.plan.kpis.served,
+                held_aboard=sum(u.reason == "held_aboard" for u in done.plan.unserved),
+                in_progress=len(done.in_progress),
+            )
+            rows.append(row)
+            print(clock, event, row["result"], row["seconds"], flush=True)
+    valid = sum(r["result"] == "valid" for r in rows)
+    print(f"{valid} of {len(rows)} re-plans valid ({args.engine}, {Path(args.instance).name})")
+    if args.output:
+        keys = ["at", "event", "result", "seconds", "served", "held_aboard", "in_progress"]
+        with open(args.output, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=[*keys, "detail"], extrasaction="ignore")
+            w.writeheader()
+            w.writerows(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
