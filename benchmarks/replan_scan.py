@@ -21,7 +21,7 @@ import csv
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from relayroute.errors import InputError
 from relayroute.io.instance import read_instance
@@ -29,14 +29,16 @@ from relayroute.solve import SolverConfig, solve
 from relayroute.solve.replan import replan
 from relayroute.validate.replan import check_replan
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _minutes(clock: str, start: str) -> float:
-    """``HH:MM`` as minutes from the instance start (``start`` is its ISO time)."""
+def _minutes(clock: str, start: datetime) -> float:
+    """``HH:MM`` on the instance's day as minutes from its start."""
     h, m = (int(x) for x in clock.split(":"))
-    sh, sm = (int(x) for x in start[11:16].split(":"))
-    return float((h - sh) * 60 + (m - sm))
+    return float((h - start.hour) * 60 + (m - start.minute))
 
 
 def main(argv: list[str] | None = None) -> int:
