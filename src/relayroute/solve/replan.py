@@ -171,6 +171,9 @@ WARM_SHARE = 0.75  # of the time left: the search with the stability costs
 # ONE and its number.
 MIN_DUTY_LEFT = 60.0
 ONE = "~"
+# Times the remaining part is solved again with inspections held for the trucks it sends
+# home that had to wait their turn at a checkpoint.
+HOME_ROUNDS = 3
 # Room left on a truck its held goods fill (a capacity is more than 0).
 HELD_ROOM = 1e-6
 
@@ -327,6 +330,8 @@ def replan(
     }
     now = _zoned(inst, evs, at, rest=False)  # who is held inside a zone: by the new policy
     short: set[str] = set()  # frozen on with their goods, they ended over duty
+    reserved: dict[str, list[float]] = {}  # inspections held for trucks sent home
+    rounds = 0
     extended: set[str] = set()
 
     def cut(running: Plan) -> State:
@@ -360,8 +365,21 @@ def replan(
         _refuse_unhandled(running, state, evs)
         day = _day_instance(inst, running, state, evs, at)
         try:
+            pending: dict[str, list[float]] = {}
             tried = _solve_rest(
-                loaded, day, running, state, evs, at, config, limit, tick, stability, holding
+                loaded,
+                day,
+                running,
+                state,
+                evs,
+                at,
+                config,
+                limit,
+                tick,
+                stability,
+                holding,
+                reserved,
+                pending,
             )
         except _Stuck as stuck:
             # Goods aboard their truck cannot take to them any more. Taken back to a
@@ -396,6 +414,14 @@ def replan(
         }
         if over:
             short |= over
+            continue
+        # Trucks the new part sends home that had to wait their turn at a checkpoint it
+        # fills (a driver over duty, measured on liling-day at 14:00): the part is solved
+        # again with those inspections held for them (a few times at most).
+        if pending and rounds < HOME_ROUNDS:
+            rounds += 1
+            for cid, times in pending.items():
+                reserved.setdefault(cid, []).extend(times)
             continue
         break
     in_progress = _in_progress(running, state, evs, at, inst)
@@ -641,9 +667,27 @@ def _detoured(
                     start,
                     inspect,
                 )
-            if home is not None and (way is None or _over_duty(inst, r, arrive - leg.arrive)):
+            if home is not None and (
+                way is None or _too_long(inst, r, leg, arrive, table, b, stops[-1].place, avoid)
+            ):
                 road = (head, shape, head_km)
-                _home_again(inst, r, i, legs, stops, leg, road, kept, start, home)
+                times: list[float] = []
+                now, driven = start, 0.0
+                for w in home.crossings:
+                    t = _turn(
+                        seen.get(w.checkpoint, []),
+                        now + w.offset - driven,
+                        limit.get(w.checkpoint),
+                    )
+                    seen.setdefault(w.checkpoint, []).append(t)
+                    times.append(t)
+                    now, driven = t + w.delay, w.offset + w.delay
+                out, reach = _crossings(
+                    SimpleNamespace(route=home),  # type: ignore[arg-type]
+                    start,
+                    times,
+                )
+                _home_again(inst, r, i, legs, stops, leg, road, kept + out, reach, home)
                 for g2 in legs[i + 1 :]:
                     for c in g2.crossings:
                         _drop(seen[c.checkpoint], c.depart - delays.get(c.checkpoint, 0.0))
@@ -769,6 +813,36 @@ def _busy_loop_driver(
     return worst
 
 
+def _too_long(
+    inst: Instance,
+    r: TruckRoute,
+    leg: Leg,
+    arrive: float,
+    table: TravelTable,
+    b: str,
+    depot: str,
+    avoid: frozenset[str],
+) -> bool:
+    """Going on round to ``b`` (reached at ``arrive`` instead of ``leg.arrive``) takes
+    a driver over duty: a loop driver's truck, its day from there later by as much (its
+    trip is frozen); its own driver's, then straight home from ``b`` (through none of
+    the checkpoints ``avoid``)."""
+    from relayroute.itineraries.problem import truck_duty
+
+    if leg.driver != r.driver:
+        return _over_duty(inst, r, arrive - leg.arrive)
+    _, hi, duty = truck_duty(inst, inst.trucks_by_id[r.truck])
+    if b == depot:
+        home = 0.0
+    elif avoid:
+        way = table.avoiding(b, depot, avoid)
+        home = way.minutes if way is not None else math.inf
+    else:
+        home = float(table.minutes[table.index[b], table.index[depot]])
+    end = arrive + home
+    return end - r.stops[0].depart > duty + TOL or end > hi + TOL
+
+
 def _over_duty(inst: Instance, r: TruckRoute, more: float) -> bool:
     """The day of ``r``, later by ``more`` minutes from here on, takes its own driver
     over their duty or past their shift."""
@@ -787,17 +861,18 @@ def _home_again(
     stops: list[Stop],
     leg: Leg,
     road: tuple[list[str], list[tuple[float, float]], float],
-    kept: list[Crossing],
-    reach: float,
+    crossings: list[Crossing],
+    arrive: float,
     home: Any,
 ) -> None:
     """Leg ``i`` of ``r`` driven on its old ``road`` (nodes, shape, km) to its gate,
-    turned back there at ``reach`` and driven ``home``: by a loop driver to the station
-    it left, where the truck is handed back to its own driver (stop ``i + 1``); by its
-    own driver to its depot, where its day ends (stop ``i + 1``, the end)."""
+    turned back there and driven ``home`` (with ``crossings``, arriving at ``arrive``):
+    by a loop driver to the station it left, where the truck is handed back to its own
+    driver (stop ``i + 1``); by its own driver to its depot, where its day ends (stop
+    ``i + 1``, the end)."""
     head, shape, head_km = road
     back = stops[i]
-    arrive = _r(reach + home.minutes)
+    arrive = _r(arrive)
     legs[i] = leg.model_copy(
         update={
             "path": head + home.nodes[1:],
@@ -805,7 +880,7 @@ def _home_again(
             "km": _r(head_km + home.km),
             "arrive": arrive,
             "minutes": _r(arrive - leg.depart),
-            "crossings": kept,
+            "crossings": crossings,
         }
     )
     if leg.driver == r.driver:
@@ -1558,7 +1633,13 @@ def _rounds(plan: Plan, detoured: Plan, state: State) -> list[str]:
     return out
 
 
-def _shared_left(inst: Instance, plan: Plan, state: State, at: float) -> Instance:
+def _shared_left(
+    inst: Instance,
+    plan: Plan,
+    state: State,
+    at: float,
+    reserved: dict[str, list[float]] | None = None,
+) -> Instance:
     """``inst`` with the bays and checkpoint throughput the frozen work still holds after
     ``at`` taken off: a station's bays less the most frozen handovers at once (or, with
     none left, the station shut while each lasts), a checkpoint's hourly throughput less
@@ -1579,6 +1660,8 @@ def _shared_left(inst: Instance, plan: Plan, state: State, at: float) -> Instanc
                 t = c.depart - delay.get(c.checkpoint, 0.0)
                 if t >= at - 60:
                     seen.setdefault(c.checkpoint, []).append(t)
+    for cid, times in (reserved or {}).items():
+        seen.setdefault(cid, []).extend(t for t in times if t >= at - 60)
     end = 3 * inst.horizon
     stations = []
     for st in inst.relay_stations:
@@ -1651,6 +1734,7 @@ def _rest_instance(
     at: float,
     fresh_only: bool,
     holding: frozenset[str] | set[str] = frozenset(),
+    reserved: dict[str, list[float]] | None = None,
 ) -> tuple[Instance, dict[str, str], dict[str, str]]:
     """The remaining part as an instance of its own; shipment -> the truck it is aboard;
     and shipment -> the truck that **holds** it: goods aboard bound into a zone the
@@ -1658,7 +1742,7 @@ def _rest_instance(
     loop driver from a gate that closed, with no way left), stay on it to the end of its
     day (unserved, ``held_aboard``), taking their room."""
     base = _shared_left(
-        _zoned(_closed_objects(inst, evs, at, None), evs, at, True), plan, state, at
+        _zoned(_closed_objects(inst, evs, at, None), evs, at, True), plan, state, at, reserved
     )
     barred = {e.zone: e for e in evs if isinstance(e, ZonePolicyChanged) and e.policy != "open"}
     zone_at = restricted_places(base) if barred else {}
@@ -1831,6 +1915,8 @@ def _solve_rest(
     tick: float,
     stability: Stability,
     holding: frozenset[str] | set[str] = frozenset(),
+    reserved: dict[str, list[float]] | None = None,
+    pending: dict[str, list[float]] | None = None,
 ) -> list[tuple[str, Plan, dict[str, Any]]]:
     """The remaining part solved two ways, each joined to the frozen past: ``warm``, the
     routing search from the old plan's routes, and ``free``, the whole optimiser (or the
@@ -1841,7 +1927,7 @@ def _solve_rest(
     out: list[tuple[str, Plan, dict[str, Any]]] = []
     for fresh_only in (False, True):
         rest, pins, held = _rest_instance(
-            loaded.instance, plan, state, evs, at, fresh_only, holding
+            loaded.instance, plan, state, evs, at, fresh_only, holding, reserved
         )
         # Goods aboard may need another relay station than a truck's home one: with
         # some, the search chooses among each truck's three nearest.
@@ -1876,7 +1962,7 @@ def _solve_rest(
             if names is None:
                 continue  # its loop drivers cannot all be real ones: fresh drivers only
             joined = _join(
-                loaded.instance, day, plan, state, sub, prob, names, evs, config, at, held
+                loaded.instance, day, plan, state, sub, prob, names, evs, config, at, held, pending
             )
             out.append((name, joined, _figures(plan, joined, state)))
         if out:
@@ -2126,12 +2212,29 @@ def _join(
     config: SolverConfig,
     at: float,
     held: dict[str, str] | None = None,
+    pending: dict[str, list[float]] | None = None,
 ) -> Plan:
-    """The frozen past and the new routes as one plan, its lists derived again."""
+    """The frozen past and the new routes as one plan, its lists derived again; where a
+    truck sent home has to wait its turn at a checkpoint, the inspection it wanted goes
+    into ``pending``."""
     real_place = {p.id: p.id.split("@")[0] for p in prob.inst.places if "@" in p.id}
     new_routes = {r.truck: _renamed(r, names, real_place) for r in sub.routes}
     old_routes = {r.truck: r for r in plan.routes}
     broken = _broken(evs)
+    # Inspections of the frozen past and the new part, by checkpoint: a truck sent home
+    # waits its turn at a checkpoint they fill (measured on liling-day at 14:00: five
+    # trucks sent home all reached a gate as it opened, 33 inspections in its hour for 30).
+    delay = {c.id: c.delay for c in inst.checkpoints}
+    seen: dict[str, list[float]] = {}
+    for r in plan.routes:
+        ts = state.trucks.get(r.truck)
+        for g in ts.past_legs(r) if ts is not None else []:
+            for c in g.crossings:
+                seen.setdefault(c.checkpoint, []).append(c.depart - delay.get(c.checkpoint, 0.0))
+    for r in sub.routes:
+        for g in r.legs:
+            for c in g.crossings:
+                seen.setdefault(c.checkpoint, []).append(c.depart - delay.get(c.checkpoint, 0.0))
     routes: list[TruckRoute] = []
     for t in inst.trucks:
         ts = state.trucks.get(t.id)
@@ -2188,7 +2291,7 @@ def _join(
                 legs.append(_stay(prob, stops[-1].place, old.driver, t_end))
                 stops.append(_end(stops[-1], t_end))
         else:
-            leg = _home(prob, t.id, ts, old.driver)
+            leg = _home(prob, t.id, ts, old.driver, seen, pending)
             if road is not None:
                 leg = _merged(road, leg)
             legs.append(leg)
@@ -2335,8 +2438,17 @@ def _coords(prob: Problem, place: str) -> tuple[float, float]:
     return (p.lon, p.lat)
 
 
-def _home(prob: Problem, truck: str, ts: TruckState, driver: str) -> Leg:
-    """The drive home of a truck the remaining part has no work for."""
+def _home(
+    prob: Problem,
+    truck: str,
+    ts: TruckState,
+    driver: str,
+    seen: dict[str, list[float]],
+    pending: dict[str, list[float]] | None = None,
+) -> Leg:
+    """The drive home of a truck the remaining part has no work for, each inspection in
+    its turn after those ``seen`` (which it joins); one that has to wait for its turn
+    goes into ``pending`` at the time it wanted."""
     start = f"{ts.place}@{truck}"
     home = prob.depot_place(prob.inst.trucks_by_id[truck], end=True)
     route = prob.table(truck).route(start, home)
@@ -2351,6 +2463,11 @@ def _home(prob: Problem, truck: str, ts: TruckState, driver: str) -> Leg:
         hours = sorted(cps[c.checkpoint].hours) if c.checkpoint in cps else []
         if hours and not any(a - TOL <= t <= b + TOL for a, b in hours):
             t = min((a for a, _ in hours if a > t), default=t)
+        cp = cps.get(c.checkpoint)
+        want, t = t, _turn(seen.get(c.checkpoint, []), t, cp.throughput_per_hour if cp else None)
+        if t > want + TOL and pending is not None:
+            pending.setdefault(c.checkpoint, []).append(want)
+        seen.setdefault(c.checkpoint, []).append(t)
         inspect.append(t)
         now, driven = t + c.delay, c.offset + c.delay
     crossings, arrive = _crossings(pleg, ts.free, inspect)  # type: ignore[arg-type]

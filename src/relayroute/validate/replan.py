@@ -158,7 +158,7 @@ def check_replan(
                 found.add(RULE, f"{name} stop {i}", a.arrive, "differs from the old plan's")
             if i < k and r.legs[i] != nr.legs[i]:
                 if (
-                    _waited(r.legs[i], nr.legs[i], closures, at)
+                    _waited(r.legs[i], nr.legs[i], closures, at, inst)
                     or _round(r.legs[i], nr.legs[i], closures, at, inst)
                     or _turned(r.legs[i], nr.legs[i], closures, at, world)
                 ):
@@ -288,10 +288,15 @@ def _later(a: Stop, b: Stop) -> bool:
 
 
 def _waited(
-    a: Leg, b: Leg, closures: dict[tuple[str, str], list[tuple[float, float]]], at: float
+    a: Leg,
+    b: Leg,
+    closures: dict[tuple[str, str], list[tuple[float, float]]],
+    at: float,
+    inst: Instance,
 ) -> bool:
     """``b`` is ``a`` driven the same way from the same time, only waiting longer at
-    checkpoints that are closed from ``at`` on when the truck reaches them."""
+    checkpoints closed, from ``at`` on, when the truck was to be inspected there (it
+    may have reached the queue before ``at``)."""
     keys = ("path", "coords", "km", "driver", "depart")
     if any(getattr(a, x) != getattr(b, x) for x in keys) or len(a.crossings) != len(b.crossings):
         return False
@@ -302,7 +307,12 @@ def _waited(
             return False
         if d.depart - d.arrive > c.depart - c.arrive + TOL:
             shut = closures.get(("checkpoint", c.checkpoint), [])
-            if not any(lo - TOL <= d.arrive < hi and d.arrive >= at - TOL for lo, hi in shut):
+            cp = inst.checkpoints_by_id.get(c.checkpoint)
+            inspect = c.depart - (cp.delay if cp is not None else 0.0)
+            if not any(
+                inspect >= at - TOL and c.depart > lo + TOL and inspect < hi - TOL
+                for lo, hi in shut
+            ):
                 return False
     return True
 
