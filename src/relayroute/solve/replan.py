@@ -1236,6 +1236,9 @@ def _releasing(
         return False
 
     def release(route: TruckRoute, n: int) -> bool:
+        old = before.get(route.truck)
+        if old is not None and old.legs[n - 1].path != route.legs[n - 1].path:
+            return False  # turned back at a gate on that road: it goes where it turned to
         s = route.stops[n]
         handover = s.kind == "handover" and s.driver != route.driver
         uses = s.kind in ("load", "unload") or handover
