@@ -153,7 +153,7 @@ from relayroute.solve.to_plan import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
     from pathlib import Path
 
     from relayroute.itineraries.problem import Problem
@@ -747,14 +747,9 @@ def _queued(inst: Instance, plan: Plan, state: State, at: float) -> Plan:
     changed = False
     for _ in range(10 * len(routes) + 10):
         spans: dict[str, list[tuple[float, float, str, int]]] = {}
-        for r in routes.values():
-            ts = state.trucks.get(r.truck)
-            if ts is None:
-                continue
-            for i in range(1, ts.cut + 1):
-                s = r.stops[i]
-                if s.kind == "handover" and s.station is not None and s.depart > at + TOL:
-                    spans.setdefault(s.station, []).append((s.start, s.depart, r.truck, i))
+        for r, i, s in _frozen_stops(routes, state):
+            if s.kind == "handover" and s.station is not None and s.depart > at + TOL:
+                spans.setdefault(s.station, []).append((s.start, s.depart, r.truck, i))
         worst: tuple[float, str, int, float] | None = None
         for station, used in spans.items():
             for start, *_ in sorted(used):
@@ -788,22 +783,27 @@ def _queued(inst: Instance, plan: Plan, state: State, at: float) -> Plan:
     return plan.model_copy(update={"routes": [routes[r.truck] for r in plan.routes]})
 
 
+def _frozen_stops(
+    routes: dict[str, TruckRoute], state: State
+) -> Iterator[tuple[TruckRoute, int, Stop]]:
+    """Each frozen stop after the first: its route, index and stop."""
+    for r in routes.values():
+        ts = state.trucks.get(r.truck)
+        for i in range(1, ts.cut + 1 if ts is not None else 1):
+            yield r, i, r.stops[i]
+
+
 def _busy_loop_driver(
     routes: dict[str, TruckRoute], state: State, at: float
 ) -> tuple[float, str, int, float] | None:
     """The first frozen handover after ``at`` to a loop driver still out on an earlier
     frozen trip: (its start, its truck, its stop, the wait until the driver is back)."""
     trips: dict[str, list[tuple[float, float, str, int]]] = {}
-    for r in routes.values():
-        ts = state.trucks.get(r.truck)
-        if ts is None:
+    for r, i, s in _frozen_stops(routes, state):
+        if s.kind != "handover" or s.driver == r.driver:
             continue
-        for i in range(1, ts.cut + 1):
-            s = r.stops[i]
-            if s.kind != "handover" or s.driver == r.driver:
-                continue
-            back = next((x for x in r.stops[i + 1 :] if x.driver != s.driver), r.stops[-1])
-            trips.setdefault(s.driver, []).append((s.start, back.depart, r.truck, i))
+        back = next((x for x in r.stops[i + 1 :] if x.driver != s.driver), r.stops[-1])
+        trips.setdefault(s.driver, []).append((s.start, back.depart, r.truck, i))
     worst = None
     for spans in trips.values():
         spans.sort()
