@@ -401,6 +401,10 @@ def replan(
             # (measured on yiwu-day: the port station closed at noon, that broke REPLAN;
             # the G60 gate closed for good at 14:00, T20 ended 30 minutes over duty).
             holding |= stuck.trucks & releasing
+            if time.perf_counter() - tick >= limit:
+                # No time left for a round of its own: released and held at once (each
+                # round is 10-20 s on liling-day whatever time is left).
+                holding |= stuck.trucks
             releasing |= stuck.trucks
             continue
         # Frozen on with its goods aboard, a truck that cannot then get home within its
