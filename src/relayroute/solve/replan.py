@@ -69,14 +69,15 @@ room taken.
 Goods aboard a truck that breaks down stay with it (unserved, ``held_aboard``): moving
 them to another truck where it stands is not planned yet.
 
-Not done yet: goods part way on a rail or transload way at ``at`` (refused), a zone whose polygon changes (a new zone
-with its checkpoints is an event; relay stations and loop drivers for it are not), a
-truck on its road to a checkpoint closed for good with no other way (it goes on through
-it; the validator says so), frozen work a turn back or a way round makes longer than a
-driver's duty (measured on yiwu-day, the south gate closed for good at noon: a loop
-driver turned back on its way in takes the truck round by the G60 gate, and the truck's
-own driver waiting at the station ends 70 minutes over duty; the validator says so).
-Going back to the station instead, the goods aboard planned anew, is not planned yet.
+Not done yet: goods part way on a rail or transload way at ``at`` (refused), a zone
+whose polygon changes (a new zone with its checkpoints is an event; relay stations and
+loop drivers for it are not), a truck on its road to a checkpoint closed for good with no
+other way and no way home (it goes on through it; the validator says so), work a way
+round makes longer than a driver's duty (measured on yiwu-day, the G60 gate closed for
+good at 14:00: a loop driver inside one minute over; on liling-day, a park gate closed
+for good at 12:00 or 14:00: the queues at the other two outlast drivers' duty;
+``in_progress`` and the validator say so), trucks the new part leaves idle driving home inside the
+routing model (they are sent home after it, waiting their turn at full checkpoints).
 """
 
 from __future__ import annotations
