@@ -351,14 +351,30 @@ def replan(
             running,
             at,
             until_empty,
-            _releasing(evs, at, inst, releasing, plan),
+            _releasing(evs, at, inst, releasing, plan, unqueued),
         )
 
+    unqueued: set[str] = set()  # their handover released: its queue overran a duty
     while True:
         running = _waiting(inst, detoured, evs, at)
         extended = set()
         state = cut(running)
         queued = _queued(inst, running, state, at)
+        if queued is not running:
+            # A truck on its way to a handover that now waits for a bay or a loop
+            # driver so long that its driver would end over duty: released from it
+            # (measured on yiwu-day-scarce, the south gate closed at noon: T41 15
+            # minutes over), and the queue made again.
+            late = {
+                b.truck
+                for a, b in zip(running.routes, queued.routes, strict=True)
+                if a != b and b.truck not in unqueued and _over_duty(inst, b, 0)
+            }
+            if late:
+                unqueued |= late
+                extended = set()
+                state = cut(running)
+                queued = _queued(inst, running, state, at)
         if queued is not running:
             running = queued
             extended = set()
@@ -1205,13 +1221,15 @@ def _releasing(
     inst: Instance,
     trucks: set[str],
     plan: Plan | None = None,
+    handovers: frozenset[str] | set[str] = frozenset(),
 ) -> Any:
     """Whether a truck on the road to stop ``n`` at ``at`` (or there, its service not
     begun) no longer does that stop's service: a handover in, unloading or loading at a
     station the events close then, a handover to a loop driver whose way in and out
     crosses a checkpoint or drives a road the events close (the loop work is planned
     anew, not sent round; judged on ``plan``, the plan before ways round), the pickup of
-    a cancelled order, or (of ``trucks``, whose goods had no way left) a pickup."""
+    a cancelled order, or (of ``trucks``, whose goods had no way left) a pickup, or (of
+    ``handovers``, whose queue for it overran a duty) a handover to a loop driver."""
     end = 3 * inst.horizon
     before = {r.truck: r for r in plan.routes} if plan is not None else {}
     closed: dict[str, list[tuple[float, float]]] = {}
@@ -1251,7 +1269,7 @@ def _releasing(
             s.depart > lo and s.start < hi for lo, hi in closed.get(s.station or "", [])
         ):
             return True
-        if handover and hindered(before.get(route.truck, route), n):
+        if handover and (route.truck in handovers or hindered(before.get(route.truck, route), n)):
             return True
         if s.kind == "pickup" and any(x in cancelled for x in s.shipments):
             return True
