@@ -536,7 +536,7 @@ def cmd_insert(args: argparse.Namespace) -> int:
 def cmd_replan(args: argparse.Namespace) -> int:
 
     from relayroute.io.plan import plan_to_json
-    from relayroute.model.events import parse_event, parse_time
+    from relayroute.model.events import parse_event, parse_time, read_events
     from relayroute.solve import read_config
     from relayroute.solve.replan import Stability, replan
     from relayroute.validate.replan import check_replan
@@ -550,6 +550,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
     start = loaded.instance.start
     at = parse_time(args.at, start)
     events = [parse_event(e, start, Path.cwd()) for e in args.event or []]
+    events += [e for f in args.events or [] for e in read_events(Path(f))]
     config = read_config(args.solver) if args.solver else None
     for name in ("truck_change", "station_change", "pickup_minute"):
         if not getattr(args, name) >= 0:
@@ -1144,6 +1145,12 @@ def parser() -> argparse.ArgumentParser:
         "shipments-added (object FILE.json), shipments-cancelled (object ID,ID...), "
         "road-closed (object NODE-NODE, the network nodes at the road's ends), "
         "zone-policy (object ZONE:closed_loop|permit|open[:TRUCK,TRUCK], from --at on)",
+    )
+    rp.add_argument(
+        "--events",
+        action="append",
+        help="a JSON file of events (one or a list), repeatable: the JSON forms, e.g. a new "
+        "zone with its polygon, checkpoints, relay stations and loop drivers",
     )
     rp.add_argument("-o", "--output", required=True, help="the new plan")
     rp.add_argument(

@@ -769,3 +769,100 @@ def test_a_day_with_a_zone_change_is_re_planned_again(
     _checked(first.plan, again, 600)
     park = again.loaded.instance.zones_by_id["park"]
     assert [(c.at, c.policy) for c in park.changes] == [(360, "closed_loop")]
+
+
+EAST_STATION = {
+    "places": [{"id": "east_gate", "kind": "relay", "lon": 120.27, "lat": 29.2}],
+    "relay_stations": [{"id": "rs_east", "zone": "east", "place": "east_gate", "bays": 1}],
+    "driver_pools": [
+        {
+            "id": "loop_east",
+            "kind": "loop",
+            "zone": "east",
+            "station": "rs_east",
+            "count": 1,
+            "shift": [480, 1320],
+        }
+    ],
+}
+
+
+def _east_closed(**more: object) -> dict[str, object]:
+    return {
+        "kind": "zone-policy",
+        "zone": "east",
+        "policy": "closed_loop",
+        "polygon": EAST,
+        "checkpoints": EAST_GATES,
+        **EAST_STATION,
+        **more,
+    }
+
+
+@pytest.mark.parametrize("at", [480, 560])
+def test_a_new_zone_with_its_relay_station_and_loop_drivers(
+    small: LoadedInstance, small_old: Plan, at: float
+) -> None:
+    """A cordon drawn at 08:00 or 09:20 round cust2 with a relay station at its west
+    gate and a loop driver there: the goods for cust2 (one already aboard; at 09:20
+    with other goods aboard the same truck) are handed over at the new station, none
+    held; nobody is handed over there before the cordon."""
+    done = replan(small, small_old, [_east_closed()], at, config=QUICK)
+    _checked(small_old, done, at)
+    assert "S5" in done.state.aboard()
+    assert not done.plan.unserved
+    assert not [u for u in done.plan.unserved if u.shipment in ("S4", "S5")]
+    east = [h for h in done.plan.handovers if h.station == "rs_east"]
+    assert east and all(h.start >= at for h in east)
+    assert {(o.shipment, o.itinerary) for o in done.plan.shipments} >= {
+        ("S4", "relay_in"),
+        ("S5", "relay_in"),
+    }
+    assert {d.pool for d in done.plan.loop_drivers} >= {"loop_east"}
+    assert done.loaded.instance.relay_stations_by_id["rs_east"].hours[0][0] == at
+
+
+def test_a_new_zones_stations_and_drivers_are_checked(
+    small: LoadedInstance, small_old: Plan
+) -> None:
+    """Stations and loop drivers for a zone that does not close, for another zone, or
+    with ids the day has, are refused by name."""
+    station = EAST_STATION["relay_stations"][0]
+    pool = EAST_STATION["driver_pools"][0]
+    for event, words in [
+        (_east_closed(policy="permit"), "come with a closed_loop zone"),
+        (_east_closed(relay_stations=[{**station, "zone": "city"}]), "relay_stations.0..zone"),
+        (_east_closed(relay_stations=[{**station, "id": "rs_west"}]), "'rs_west' is in the day"),
+        (_east_closed(driver_pools=[{**pool, "zone": "city"}]), "driver_pools.0."),
+        (_east_closed(places=[{"id": "depot", "lon": 120.27, "lat": 29.2}]), "'depot' is in"),
+        (_east_closed(driver_pools=[{**pool, "station": "rs_nowhere"}]), "the day after the"),
+    ]:
+        with pytest.raises(InputError, match=words):
+            replan(small, small_old, [event], 480, config=GREEDY)
+
+
+def test_events_from_a_file_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--events FILE` reads the JSON forms (a new zone with its station and loop
+    drivers); a wrong event in it is named by its place in the file, no plan written."""
+    from relayroute.cli import main
+    from tests.conftest import DATA
+
+    small = str(DATA / "small-straight.json")
+    old, new = tmp_path / "plan.json", tmp_path / "new.json"
+    greedy = str(Path(__file__).resolve().parents[2] / "solvers" / "greedy.toml")
+    assert main(["solve", small, "-o", str(old), "-q", "--solver", greedy]) == 0
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps([_east_closed(), {"kind": "truck-broken", "truck": "T3"}]))
+    args = ["replan", small, str(old), "--at", "08:00", "--solver", greedy]
+    assert main([*args, "-o", str(new), "--events", str(events)]) == 0
+    assert "validated: ok" in capsys.readouterr().out
+    day = json.loads((tmp_path / "new.instance.json").read_text())
+    assert "rs_east" in {s["id"] for s in day["relay_stations"]}
+    events.write_text(json.dumps([{"kind": "truck-broken"}]))
+    bad = tmp_path / "bad.json"
+    assert main([*args, "-o", str(bad), "--events", str(events)]) == 2
+    err = capsys.readouterr().err
+    assert "events.json [0]" in err and "truck" in err and "Field required" in err
+    assert "Traceback" not in err and not bad.exists()

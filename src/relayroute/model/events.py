@@ -24,7 +24,10 @@ name them (both directions close; node ids with a ``-`` in them: the JSON form,
 day as the zone's ``changes`` (:class:`relayroute.model.instance.ZoneChange`), so the
 validator judges the morning by the old policy and the rest of the day by the new one.
 A new zone (a cordon round an area that had none) is the JSON form with a ``polygon``
-and its ``checkpoints``: open until the re-planning time, then the policy given.
+and its ``checkpoints``: open until the re-planning time, then the policy given. A zone
+turning closed-loop may come with the ``relay_stations`` opened for it (at existing
+``places`` or new ones) and the loop ``driver_pools`` who work from them. On the
+command line the JSON forms are read from a file (``relayroute replan --events FILE``).
 """
 
 from __future__ import annotations
@@ -37,7 +40,15 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from relayroute.errors import InputError
-from relayroute.model.instance import Checkpoint, Id, Shipment, Window
+from relayroute.model.instance import (
+    Checkpoint,
+    DriverPool,
+    Id,
+    Place,
+    RelayStation,
+    Shipment,
+    Window,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -132,6 +143,19 @@ class ZonePolicyChanged(_Event):
     name: str = Field("", description="a new zone's name")
     checkpoints: list[Checkpoint] = Field(
         default_factory=list, description="a new zone's checkpoints (its `zone` the new id)"
+    )
+    relay_stations: list[RelayStation] = Field(
+        default_factory=list,
+        description="relay stations opened for a zone turning closed_loop, from `at` on "
+        "(their `zone` this one)",
+    )
+    driver_pools: list[DriverPool] = Field(
+        default_factory=list,
+        description="loop drivers called in for a zone turning closed_loop (kind `loop`, "
+        "their `zone` this one, their `station` one of its relay stations)",
+    )
+    places: list[Place] = Field(
+        default_factory=list, description="new places the new relay stations stand at"
     )
 
 
@@ -268,14 +292,43 @@ def parse_event(text: str, start: datetime, base: Path | None = None) -> Event:
         data["shipments"] = [s for s in rest.split(",") if s]
     else:  # shipments-added: a JSON file
         path = Path(rest) if base is None or Path(rest).is_absolute() else base / rest
-        try:
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise InputError(str(path), f"cannot read: {exc.strerror}") from None
-        except json.JSONDecodeError as exc:
-            raise InputError(str(path), f"not JSON: {exc.msg} (line {exc.lineno})") from None
+        loaded = _json(path)
         data["shipments"] = loaded if isinstance(loaded, list) else [loaded]
     return event_from_data(data, where)
+
+
+def _json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(str(path), f"not JSON: {exc.msg} (line {exc.lineno})") from None
+
+
+def read_events(path: Path) -> list[Event]:
+    """Events in their JSON form from a file: one event object or a list of them.
+
+    Parameters
+    ----------
+    path
+        The JSON file (times in minutes from the instance start).
+
+    Returns
+    -------
+    list of Event
+
+    Raises
+    ------
+    InputError
+        The file cannot be read, is not JSON, or an event in it is wrong (named by its
+        place in the list).
+    """
+    data = _json(path)
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise InputError(str(path), "lists no event")
+    return [event_from_data(x, f"{path} [{k}]") for k, x in enumerate(items)]
 
 
 def _window_text(tail: str, start: datetime, where: str) -> tuple[float, float]:

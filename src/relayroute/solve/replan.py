@@ -36,6 +36,13 @@ What is left becomes an instance of its own:
   where no way is left for them the truck does not load them if it was on its way to,
   else they stay aboard to the end of its day (unserved, ``held_aboard``; listed in
   :attr:`Replan.in_progress`), never driven through a closure or over a duty;
+- goods unloaded at a transload or rail station in the frozen past and not yet loaded
+  again are shipments from that station, ready when the transload time is over (rail:
+  when their train, which runs as booked, arrives and is handled), in the station's
+  hours, first of all; where no truck collects them they wait there (unserved,
+  ``held_at_station``); a departure with frozen goods aboard takes no new ones;
+- trucks with a frozen past count in no driver pool (their drivers are out already);
+  each takes one driver off its pool for the fresh trucks;
 - delivered goods are gone, cancelled orders dropped, new ones added; the events change
   the objects they hit (checkpoint and station hours, loop drivers, and closed roads
   shut in its network for all of the rest of the day); bays and
@@ -64,14 +71,14 @@ entered the zone under, or the new one where that is more lenient); the remainin
 has the zone with its new policy and only what goes with it. A truck inside a zone
 closed to its driver goes on as planned until it is out; goods aboard bound into such
 a zone stay on their truck to the end of its day (unserved, ``held_aboard``), their
-room taken.
+room taken, unless the zone turns closed-loop with relay stations and loop drivers for
+it (given with the event, opened at ``at``): then they are handed over there.
 
 Goods aboard a truck that breaks down stay with it (unserved, ``held_aboard``): moving
 them to another truck where it stands is not planned yet.
 
-Not done yet: goods part way on a rail or transload way at ``at`` (refused), a zone
-whose polygon changes (a new zone with its checkpoints is an event; relay stations and
-loop drivers for it are not), a truck on its road to a checkpoint closed for good with no
+Not done yet: a zone whose polygon changes (a new zone with its checkpoints, relay
+stations and loop drivers is an event), a truck on its road to a checkpoint closed for good with no
 other way and no way home (it goes on through it; the validator says so), work a way
 round makes longer than a driver's duty (measured on yiwu-day, the G60 gate closed for
 good at 14:00: a loop driver inside one minute over; on liling-day, a park gate closed
@@ -1026,6 +1033,7 @@ def _check_events(inst: Instance, evs: list[Event]) -> None:
             now = z.changes[-1].policy if z.changes else z.policy
             if e.policy == now:
                 raise InputError(where, f"zone {e.zone!r} is {now} already")
+            _check_new_objects(inst, e, where)
             if e.policy != "open" and not any(c.zone == e.zone for c in ours):
                 raise InputError(
                     where,
@@ -1048,6 +1056,34 @@ def _check_events(inst: Instance, evs: list[Event]) -> None:
                 if sh.id in seen:
                     raise InputError(where, f"shipment {sh.id!r} is added twice")
                 seen.add(sh.id)
+
+
+def _check_new_objects(inst: Instance, e: ZonePolicyChanged, where: str) -> None:
+    """The relay stations, loop pools and places a zone turning closed-loop comes with
+    are new, and of that zone (the day after the events checks the rest of them)."""
+    if (e.relay_stations or e.driver_pools or e.places) and e.policy != "closed_loop":
+        raise InputError(
+            where, f"relay stations and loop drivers come with a closed_loop zone, not {e.policy}"
+        )
+    for name, ids, known in (
+        ("relay_stations", [x.id for x in e.relay_stations], set(inst.relay_stations_by_id)),
+        ("driver_pools", [x.id for x in e.driver_pools], set(inst.pools_by_id)),
+        ("places", [x.id for x in e.places], set(inst.places_by_id)),
+    ):
+        seen: set[str] = set()
+        for k, x in enumerate(ids):
+            if x in known or x in seen:
+                raise InputError(f"{where} {name}[{k}].id", f"{x!r} is in the day already")
+            seen.add(x)
+    for k, st in enumerate(e.relay_stations):
+        if st.zone != e.zone:
+            raise InputError(f"{where} relay_stations[{k}].zone", f"is {st.zone!r}, not {e.zone!r}")
+    for k, p in enumerate(e.driver_pools):
+        if p.kind != "loop" or p.zone != e.zone:
+            raise InputError(
+                f"{where} driver_pools[{k}]",
+                f"loop drivers of zone {e.zone!r} are kind loop, their zone {e.zone!r}",
+            )
 
 
 def _reopened(evs: list[Event], at: float, horizon: float) -> list[Event]:
@@ -1093,14 +1129,6 @@ def _station_pools(inst: Instance, station: str) -> list[DriverPool]:
 
 def _refuse_unhandled(plan: Plan, state: State, evs: list[Event]) -> None:
     """What re-planning does not handle yet is refused by name, not planned wrongly."""
-    for o in plan.shipments:
-        part_way = o.shipment in state.picked and o.shipment not in state.delivered
-        if o.itinerary in ("rail", "transload") and part_way:
-            raise InputError(
-                f"shipment {o.shipment}",
-                f"is on its {o.itinerary} way at the re-planning time: re-planning goods "
-                "part way on a rail or transload way is not supported yet",
-            )
     for e in evs:
         if isinstance(e, ShipmentsCancelled):
             for s in e.shipments:
@@ -1455,12 +1483,27 @@ def _zoned(inst: Instance, evs: list[Event], at: float, rest: bool) -> Instance:
         for e in changed.values()
         if e.zone not in known
     ]
+    end = 3 * inst.horizon
     inst = inst.model_copy(
         update={
             "zones": [*inst.zones, *fresh],
             "checkpoints": [
                 *inst.checkpoints,
                 *(c for e in changed.values() if e.zone not in known for c in e.checkpoints),
+            ],
+            "places": [*inst.places, *(x for e in changed.values() for x in e.places)],
+            # Opened for the zone at ``at``: no handover there before.
+            "relay_stations": [
+                *inst.relay_stations,
+                *(
+                    st.model_copy(update={"hours": _without(list(st.hours), 0.0, at, end)})
+                    for e in changed.values()
+                    for st in e.relay_stations
+                ),
+            ],
+            "driver_pools": [
+                *inst.driver_pools,
+                *(p for e in changed.values() for p in e.driver_pools),
             ],
         }
     )
@@ -1770,7 +1813,21 @@ def _rest_instance(
     base = _shared_left(
         _zoned(_closed_objects(inst, evs, at, None), evs, at, True), plan, state, at, reserved
     )
-    barred = {e.zone: e for e in evs if isinstance(e, ZonePolicyChanged) and e.policy != "open"}
+    # A zone closed with relay stations and loop drivers for it: goods aboard bound into
+    # it are handed over there, not held.
+    served_in = {
+        st.zone
+        for st in base.relay_stations
+        if st.driver_swap
+        and any(p.kind == "loop" and p.zone == st.zone and p.count for p in base.driver_pools)
+    }
+    barred = {
+        e.zone: e
+        for e in evs
+        if isinstance(e, ZonePolicyChanged)
+        and e.policy != "open"
+        and not (e.policy == "closed_loop" and e.zone in served_in)
+    }
     zone_at = restricted_places(base) if barred else {}
     held: dict[str, str] = {}
     places = list(base.places)
@@ -1790,9 +1847,12 @@ def _rest_instance(
                 continue
             trucks.append(t.model_copy(update={"available": (max(lo, at), hi)}))
             continue
+        if t.driver_pool is not None:
+            # Its driver is out already: one less in the pool for the fresh trucks,
+            # whether the new part uses it or not (measured on fuquan-kaili at 12:00,
+            # the plant pool one driver over).
+            outside_gone[t.driver_pool] = outside_gone.get(t.driver_pool, 0) + 1
         if ts.done or t.id in broken:
-            if t.driver_pool is not None:
-                outside_gone[t.driver_pool] = outside_gone.get(t.driver_pool, 0) + 1
             # Goods aboard a truck broken down, or sent home by a closure, stay with it
             # (moving them off is not planned).
             stays = t.id in broken or t.id in holding
@@ -1818,9 +1878,13 @@ def _rest_instance(
                     if dim in capacity:
                         capacity[dim] = max(HELD_ROOM, capacity[dim] - q)
         if any(sid not in held for sid in ts.aboard):
-            # Goods aboard: loaded at once where the truck is, and only there.
+            # Goods aboard: loaded at once where the truck is, and only there. Two
+            # minutes: the routing model's whole minutes take the window in to
+            # [ceil(free), floor(free + 2)], and the truck's start to its own spot is one
+            # minute there (its 0.001 min rounded up); a one-minute window left no room
+            # at a free time with a fraction, so no goods aboard were ever loaded there.
             here = start.model_copy(
-                update={"id": f"{x.id}@{t.id}/aboard", "hours": [(ts.free, ts.free + 1.0)]}
+                update={"id": f"{x.id}@{t.id}/aboard", "hours": [(ts.free, ts.free + 2.0)]}
             )
             places.append(here)
             for sid in ts.aboard:
@@ -1843,17 +1907,26 @@ def _rest_instance(
                     )
                 )
                 pins[sid] = t.id
+        if t.driver_pool is not None:
+            hi = min(hi, base.pools_by_id[t.driver_pool].shift[1])
         trucks.append(
             t.model_copy(
                 update={
                     "depot": f"@{t.id}",
                     "end_depot": t.end_depot or t.depot,
-                    # Its driver's day began in the past: it ends by the duty left.
+                    # Its driver's day began in the past: it ends by the duty left
+                    # and its pool's shift, and it counts in no pool of the new part.
                     "available": (ts.free, _latest(hi, ts)),
                     "capacity": capacity,
+                    "driver_pool": None,
                 }
             )
         )
+    if not trucks:
+        # Every truck gone or broken down: the part is still an instance (it has a
+        # truck), one that cannot drive (its day over at ``at``), and all is left out.
+        t = base.trucks[0]
+        trucks.append(t.model_copy(update={"available": (at, at), "driver_pool": None}))
     fewer = _fewer_by_pool(inst, evs)
     pools = []
     for p in base.driver_pools:
@@ -1907,10 +1980,58 @@ def _rest_instance(
         and _window(e, at, 3 * inst.horizon)[1] >= 3 * inst.horizon
     }
     pools = [p for p in pools if p.station not in shut]
+    # Goods waiting at a transload or rail station: collected there, as an order of
+    # their own from there (a rail station's goods have only road ways on from it).
+    for sid, w in _at_stations(inst, plan, state).items():
+        sh = ships[sid]
+        st = base.relay_stations_by_id.get(w.station)
+        # The loading starts and ends in the station's hours (a closure is no gap in it).
+        hours = [
+            (a, b - sh.pickup_minutes)
+            for a, b in (st.hours if st is not None else [])
+            if b - sh.pickup_minutes >= a
+        ]
+        if (st is not None and st.hours and not hours) or not _collectable(w, hours):
+            continue
+        x = by_place[w.place]
+        pid = f"{w.place}@{w.station}/{sid}"
+        places.append(
+            Place(
+                id=pid,
+                name=x.name,
+                kind="replan",
+                lon=x.lon,
+                lat=x.lat,
+                node=x.node,
+                hours=hours or list(x.hours),
+            )
+        )
+        aboard_ships.append(
+            sh.model_copy(
+                update={
+                    "origin": pid,
+                    "ready": w.ready,
+                    # Late already: its delay is counted by the joined plan, from its due.
+                    "due": max(sh.due, w.ready),
+                    "deadline": None,
+                    "priority": min(MAX_PRIORITY, PINNED_PRIORITY * sh.priority),
+                }
+            )
+        )
     picked = state.picked
     orders = [s for s in _orders(inst, evs) if s.id not in picked]
+    # A departure carrying goods of the frozen past takes no more in the remaining part
+    # (a service has one room for all its departures).
+    taken = {(b.service, b.departure) for b in plan.rail_bookings if set(b.shipments) & picked}
+    services = [
+        svc.model_copy(
+            update={"departures": [d for d in svc.departures if (svc.id, d) not in taken]}
+        )
+        for svc in base.rail_services
+    ]
     rest = base.model_copy(
         update={
+            "rail_services": [svc for svc in services if svc.departures],
             "places": places,
             "depots": depots,
             "trucks": trucks,
@@ -1920,6 +2041,55 @@ def _rest_instance(
         }
     )
     return Instance.model_validate(rest.model_dump(by_alias=True)), pins, held
+
+
+@dataclass(frozen=True)
+class _AtStation:
+    """Goods part way on a rail or transload way at ``at``: unloaded in the frozen past
+    at ``station`` (a rail station: the train's arrival one), to be collected at
+    ``place`` from ``ready``; ``hours`` the station's opening hours then (empty: always)."""
+
+    station: str
+    place: str
+    ready: float
+    hours: tuple[tuple[float, float], ...] = ()
+
+
+def _at_stations(inst: Instance, plan: Plan, state: State) -> dict[str, _AtStation]:
+    """Shipment -> where it waits: goods picked up and unloaded at a transload or rail
+    station in the frozen past, and not yet loaded again (the train it was booked on
+    runs as booked)."""
+    aboard = state.aboard()
+    relay = inst.relay_stations_by_id
+    rail = {r.id: r for r in inst.rail_stations}
+    services = {s.id: s for s in inst.rail_services}
+    rides = {x: b for b in plan.rail_bookings for x in b.shipments}
+    out: dict[str, _AtStation] = {}
+    for r in plan.routes:
+        ts = state.trucks.get(r.truck)
+        if ts is None:
+            continue
+        for s in r.stops[1 : ts.cut + 1]:
+            if s.kind != "unload" or not s.shipments or s.station is None:
+                continue
+            sid = s.shipments[0]
+            if sid in state.delivered or sid in aboard or sid not in state.picked:
+                continue
+            if s.station in relay:
+                st = relay[s.station]
+                hours = tuple(st.hours)
+                out[sid] = _AtStation(st.id, st.place, s.depart + st.transload_minutes, hours)
+            elif sid in rides:
+                b = rides[sid]
+                to = rail[services[b.service].destination]
+                out[sid] = _AtStation(to.id, to.place, b.arrival + to.handling_minutes)
+    return out
+
+
+def _collectable(w: _AtStation, hours: list[tuple[float, float]]) -> bool:
+    """Whether goods waiting at a station can be collected there (its ``hours`` open
+    after they are ready; empty: always open)."""
+    return not hours or any(b > w.ready for a, b in hours)
 
 
 def _latest(hi: float, ts: TruckState) -> float:
@@ -1971,7 +2141,8 @@ def _solve_rest(
         # From the old routes where the model is small enough to read them in: on
         # liling-day (130 trucks x 390 legs) reading them took 18 s and failed.
         small = len(prob.vehicles) * len(prob.ways) <= WARM_ROUTES_SIZE
-        initial = _old_routes(prob, plan, state) if WARM_ROUTES and small else None
+        waiting = _at_stations(loaded.instance, plan, state)
+        initial = _old_routes(prob, plan, state, waiting) if WARM_ROUTES and small else None
         warm = _warm(prob, config, initial, max(1.0, left * WARM_SHARE), rest_loaded, keep)
         left = limit - (time.perf_counter() - tick)
         free = solve(rest_loaded, config, time_limit=max(1.0, left), problem=prob, keep=keep)
@@ -1984,7 +2155,7 @@ def _solve_rest(
             if left_aboard:
                 lost |= left_aboard  # goods would stay aboard: not a plan
                 continue
-            names = _match_loop_drivers(loaded.instance, sub, state, evs)
+            names = _match_loop_drivers(day, sub, state, evs)
             if names is None:
                 continue  # its loop drivers cannot all be real ones: fresh drivers only
             joined = _join(
@@ -1998,10 +2169,12 @@ def _solve_rest(
     raise AssertionError("fresh loop drivers always match")  # pragma: no cover
 
 
-def _old_routes(prob: Problem, plan: Plan, state: State) -> dict[Any, list[Any]]:
+def _old_routes(
+    prob: Problem, plan: Plan, state: State, waiting: dict[str, _AtStation]
+) -> dict[Any, list[Any]]:
     """The old plan's remaining routes as routing node keys: each truck's goods aboard
-    first, then its pickups and deliveries after its cut, of the shipments it may still
-    carry."""
+    first, then its pickups and deliveries after its cut (a collection of goods
+    ``waiting`` at a station as a pickup), of the shipments it may still carry."""
     index: dict[str, list[int]] = {}
     for i, veh in enumerate(prob.vehicles):
         index.setdefault(veh.truck, []).append(i)
@@ -2018,9 +2191,15 @@ def _old_routes(prob: Problem, plan: Plan, state: State) -> dict[Any, list[Any]]
         )
         keys: list[tuple[str, str]] = [("p", s) for s in ts.aboard]
         for s in r.stops[ts.cut + 1 :]:
-            if s.kind not in ("pickup", "delivery") or not s.shipments:
+            if not s.shipments:
                 continue
             sid = s.shipments[0]
+            if s.kind == "load" and sid in waiting:
+                if v in prob.eligible.get(sid, []):
+                    keys.append(("p", sid))
+                continue
+            if s.kind not in ("pickup", "delivery"):
+                continue
             if v not in prob.eligible.get(sid, []):
                 continue
             if s.kind == "delivery" and ("p", sid) not in keys:
@@ -2244,7 +2423,8 @@ def _join(
     truck sent home has to wait its turn at a checkpoint, the inspection it wanted goes
     into ``pending``."""
     real_place = {p.id: p.id.split("@")[0] for p in prob.inst.places if "@" in p.id}
-    new_routes = {r.truck: _renamed(r, names, real_place) for r in sub.routes}
+    waiting = _at_stations(inst, plan, state)
+    new_routes = {r.truck: _collected(_renamed(r, names, real_place), waiting) for r in sub.routes}
     old_routes = {r.truck: r for r in plan.routes}
     broken = _broken(evs)
     # Inspections of the frozen past and the new part, by checkpoint: a truck sent home
@@ -2333,7 +2513,19 @@ def _join(
                 }
             )
         )
-    return _derive(day, plan, state, sub, prob, routes, config, held or {})
+    return _derive(day, plan, state, sub, prob, routes, config, held or {}, waiting)
+
+
+def _collected(r: TruckRoute, waiting: dict[str, _AtStation]) -> TruckRoute:
+    """A new route whose pickups of goods waiting at a station are their loading there
+    (the second part of their rail or transload way)."""
+    stops = [
+        s.model_copy(update={"kind": "load", "station": waiting[s.shipments[0]].station})
+        if s.kind == "pickup" and s.shipments and s.shipments[0] in waiting
+        else s
+        for s in r.stops
+    ]
+    return r.model_copy(update={"stops": stops})
 
 
 def _renamed(r: TruckRoute, names: dict[str, str], real_place: dict[str, str]) -> TruckRoute:
@@ -2519,12 +2711,24 @@ def _derive(
     routes: list[TruckRoute],
     config: SolverConfig,
     held: dict[str, str],
+    waiting: dict[str, _AtStation],
 ) -> Plan:
     """Handovers, duties, passes, outcomes and KPIs of the joined routes."""
-    itinerary: dict[str, str] = {o.shipment: o.itinerary for o in sub.shipments}
-    itinerary.update(
-        {o.shipment: o.itinerary for o in plan.shipments if o.shipment in state.picked}
-    )
+    # A road way's itinerary from the joined stops: the zone the truck is in at the
+    # pickup and at the delivery, by who drives it there (part of a way can be the
+    # past's, part the new part's; rail and transload ways are told by their stops).
+    loop_zone = {p.id: p.zone for p in day.driver_pools if p.kind == "loop"}
+    ends: dict[str, dict[str, str | None]] = {}
+    for r in routes:
+        for i, s in enumerate(r.stops):
+            if s.kind in ("pickup", "delivery") and s.shipments and i:
+                came = r.legs[i - 1].driver
+                zone = None if came == r.driver else loop_zone.get(came.rsplit("/", 1)[0])
+                ends.setdefault(s.shipments[0], {})[s.kind] = zone
+    itinerary = {
+        sid: _road_itinerary(e.get("pickup"), e.get("delivery")) for sid, e in ends.items()
+    }
+    aboard = state.aboard()
     dprob = dataclasses.replace(prob, inst=day, original=None, itinerary=itinerary)
     handovers: list[Handover] = []
     events: dict[str, list[tuple[str, Stop, str | None]]] = {}
@@ -2549,8 +2753,14 @@ def _derive(
             if s.shipments:
                 events.setdefault(s.shipments[0], []).append((r.truck, s, here))
         passes += _passes(dprob, r)
-    rides = {x: (b.service, b.departure) for b in sub.rail_bookings for x in b.shipments}
-    rides.update({x: (b.service, b.departure) for b in plan.rail_bookings for x in b.shipments})
+    # The trains of goods unloaded in the past run as booked; the rest are the new part's.
+    rides = {
+        x: (b.service, b.departure)
+        for b in plan.rail_bookings
+        for x in b.shipments
+        if x in state.picked and x not in aboard
+    }
+    rides.update({x: (b.service, b.departure) for b in sub.rail_bookings for x in b.shipments})
     used: dict[str, Any] = {
         x: SimpleNamespace(service=s, departure=d) for x, (s, d) in rides.items()
     }
@@ -2563,7 +2773,6 @@ def _derive(
             by_kind.setdefault(stop.kind, []).append((truck, stop))
         if "delivery" in by_kind and "pickup" in by_kind:
             outcomes.append(_outcome(dprob, sid, evs, by_kind, used, transloads, riders))
-    bookings = _bookings(dprob, riders)
     served = {o.shipment for o in outcomes}
     why = {u.shipment: u for u in sub.unserved}
     for sid, truck in held.items():
@@ -2574,6 +2783,19 @@ def _derive(
             "zone closed to it, taken back from a gate that closed, or its truck broken "
             "down): it stays on the truck to the end of its day",
         )
+    for sid, left in waiting.items():
+        if sid in served:
+            continue
+        if sid in rides:  # it rides its train as booked, and waits where it arrives
+            riders.setdefault(rides[sid], []).append(sid)
+        why[sid] = Unserved(
+            shipment=sid,
+            reason="held_at_station",
+            detail=f"unloaded before {state.at:g} on its way through {left.station}, where no "
+            "truck collects it from then to the end of the day (the station closed, or "
+            "no truck free in time)",
+        )
+    bookings = _bookings(dprob, riders)
     unserved = [
         why.get(s.id)
         or Unserved(shipment=s.id, reason="dropped", detail="the re-planned part left it out")
@@ -2637,6 +2859,15 @@ def _derive(
         rail_bookings=bookings,
         kpis=kpis,
     )
+
+
+def _road_itinerary(pickup: str | None, delivery: str | None) -> str:
+    """A road way's itinerary from the closed zones at its pickup and its delivery."""
+    if pickup is None:
+        return "direct" if delivery is None else "relay_in"
+    if delivery is None:
+        return "relay_out"
+    return "inside" if pickup == delivery else "relay_through"
 
 
 def _figures(old: Plan, new: Plan, state: State) -> dict[str, Any]:

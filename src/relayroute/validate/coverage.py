@@ -23,6 +23,8 @@ from relayroute.validate.report import TOL, within
 
 # A re-plan's goods aboard bound into a zone closed to their truck: they stay aboard.
 HELD = "held_aboard"
+# A re-plan's goods unloaded at a transload or rail station that no truck collects.
+HELD_AT_STATION = "held_at_station"
 
 if TYPE_CHECKING:
     from relayroute.model.instance import Instance, Place, Shipment, Truck
@@ -129,17 +131,20 @@ def check_shipments(
         if not u.reason.strip():
             found.add("R1", f"shipment {u.shipment}", None, "listed unserved without a reason")
     weighted = 0.0
-    held = {u.shipment for u in plan.unserved if u.reason == HELD}
+    held = {u.shipment: u.reason for u in plan.unserved if u.reason in (HELD, HELD_AT_STATION)}
     for sh in inst.shipments:
         p, d = picks.get(sh.id, []), drops.get(sh.id, [])
         if sh.id in held:
-            _check_held(found, sh, unserved[sh.id], outcomes.get(sh.id), p, d, moves.get(sh.id))
+            at_station = held[sh.id] == HELD_AT_STATION
+            _check_held(
+                found, sh, unserved[sh.id], outcomes.get(sh.id), p, d, moves.get(sh.id), at_station
+            )
             continue
         weighted += _check_shipment(
             found, inst, plan, sh, unserved[sh.id], outcomes.get(sh.id), p, d, moves.get(sh.id, [])
         )
     for sid in moves:
-        if sid in ships and not (picks.get(sid) and drops.get(sid)):
+        if sid in ships and sid not in held and not (picks.get(sid) and drops.get(sid)):
             found.add("R1", f"shipment {sid}", None, "unloaded or loaded but never delivered")
     return weighted
 
@@ -152,9 +157,25 @@ def _check_held(
     p: list[Visit],
     d: list[Visit],
     moves: list[Move] | None,
+    at_station: bool = False,
 ) -> None:
     """A shipment listed ``held_aboard``: picked up once and never delivered, unloaded or
-    loaded again (it stays on its truck to the end of the day; the walk counts its room)."""
+    loaded again (it stays on its truck to the end of the day; the walk counts its room).
+    Listed ``held_at_station``: picked up once, unloaded once at a station (the walk
+    checks it is one), never loaded or delivered again."""
+    moves = moves or []
+    if at_station:
+        kinds = [m.kind for m in moves]
+        if unserved > 1 or o is not None or len(p) != 1 or d or kinds != ["unload"]:
+            found.add(
+                "R1",
+                f"shipment {sh.id}",
+                None,
+                f"listed {HELD_AT_STATION}: it must be picked up once, unloaded once at a "
+                f"station and stay there (picked up {len(p)}, delivered {len(d)} times, "
+                f"moves {kinds})",
+            )
+        return
     if unserved > 1 or o is not None or len(p) != 1 or d or moves:
         found.add(
             "R1",

@@ -672,7 +672,10 @@ def _check_kpis(found: Found, inst: Instance, plan: Plan, facts: _Facts, km: flo
         evs = facts.events.get(sh.id, [])
         drops = [ev.stop for ev in evs if ev.stop.kind == "delivery"]
         unloads = [ev.stop for ev in evs if ev.stop.kind == "unload"]
-        if len(unloads) == 1 and (unloads[0].station or "") in relay:
+        loads = [ev.stop for ev in evs if ev.stop.kind == "load"]
+        # Unloaded and never loaded again (a re-plan's goods held at a station): no
+        # goods moved between trucks.
+        if len(unloads) == 1 and loads and (unloads[0].station or "") in relay:
             moved_across += 1
         if drops:
             served[sh.id] = (
