@@ -9,9 +9,10 @@ The day is planned once; then, at each time, each of these events alone is re-pl
 for and the re-plan checked by :func:`relayroute.validate.replan.check_replan` (R1-R12,
 the past kept, the closed object unused): every checkpoint closed for good, every
 checkpoint closed for the two hours from that time, every relay station closed. One row
-per re-plan: valid or the rules it breaks, seconds, served, goods held aboard, and how
-many lines ``in_progress`` has (waits, turns back, ways round, goods kept aboard, duty
-overruns).
+per re-plan: valid or the rules it breaks, seconds, served, goods held aboard or at a
+station, goods part way on a rail or transload way at that time, and how many lines
+``in_progress`` has (waits, turns back, ways round, goods kept aboard, duty overruns).
+With ``--broken``, each truck of the plan broken down at each time too.
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--at", nargs="+", default=["10:00", "12:00", "14:00"])
     ap.add_argument("--engine", default="greedy", help="solver engine for plan and re-plans")
     ap.add_argument("--time-limit", type=float, default=30.0)
+    ap.add_argument(
+        "--broken",
+        action="store_true",
+        help="also each truck of the plan broken down at each time (goods part way on "
+        "rail or transload, collected by another truck or held)",
+    )
     ap.add_argument("-o", "--output", help="CSV file for the rows")
     args = ap.parse_args(argv)
     loaded = read_instance(args.instance)
@@ -62,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         events = [f"checkpoint-closed:{c.id}" for c in inst.checkpoints]
         events += [f"checkpoint-closed:{c.id}:{window}" for c in inst.checkpoints]
         events += [f"station-closed:{s.id}" for s in inst.relay_stations]
+        if args.broken:
+            events += [f"truck-broken:{r.truck}" for r in plan.routes]
         for event in events:
             tick = time.perf_counter()
             row: dict[str, Any] = {"at": clock, "event": event}
@@ -82,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
                 seconds=round(seconds, 1),
                 served=done.plan.kpis.served,
                 held_aboard=sum(u.reason == "held_aboard" for u in done.plan.unserved),
+                held_at_station=sum(u.reason == "held_at_station" for u in done.plan.unserved),
+                part_way=sum(
+                    o.itinerary in ("rail", "transload")
+                    and o.shipment in done.state.picked
+                    and o.shipment not in done.state.delivered
+                    for o in plan.shipments
+                ),
                 in_progress=len(done.in_progress),
             )
             rows.append(row)
@@ -89,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     valid = sum(r["result"] == "valid" for r in rows)
     print(f"{valid} of {len(rows)} re-plans valid ({args.engine}, {Path(args.instance).name})")
     if args.output:
-        keys = ["at", "event", "result", "seconds", "served", "held_aboard", "in_progress"]
+        keys = ["at", "event", "result", "seconds", "served", "held_aboard", "held_at_station"]
+        keys += ["part_way", "in_progress"]
         with open(args.output, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=[*keys, "detail"], extrasaction="ignore")
             w.writeheader()

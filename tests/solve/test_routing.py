@@ -162,6 +162,23 @@ def test_warm_start_returns_the_same_routes(small: Problem, routed: RoutingResul
     assert again.objective <= routed.objective + 1e-6
 
 
+def test_warm_start_keeps_what_fits_of_a_route(small: Problem, routed: RoutingResult) -> None:
+    """A start route its truck's day can no longer hold (the day made shorter) loses
+    the shipments that do not fit, in its order, and keeps the others: the start is
+    that route, not one without the truck's day (nor none)."""
+    data = copy.deepcopy(SMALL)
+    data["trucks"][0]["available"] = [360, 700]
+    shorter = _problem(data)
+    assert ("d", "S4") in routed.routes[0]
+    again = solve_routing(
+        shorter, QUICK.model_copy(update={"solution_limit": 1}), initial=routed.routes
+    )
+    kept = again.routes.get(0, [])
+    assert kept and ("d", "S4") not in kept
+    assert kept == [k for k in routed.routes[0] if k in kept]  # in the old order
+    assert again.routes.get(2) == routed.routes[2]
+
+
 def test_routes_name_their_nodes(routed: RoutingResult) -> None:
     """The routes a later search starts from name each truck's nodes in visit order."""
     for v, seq in routed.sequences.items():
