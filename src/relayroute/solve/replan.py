@@ -63,7 +63,11 @@ loop-driver duties, passes, outcomes, transloads, rail bookings, KPIs) is derive
 from the joined routes with the plan builder's own functions. Loop drivers of the new
 part get the names of real drivers (a bipartite matching, networkx); where that fails
 the remaining part is solved again with fresh drivers only. Of the candidates, the one
-with the smaller objective plus stability cost is kept.
+with the smaller objective plus stability cost is kept. A candidate that leaves goods
+aboard out is no plan, and the part is solved again (their truck released from loading
+them where it was on its way to, then the goods held aboard); with less than a quarter
+of the time limit left, such a candidate is kept with those goods held aboard (where its
+truck has the room) rather than going over the limit by another round.
 
 A zone's policy change (:class:`~relayroute.model.events.ZonePolicyChanged`) is one
 of the zone's ``changes`` in the day (the validator judges each truck by the policy it
@@ -184,6 +188,9 @@ ONE = "~"
 HOME_ROUNDS = 3
 # Room left on a truck its held goods fill (a capacity is more than 0).
 HELD_ROOM = 1e-6
+# With less than this share of the time limit left after a round, goods aboard the
+# round's candidates leave out stay aboard instead of the part being solved again.
+SHORT_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -461,6 +468,11 @@ def replan(
     priced = [(sub.kpis.objective + _price(f, stability), name, sub, f) for name, sub, f in tried]
     scores = {name: round(cost, 2) for cost, name, _, _ in priced}
     _, name, new, figures = min(priced, key=lambda x: x[0])
+    in_progress += [
+        f"{t} keeps goods aboard to the end of its day: no time left to plan them again"
+        for t in figures.get("held", [])
+        if t not in holding
+    ]
     in_progress += _overruns(inst, new, state)
     text = day.model_dump_json(by_alias=True)
     day_loaded = LoadedInstance(day, loaded.base, hashlib.sha256(text.encode()).hexdigest())
@@ -2147,26 +2159,59 @@ def _solve_rest(
         left = limit - (time.perf_counter() - tick)
         free = solve(rest_loaded, config, time_limit=max(1.0, left), problem=prob, keep=keep)
         lost: set[str] = set()
+        # Time for another round? Each is 8-20 s on liling-day whatever is left.
+        short = limit - (time.perf_counter() - tick) < SHORT_SHARE * limit
         for name, sub in (("warm", warm), ("free", free)):
             if sub is None:
                 continue
             served = {o.shipment for o in sub.shipments}
-            left_aboard = {pins[x] for x in pins if x not in served}
-            if left_aboard:
-                lost |= left_aboard  # goods would stay aboard: not a plan
+            dropped = {x: pins[x] for x in pins if x not in served}
+            if dropped and not short:
+                lost |= set(dropped.values())  # goods would stay aboard: not a plan
                 continue
             names = _match_loop_drivers(day, sub, state, evs)
             if names is None:
                 continue  # its loop drivers cannot all be real ones: fresh drivers only
             joined = _join(
-                loaded.instance, day, plan, state, sub, prob, names, evs, config, at, held, pending
+                loaded.instance,
+                day,
+                plan,
+                state,
+                sub,
+                prob,
+                names,
+                evs,
+                config,
+                at,
+                {**held, **dropped},
+                pending,
             )
-            out.append((name, joined, _figures(plan, joined, state)))
+            if dropped and _overfull(loaded.instance, joined, set(dropped.values())):
+                lost |= set(dropped.values())
+                continue
+            figures = _figures(plan, joined, state)
+            # No time to plan them again: the goods the part leaves out stay aboard
+            # (measured on liling-day from the old routes: the re-timing dropped one
+            # consignment aboard, and the round again took 8-10 s past the limit).
+            figures["held"] = sorted(set(dropped.values()))
+            out.append((name, joined, figures))
         if out:
             return out
         if lost:
             raise _Stuck(lost)
     raise AssertionError("fresh loop drivers always match")  # pragma: no cover
+
+
+def _overfull(inst: Instance, plan: Plan, trucks: set[str]) -> bool:
+    """Whether a route of ``trucks`` goes over its truck's capacity at a stop."""
+    cap = inst.trucks_by_id
+    return any(
+        q > cap[r.truck].capacity.get(d, 0.0) + TOL
+        for r in plan.routes
+        if r.truck in trucks
+        for s in r.stops
+        for d, q in s.load.items()
+    )
 
 
 def _old_routes(
