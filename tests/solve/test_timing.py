@@ -135,3 +135,42 @@ def test_cpsat_never_worse_than_the_dispatcher() -> None:
     assert not _overlap(_handovers(out.timed))
     # B's truck goes first now.
     assert out.timed[1].times.start[2] < out.timed[0].times.start[2]
+
+
+def test_held_inspections_are_booked_before_any_other() -> None:
+    """Inspections a re-plan's frozen work holds at a checkpoint with a throughput take
+    their lane first: the dispatcher and CP-SAT put the new ones a lane's gap away."""
+    import dataclasses
+
+    from relayroute.solve.timing.dispatch import lane_gap
+
+    base = _problem(bays=2, loop_drivers=2)
+    cp = base.inst.checkpoints_by_id["cp_city_w"]
+    inst = base.inst.model_copy(
+        update={
+            "checkpoints": [
+                c.model_copy(update={"throughput_per_hour": 2}) if c.id == cp.id else c
+                for c in base.inst.checkpoints
+            ]
+        }
+    )
+    free = dataclasses.replace(base, inst=inst)
+
+    def inspections(timed: list[Timed]) -> list[float]:
+        return [
+            x
+            for tt in timed
+            for leg, xs in zip(tt.trip.legs, tt.times.inspect, strict=True)
+            for c, x in zip(leg.route.crossings, xs, strict=True)
+            if c.checkpoint == cp.id
+        ]
+
+    first = min(inspections(_dispatched(free)))
+    held = dataclasses.replace(free, held_inspections={cp.id: [first]})
+    gap = lane_gap(2)
+    timed = _dispatched(held)
+    assert all(abs(x - first) >= gap - 1e-6 for x in inspections(timed))
+    w = weights(held.inst, QUICK)
+    out = improve(held, timed, w, 5.0, deterministic_time=1.0)
+    if out.objective is not None:
+        assert all(abs(x - first) >= gap - 0.1 - 1e-6 for x in inspections(out.timed))

@@ -75,6 +75,9 @@ class Problem:
     # Transload ways kept aside where the road way serves: the routing search cannot
     # trade one way for another, so a way switch (``solve.switch``) tries them.
     spare: dict[str, list[Way]] = field(default_factory=dict)
+    # Inspections already held at checkpoints with a throughput (checkpoint -> their
+    # start times): a re-plan's frozen work; the timing books them before any other.
+    held_inspections: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def given(self) -> Instance:

@@ -228,6 +228,18 @@ def _bays_and_lanes(prob: Problem, b: _Model) -> None:
             b.m.add_no_overlap([iv for iv, _ in ivs])
         else:
             b.m.add_cumulative([iv for iv, _ in ivs], [d for _, d in ivs], bays)
+    cps = prob.inst.checkpoints_by_id
+    for cid, times in prob.held_inspections.items():
+        cp = cps.get(cid)
+        if cp is None or cp.throughput_per_hour is None:
+            continue
+        gap = lane_gap(cp.throughput_per_hour)
+        for k, t in enumerate(times):
+            # Held already: the model's time units that cover it.
+            lo = _down(t)
+            b.lanes.setdefault(cid, []).append(
+                b.m.new_fixed_size_interval_var(lo, _up(t + gap) - lo, f"held{cid}_{k}")
+            )
     for ivs2 in b.lanes.values():
         b.m.add_no_overlap(ivs2)
 

@@ -101,8 +101,10 @@ def loop_drivers(prob: Problem, station: str) -> list[LoopDriver]:
 
 
 def empty_resources(prob: Problem) -> Resources:
+    """The shared resources with nothing booked but the inspections ``prob`` holds
+    already (a re-plan's frozen work)."""
     stations = [s for ss in prob.swap_stations.values() for s in ss]
-    return Resources(
+    res = Resources(
         bays={s.id: [Calendar() for _ in range(s.bays)] for s in stations},
         drivers={s.id: loop_drivers(prob, s.id) for s in stations},
         lanes={
@@ -114,6 +116,11 @@ def empty_resources(prob: Problem) -> Resources:
             if c.throughput_per_hour is not None
         },
     )
+    for cid, times in prob.held_inspections.items():
+        if cid in res.lanes:
+            for t in times:
+                res.lanes[cid].book(t, t + res.gap[cid])
+    return res
 
 
 def blocks(trip: Trip) -> list[tuple[int, int]]:
