@@ -1414,16 +1414,24 @@ def _with(hours: list[tuple[float, float]], lo: float, hi: float) -> list[tuple[
     return merged
 
 
+def _frozen_crossings(plan: Plan, state: State) -> Iterator[Crossing]:
+    """The checkpoint crossings of the frozen past (with the road a released truck is on)."""
+    for r in plan.routes:
+        ts = state.trucks.get(r.truck)
+        if ts is not None:
+            for leg in ts.past_legs(r):
+                yield from leg.crossings
+
+
 def _frozen_uses(plan: Plan, state: State) -> dict[str, float]:
     """Object (checkpoint or station id) -> the latest time frozen work uses it."""
     out: dict[str, float] = {}
+    for c in _frozen_crossings(plan, state):
+        out[c.checkpoint] = max(out.get(c.checkpoint, -1.0), c.depart)
     for r in plan.routes:
         ts = state.trucks.get(r.truck)
         if ts is None:
             continue
-        for leg in ts.past_legs(r):
-            for c in leg.crossings:
-                out[c.checkpoint] = max(out.get(c.checkpoint, -1.0), c.depart)
         for s in r.stops[1 : ts.cut + 1]:
             if s.station is not None and s.kind in ("handover", "unload", "load"):
                 out[s.station] = max(out.get(s.station, -1.0), s.depart)
@@ -1818,15 +1826,10 @@ def _held_inspections(
     made the timing drop 39 of 79 routed shipments."""
     limited = {c.id: c.delay for c in inst.checkpoints if c.throughput_per_hour is not None}
     seen: dict[str, list[float]] = {}
-    for r in plan.routes:
-        ts = state.trucks.get(r.truck)
-        if ts is None:
-            continue
-        for leg in ts.past_legs(r):
-            for c in leg.crossings:
-                t = c.depart - limited.get(c.checkpoint, 0.0)
-                if c.checkpoint in limited and t >= at - 60:
-                    seen.setdefault(c.checkpoint, []).append(t)
+    for c in _frozen_crossings(plan, state):
+        t = c.depart - limited.get(c.checkpoint, 0.0)
+        if c.checkpoint in limited and t >= at - 60:
+            seen.setdefault(c.checkpoint, []).append(t)
     for cid, times in (reserved or {}).items():
         if cid in limited:
             seen.setdefault(cid, []).extend(t for t in times if t >= at - 60)
@@ -2527,11 +2530,8 @@ def _join(
     # trucks sent home all reached a gate as it opened, 33 inspections in its hour for 30).
     delay = {c.id: c.delay for c in inst.checkpoints}
     seen: dict[str, list[float]] = {}
-    for r in plan.routes:
-        ts = state.trucks.get(r.truck)
-        for g in ts.past_legs(r) if ts is not None else []:
-            for c in g.crossings:
-                seen.setdefault(c.checkpoint, []).append(c.depart - delay.get(c.checkpoint, 0.0))
+    for c in _frozen_crossings(plan, state):
+        seen.setdefault(c.checkpoint, []).append(c.depart - delay.get(c.checkpoint, 0.0))
     for r in sub.routes:
         for g in r.legs:
             for c in g.crossings:
