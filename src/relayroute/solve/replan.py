@@ -1855,6 +1855,7 @@ def _rest_instance(
     fresh_only: bool,
     holding: frozenset[str] | set[str] = frozenset(),
     reserved: dict[str, list[float]] | None = None,
+    waiting: dict[str, _AtStation] | None = None,
 ) -> tuple[Instance, dict[str, str], dict[str, str]]:
     """The remaining part as an instance of its own; shipment -> the truck it is aboard;
     and shipment -> the truck that **holds** it: goods aboard bound into a zone the
@@ -2033,7 +2034,7 @@ def _rest_instance(
     pools = [p for p in pools if p.station not in shut]
     # Goods waiting at a transload or rail station: collected there, as an order of
     # their own from there (a rail station's goods have only road ways on from it).
-    for sid, w in _at_stations(inst, plan, state).items():
+    for sid, w in (waiting or {}).items():
         sh = ships[sid]
         st = base.relay_stations_by_id.get(w.station)
         # The loading starts and ends in the station's hours (a closure is no gap in it).
@@ -2172,9 +2173,10 @@ def _solve_rest(
     from relayroute.solve.pipeline import solve
 
     out: list[tuple[str, Plan, dict[str, Any]]] = []
+    waiting = _at_stations(loaded.instance, plan, state)
     for fresh_only in (False, True):
         rest, pins, held = _rest_instance(
-            loaded.instance, plan, state, evs, at, fresh_only, holding, reserved
+            loaded.instance, plan, state, evs, at, fresh_only, holding, reserved, waiting
         )
         # Goods aboard may need another relay station than a truck's home one: with
         # some, the search chooses among each truck's three nearest.
@@ -2200,7 +2202,6 @@ def _solve_rest(
         # From the old routes where the model is small enough to read them in: on
         # liling-day (130 trucks x 390 legs) reading them took 18 s and failed.
         small = len(prob.vehicles) * len(prob.ways) <= WARM_ROUTES_SIZE
-        waiting = _at_stations(loaded.instance, plan, state)
         initial = _old_routes(prob, plan, state, waiting) if WARM_ROUTES and small else None
         warm = _warm(prob, config, initial, max(1.0, left * WARM_SHARE), rest_loaded, keep)
         left = limit - (time.perf_counter() - tick)
@@ -2232,6 +2233,7 @@ def _solve_rest(
                 at,
                 {**held, **dropped},
                 pending,
+                waiting,
             )
             if dropped and _overfull(loaded.instance, joined, set(dropped.values())):
                 lost |= set(dropped.values())
@@ -2516,12 +2518,13 @@ def _join(
     at: float,
     held: dict[str, str] | None = None,
     pending: dict[str, list[float]] | None = None,
+    waiting: dict[str, _AtStation] | None = None,
 ) -> Plan:
     """The frozen past and the new routes as one plan, its lists derived again; where a
     truck sent home has to wait its turn at a checkpoint, the inspection it wanted goes
-    into ``pending``."""
+    into ``pending``; goods ``waiting`` at a station are loaded there."""
     real_place = {p.id: p.id.split("@")[0] for p in prob.inst.places if "@" in p.id}
-    waiting = _at_stations(inst, plan, state)
+    waiting = waiting or {}
     new_routes = {r.truck: _collected(_renamed(r, names, real_place), waiting) for r in sub.routes}
     old_routes = {r.truck: r for r in plan.routes}
     broken = _broken(evs)
