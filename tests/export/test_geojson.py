@@ -514,3 +514,29 @@ def test_plan_with_no_routes(demo: LoadedInstance, demo_ok: Plan, tmp_path: Path
     assert "truck_leg" not in kinds and "truck_stop" not in kinds
     assert {"zone", "relay_station", "shipment_origin"} <= kinds
     assert len(gpd.read_file(path)) == len(data["features"])
+
+
+def test_a_zone_drawn_anew_is_one_feature_per_area(demo: LoadedInstance, demo_ok: Plan) -> None:
+    """A re-planned day whose zone was drawn narrower at noon maps the zone twice, each
+    area with the minutes it holds; a zone with one area holds all day."""
+    from relayroute.model.instance import ZoneChange
+
+    inst = demo.instance
+    z = inst.zones[0]
+    ring = [list(p) for p in shapely.Polygon(z.polygon[0]).buffer(-0.005).exterior.coords]
+    drawn = z.model_copy(update={"changes": [ZoneChange(at=720, policy=z.policy, polygon=[ring])]})
+    day = inst.model_copy(update={"zones": [drawn, *inst.zones[1:]]})
+    empty = demo_ok.model_copy(update={"routes": [], "shipments": [], "rail_bookings": []})
+    feats = [f for f in plan_geojson(day, empty)["features"] if f["properties"]["kind"] == "zone"]
+    mine = [
+        (f["properties"]["area_from"], f["properties"]["area_to"])
+        for f in feats
+        if f["properties"]["id"] == z.id
+    ]
+    assert mine == [(0, 720), (720, None)]
+    others = [
+        (f["properties"]["area_from"], f["properties"]["area_to"])
+        for f in feats
+        if f["properties"]["id"] != z.id
+    ]
+    assert others and set(others) == {(0, None)}

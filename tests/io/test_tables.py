@@ -394,3 +394,22 @@ def test_zone_changes_come_back_from_their_table(tmp_path: Path) -> None:
     assert text.splitlines() == ["zone,at,policy", "city,12:00,open", "park,10:00,closed_loop"]
     back = import_tables(paths, tmp_path / "back.json")
     assert [z.changes for z in back.zones] == [z.changes for z in inst.zones]
+
+
+def test_a_zones_new_area_comes_back_from_its_table(tmp_path: Path) -> None:
+    """A change that draws the zone anew carries its polygon as a WKT cell and comes
+    back the same; a change of policy only leaves the cell empty."""
+    import json
+
+    data = json.loads((ROOT / "tests" / "data" / "small-straight.json").read_text())
+    wider = [[120.0, 29.3], [120.16, 29.3], [120.16, 29.46], [120.0, 29.46], [120.0, 29.3]]
+    data["zones"][0]["changes"] = [{"at": 720, "policy": "closed_loop", "polygon": [wider]}]
+    data["zones"][1]["changes"] = [{"at": 600, "policy": "closed_loop"}]
+    inst = instance_from_data(data)
+    paths = write_tables(inst, tmp_path / "tables")
+    rows = (tmp_path / "tables" / "changes.csv").read_text().splitlines()
+    assert rows[0] == "zone,at,policy,polygon"
+    assert rows[1].startswith('city,12:00,closed_loop,"POLYGON ((120 29.3')
+    assert rows[2] == "park,10:00,closed_loop,"
+    back = import_tables(paths, tmp_path / "back.json")
+    assert [z.changes for z in back.zones] == [z.changes for z in inst.zones]

@@ -740,11 +740,10 @@ OVERLAPPING = [[[120.25, 29.25], [120.32, 29.25], [120.32, 29.4], [120.25, 29.4]
 
 
 def test_a_new_zone_is_checked(small: LoadedInstance, small_old: Plan) -> None:
-    """A polygon for a zone that has one, a new zone with none, or one that overlaps
-    another zone is refused by name."""
+    """A new zone with no polygon, or one that overlaps another zone, is refused by
+    name."""
     base = {"kind": "zone-policy", "policy": "closed_loop", "checkpoints": EAST_GATES}
     for event, words in [
-        ({**base, "zone": "park", "checkpoints": [], "polygon": EAST}, "keeps its polygon"),
         ({**base, "zone": "east"}, "a new zone needs a polygon"),
         (
             {
@@ -836,6 +835,134 @@ def test_a_new_zones_stations_and_drivers_are_checked(
         (_east_closed(driver_pools=[{**pool, "zone": "city"}]), "driver_pools.0."),
         (_east_closed(places=[{"id": "depot", "lon": 120.27, "lat": 29.2}]), "'depot' is in"),
         (_east_closed(driver_pools=[{**pool, "station": "rs_nowhere"}]), "the day after the"),
+    ]:
+        with pytest.raises(InputError, match=words):
+            replan(small, small_old, [event], 480, config=GREEDY)
+
+
+CITY_WIDER = [[[120.0, 29.3], [120.16, 29.3], [120.16, 29.46], [120.0, 29.46], [120.0, 29.3]]]
+PARK_WIDER = [[[120.2, 29.18], [120.32, 29.18], [120.32, 29.36], [120.2, 29.36], [120.2, 29.18]]]
+PARK_NARROWER = [[[120.2, 29.32], [120.25, 29.32], [120.25, 29.36], [120.2, 29.36], [120.2, 29.32]]]
+
+
+def _area_event(zone: str, policy: str, polygon: object, **more: object) -> dict[str, object]:
+    return {"kind": "zone-policy", "zone": zone, "policy": policy, "polygon": polygon, **more}
+
+
+def test_a_closed_zone_drawn_wider_takes_in_a_customer(
+    small: LoadedInstance, small_old: Plan
+) -> None:
+    """The city's closed loop drawn wider at 07:20 to take in cust1: a valid plan with
+    its past kept; the day has the new area as the zone's change; after the cut cust1 is
+    served by loop drivers only; the old plan, which sends an outside driver there, is
+    caught by the validator against the new day."""
+    at = 440.0
+    done = replan(
+        small, small_old, [_area_event("city", "closed_loop", CITY_WIDER)], at, config=QUICK
+    )
+    _checked(small_old, done, at)
+    city = done.loaded.instance.zones_by_id["city"]
+    assert [(c.at, c.policy, c.polygon) for c in city.changes] == [
+        (at, "closed_loop", [[tuple(p) for p in ring] for ring in CITY_WIDER])
+    ]
+    assert city.area_at(at - 1) == small.instance.zones_by_id["city"].polygon
+    cut = {t: s.cut for t, s in done.state.trucks.items()}
+    at_cust1 = [
+        s.driver
+        for r in done.plan.routes
+        for s in r.stops[cut.get(r.truck, 0) + 1 :]
+        if s.place == "cust1" and s.arrive >= at
+    ]
+    assert at_cust1 and all(d.startswith("loop_city/") for d in at_cust1)
+    stale = check_replan(
+        done.loaded.instance, small_old, small_old, done.events, at, done.loaded.base
+    )
+    assert any(v.rule == "R5" and "'city'" in v.message for v in stale.violations)
+
+
+def test_a_permit_zone_drawn_wider_with_a_new_gate(small: LoadedInstance, small_old: Plan) -> None:
+    """The park drawn wider at 07:20 round cust2 with a new south gate, T1 keeping its
+    permit: valid, and trucks enter the park after the cut only at its west gate or the
+    new one (the old south gate is inside the new area, no gate)."""
+    at = 440.0
+    gate = {"id": "cp_park_s2", "zone": "park", "lon": 120.26, "lat": 29.18, "delay": 10}
+    event = _area_event("park", "permit", PARK_WIDER, checkpoints=[gate], permits=["T1"])
+    done = replan(small, small_old, [event], at, config=QUICK)
+    _checked(small_old, done, at)
+    used = {
+        c.checkpoint
+        for r in done.plan.routes
+        for leg in r.legs
+        if leg.depart >= at
+        for c in leg.crossings
+        if c.zone == "park"
+    }
+    assert used and used <= {"cp_park_w", "cp_park_s2"}
+
+
+def test_a_permit_zone_drawn_narrower_loses_a_gate(small: LoadedInstance, small_old: Plan) -> None:
+    """The park drawn narrower at 07:20 (its south gate left 2 km outside): valid, no
+    truck crosses at the old south gate after the cut, and the old plan, which does, is
+    caught crossing the new boundary away from any checkpoint."""
+    at = 440.0
+    done = replan(
+        small, small_old, [_area_event("park", "permit", PARK_NARROWER)], at, config=QUICK
+    )
+    _checked(small_old, done, at)
+    after = [
+        c.checkpoint
+        for r in done.plan.routes
+        for leg in r.legs
+        if leg.depart >= at
+        for c in leg.crossings
+    ]
+    assert "cp_park_s" not in after
+    old_after = [
+        c.checkpoint
+        for r in small_old.routes
+        for leg in r.legs
+        if leg.depart >= at
+        for c in leg.crossings
+    ]
+    assert "cp_park_s" in old_after
+    stale = check_replan(
+        done.loaded.instance, small_old, small_old, done.events, at, done.loaded.base
+    )
+    assert any(v.rule == "R9" and "away from any checkpoint" in v.message for v in stale.violations)
+
+
+def test_a_permit_zone_drawn_narrower_on_yiwu_day(yiwu: LoadedInstance, yiwu_old: Plan) -> None:
+    """Dongyang drawn narrower at noon (its north gate left 2 km outside, the road from
+    it to the development zone crossing the new boundary off any gate): a valid plan with
+    its past kept and its pass changes exact; the old plan is caught using that road."""
+    polygon = [
+        [[120.18, 29.235], [120.255, 29.235], [120.255, 29.285], [120.18, 29.285], [120.18, 29.235]]
+    ]
+    done = replan(yiwu, yiwu_old, [_area_event("dongyang", "permit", polygon)], 720, config=GREEDY)
+    _checked(yiwu_old, done, 720)
+    stale = check_replan(
+        done.loaded.instance, yiwu_old, yiwu_old, done.events, 720, done.loaded.base
+    )
+    assert any("'cp_dongyang_n' to 'dongyang_dev'" in v.message for v in stale.violations)
+
+
+def test_a_zones_new_area_is_checked(small: LoadedInstance, small_old: Plan) -> None:
+    """Gates for a zone without a new area, an area for an open zone, an area that
+    overlaps another zone and one whose gates have no road inside are refused by name."""
+    gate = {"id": "cp_park_s2", "zone": "park", "lon": 120.26, "lat": 29.18, "delay": 10}
+    overlapping = [[[120.0, 29.3], [120.22, 29.3], [120.22, 29.4], [120.0, 29.4], [120.0, 29.3]]]
+    empty = [[[120.2, 29.3], [120.22, 29.3], [120.22, 29.36], [120.2, 29.36], [120.2, 29.3]]]
+    for event, words in [
+        (
+            {"kind": "zone-policy", "zone": "park", "policy": "closed_loop", "checkpoints": [gate]},
+            "a new area only",
+        ),
+        (_area_event("park", "permit", None), "is permit already"),
+        (_area_event("city", "closed_loop", overlapping), "the day after the events.*overlaps"),
+        (
+            _area_event("park", "permit", empty),
+            "the day from 480 after the events.*no road to the inside",
+        ),
     ]:
         with pytest.raises(InputError, match=words):
             replan(small, small_old, [event], 480, config=GREEDY)

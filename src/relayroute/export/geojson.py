@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -282,28 +283,38 @@ def plan_layers(inst: Instance, plan: Plan) -> PlanLayers:
 
 
 def _zones(inst: Instance) -> Layer:
-    """The ``zones`` layer: each zone a Polygon, filled by its policy."""
-    rows = [
-        {
-            "layer": "zone",
-            "kind": "zone",
-            "id": z.id,
-            "name": z.name,
-            "policy": z.policy,
-            "title": f"{z.name or z.id} ({z.policy.replace('_', ' ')})",
-            "description": {
-                "closed_loop": "only its loop drivers drive inside",
-                "permit": "entry with a pass through a checkpoint",
-                "open": "no restriction",
-            }[z.policy],
-            "stroke": POLICY_FILL[z.policy],
-            "stroke-width": 2,
-            "fill": POLICY_FILL[z.policy],
-            "fill-opacity": 0.12,
-        }
-        for z in inst.zones
-    ]
-    polygons = [Polygon(z.polygon[0], z.polygon[1:]) for z in inst.zones]
+    """The ``zones`` layer: each zone a Polygon, filled by its policy, with the minutes
+    it holds (``area_from``, ``area_to``; none: to the end of the day); a zone drawn anew during
+    the day (a re-planned day) one Polygon per area, with the policy it starts with."""
+    rows: list[dict[str, Any]] = []
+    polygons = []
+    for z in inst.zones:
+        areas = z.areas
+        for lo, hi, rings in areas:
+            policy = z.policy_at(lo)
+            row: dict[str, Any] = {
+                "layer": "zone",
+                "kind": "zone",
+                "id": z.id,
+                "name": z.name,
+                "policy": policy,
+                "title": f"{z.name or z.id} ({policy.replace('_', ' ')})",
+                "description": {
+                    "closed_loop": "only its loop drivers drive inside",
+                    "permit": "entry with a pass through a checkpoint",
+                    "open": "no restriction",
+                }[policy],
+                "stroke": POLICY_FILL[policy],
+                "stroke-width": 2,
+                "fill": POLICY_FILL[policy],
+                "fill-opacity": 0.12,
+            }
+            row["area_from"] = lo
+            row["area_to"] = None if math.isinf(hi) else hi
+            if len(areas) > 1:
+                row["title"] += f", its area from {lo:g} min"
+            rows.append(row)
+            polygons.append(Polygon(rings[0], rings[1:]))
     return Layer("zones", rows, _rounded(polygons))
 
 

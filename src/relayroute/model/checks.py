@@ -249,11 +249,13 @@ def _coordinates(inst: Instance) -> None:
 
 def zone_polygon(inst: Instance, index: int) -> Polygon:
     """The zone's shapely polygon, or :class:`InputError` naming what is wrong with it."""
-    zone = inst.zones[index]
-    where = f"$.zones[{index}].polygon"
-    if not zone.polygon:
+    return _polygon(inst.zones[index].polygon, f"$.zones[{index}].polygon")
+
+
+def _polygon(rings: list[list[tuple[float, float]]], where: str) -> Polygon:
+    if not rings:
         raise InputError(where, "a polygon needs an exterior ring")
-    for r, ring in enumerate(zone.polygon):
+    for r, ring in enumerate(rings):
         for k, (lon, lat) in enumerate(ring):
             _lonlat(f"{where}[{r}][{k}]", lon, lat)
         if len(ring) < 4:
@@ -262,52 +264,76 @@ def zone_polygon(inst: Instance, index: int) -> Polygon:
             raise InputError(
                 f"{where}[{r}]", "ring is not closed: its last position must equal its first"
             )
-    poly = Polygon(zone.polygon[0], zone.polygon[1:])
+    poly = Polygon(rings[0], rings[1:])
     if not poly.is_valid:
         raise InputError(where, f"invalid polygon: {explain_validity(poly)}")
     return poly
 
 
+def boundary_km(
+    lonlat: list[tuple[float, float]],
+    poly: Polygon,
+    centre: list[tuple[float, float]] | None = None,
+) -> np.ndarray:
+    """Km from each lon/lat point to the exterior ring of ``poly``, measured in an
+    azimuthal projection about the mean of ``centre`` (the points themselves by default):
+    degrees × 111 would read east-west distances 1/cos(lat) too long."""
+    about = np.asarray(centre if centre is not None else lonlat, dtype=float)
+    lon0, lat0 = about.mean(axis=0)
+    tf = Transformer.from_crs(
+        "EPSG:4326",
+        f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m +no_defs",
+        always_xy=True,
+    )
+
+    def metres(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(tf.transform(xy[:, 0], xy[:, 1]))
+
+    pts = shapely.transform(shapely.points(lonlat), metres)
+    ring = shapely.transform(poly.exterior, metres)
+    return np.asarray(shapely.distance(pts, ring)) / 1000.0
+
+
 def _zones(inst: Instance) -> None:
+    # Every area a zone has in the day, with where it is written and whose it is.
+    areas: list[tuple[str, str, Polygon]] = []
     for i, zone in enumerate(inst.zones):
+        areas.append((zone.id, f"$.zones[{i}].polygon", zone_polygon(inst, i)))
         before, last = zone.policy, -1.0
         for k, change in enumerate(zone.changes):
             where = f"$.zones[{i}].changes[{k}]"
             if change.at <= last:
                 raise InputError(where, f"at {change.at:g} is not after the change before it")
-            if change.policy == before:
+            if change.policy == before and change.polygon is None:
                 raise InputError(where, f"the zone is {before} already")
             if change.at > inst.horizon:
                 raise InputError(where, f"at {change.at:g} is past the horizon {inst.horizon:g}")
+            if change.polygon is not None:
+                areas.append((zone.id, f"{where}.polygon", _polygon(change.polygon, where)))
             before, last = change.policy, change.at
-    polys = [zone_polygon(inst, i) for i in range(len(inst.zones))]
-    if len(polys) > 1:
+    if len(areas) > 1:
+        polys = [a[2] for a in areas]
         tree = shapely.STRtree(polys)
         left, right = tree.query(polys, predicate="intersects")
         for a, b in zip(left, right):
-            if a < b and shapely.area(shapely.intersection(polys[a], polys[b])) > 0:
+            if (
+                a < b
+                and areas[a][0] != areas[b][0]
+                and shapely.area(shapely.intersection(polys[a], polys[b])) > 0
+            ):
                 raise InputError(
-                    f"$.zones[{b}].polygon",
-                    f"zone {inst.zones[b].id!r} overlaps zone {inst.zones[a].id!r}; zones must not overlap",
+                    areas[b][1],
+                    f"zone {areas[b][0]!r} overlaps zone {areas[a][0]!r}; zones must not overlap",
                 )
     if inst.network.mode == "straight_line" and inst.checkpoints:
-        zindex = {z.id: i for i, z in enumerate(inst.zones)}
-        pts = shapely.points([(c.lon, c.lat) for c in inst.checkpoints])
-        rings = [polys[zindex[c.zone]].exterior for c in inst.checkpoints]
-        # In metres about the checkpoints: degrees × 111 reads east-west 1/cos(lat) too long.
-        lon0 = np.mean([c.lon for c in inst.checkpoints])
-        lat0 = np.mean([c.lat for c in inst.checkpoints])
-        tf = Transformer.from_crs(
-            "EPSG:4326",
-            f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m +no_defs",
-            always_xy=True,
-        )
-
-        def metres(xy: np.ndarray) -> np.ndarray:
-            return np.column_stack(tf.transform(xy[:, 0], xy[:, 1]))
-
-        m = shapely.distance(shapely.transform(pts, metres), shapely.transform(rings, metres))
-        km = np.asarray(m) / 1000.0
+        # A zone whose area changes: its checkpoint stands on the boundary of one of them.
+        lonlat = [(c.lon, c.lat) for c in inst.checkpoints]
+        km = np.full(len(inst.checkpoints), np.inf)
+        for zid, _, poly in areas:
+            mine = np.array([c.zone == zid for c in inst.checkpoints])
+            if mine.any():
+                d = boundary_km(lonlat, poly, centre=lonlat)
+                km[mine] = np.minimum(km[mine], d[mine])
         for j in np.flatnonzero(km > CHECKPOINT_TOLERANCE_KM):
             c = inst.checkpoints[j]
             raise InputError(
@@ -344,11 +370,21 @@ def check_named_nodes(inst: Instance, node_lonlat: dict[str, tuple[float, float]
         A named node is farther than ``network.snap_km`` from the object's lon/lat, or (for
         a place) lies in another restricted zone than the place itself.
     """
-    polys = {z.id: Polygon(z.polygon[0], z.polygon[1:]) for z in inst.zones if z.restricted}
+    # A zone whose area changes during the day: each of its areas.
+    polys = [
+        (z.id, Polygon(rings[0], rings[1:]))
+        for z in inst.zones
+        if z.restricted
+        for _, _, rings in z.areas
+    ]
 
     def zone_of(lon: float, lat: float) -> str | None:
         pt = shapely.Point(lon, lat)
-        return next((z for z, poly in polys.items() if poly.contains(pt)), None)
+        return next((z for z, poly in polys if poly.contains(pt)), None)
+
+    def inside(lon: float, lat: float) -> list[bool]:
+        pt = shapely.Point(lon, lat)
+        return [poly.contains(pt) for _, poly in polys]
 
     def name(z: str | None) -> str:
         return f"zone {z!r}" if z else "no restricted zone"
@@ -366,7 +402,7 @@ def check_named_nodes(inst: Instance, node_lonlat: dict[str, tuple[float, float]
                     f"{o.id!r} lies {km:.2f} km from its node {o.node!r} (more than snap_km "
                     f"{inst.network.snap_km:g}); check lon/lat or node",
                 )
-            if attr == "places" and zone_of(o.lon, o.lat) != zone_of(lon, lat):
+            if attr == "places" and inside(o.lon, o.lat) != inside(lon, lat):
                 raise InputError(
                     where,
                     f"{o.id!r} lies in {name(zone_of(o.lon, o.lat))} but its node {o.node!r} in "

@@ -121,12 +121,14 @@ class RoadClosed(_Event):
 
 
 class ZonePolicyChanged(_Event):
-    """A zone's policy changes from the re-planning time on: a cordon tightened
-    (permit to closed-loop) or eased (closed-loop to permit or open).
+    """A zone's policy or area changes from the re-planning time on: a cordon tightened
+    (permit to closed-loop), eased (closed-loop to permit or open), drawn wider or
+    narrower (a new ``polygon``), or a new zone drawn.
 
     A truck inside when it changes is judged by the policy it entered under, or the new
     one where that is the more lenient: inside a zone that closes, it finishes what it
-    came for and leaves; inside one that opens, it is free at once."""
+    came for and leaves; inside one that opens, it is free at once; standing where a
+    zone drawn wider takes in, it is inside one that closes."""
 
     kind: Literal["zone-policy"] = "zone-policy"
     zone: Id = Field(description="id of the zone")
@@ -137,12 +139,15 @@ class ZonePolicyChanged(_Event):
     )
     polygon: list[list[tuple[float, float]]] | None = Field(
         None,
-        description="a new zone: its GeoJSON Polygon coordinates (open until `at`); an "
-        "existing zone keeps its polygon",
+        description="a new zone: its GeoJSON Polygon coordinates (open until `at`); a zone "
+        "the day has: its area from `at` on (drawn wider or narrower; its checkpoints off "
+        "the new boundary are no gates from then on); none: the area it has",
     )
     name: str = Field("", description="a new zone's name")
     checkpoints: list[Checkpoint] = Field(
-        default_factory=list, description="a new zone's checkpoints (its `zone` the new id)"
+        default_factory=list,
+        description="a new zone's checkpoints, or new ones on a zone's new boundary (their "
+        "`zone` this one)",
     )
     relay_stations: list[RelayStation] = Field(
         default_factory=list,

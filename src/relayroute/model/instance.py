@@ -50,6 +50,7 @@ refused with its JSON path (or file) and the limit, before the items are validat
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -252,10 +253,15 @@ class TransitRoad(_Strict):
 
 
 class ZoneChange(_Strict):
-    """The zone's policy from a time of the day on (a cordon announced at noon)."""
+    """The zone's policy, and maybe its area, from a time of the day on (a cordon
+    announced at noon, or drawn wider)."""
 
     at: Minutes = Field(description="minutes from the instance start the new policy holds from")
     policy: Literal["closed_loop", "permit", "open"] = Field(description="the policy from then on")
+    polygon: Annotated[list[list[Position]] | None, BeforeValidator(_vertices_at_most)] = Field(
+        None,
+        description="the zone's area from then on, as its `polygon`; none: the area it had",
+    )
 
 
 class Zone(_Strict):
@@ -289,6 +295,24 @@ class Zone(_Strict):
         default_factory=list,
         description="policy changes during the day, in time order; none by default",
     )
+
+    def area_at(self, t: float) -> list[list[Position]]:
+        """The polygon in force at ``t`` (minutes from the instance start)."""
+        rings = self.polygon
+        for c in self.changes:
+            if c.at <= t and c.polygon is not None:
+                rings = c.polygon
+        return rings
+
+    @property
+    def areas(self) -> list[tuple[float, float, list[list[Position]]]]:
+        """``(from, to, polygon)`` for each area the zone has in the day, in time order."""
+        out = [(0.0, math.inf, self.polygon)]
+        for c in self.changes:
+            if c.polygon is not None:
+                out[-1] = (out[-1][0], c.at, out[-1][2])
+                out.append((c.at, math.inf, c.polygon))
+        return out
 
     def policy_at(self, t: float) -> str:
         """The policy in force at ``t`` (minutes from the instance start)."""

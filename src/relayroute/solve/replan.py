@@ -77,13 +77,18 @@ has the zone with its new policy and only what goes with it. A truck inside a zo
 closed to its driver goes on as planned until it is out; goods aboard bound into such
 a zone stay on their truck to the end of its day (unserved, ``held_aboard``), their
 room taken, unless the zone turns closed-loop with relay stations and loop drivers for
-it (given with the event, opened at ``at``): then they are handed over there.
+it (given with the event, opened at ``at``): then they are handed over there. A zone
+drawn wider or narrower (the event's ``polygon`` for a zone the day has) changes its
+area the same way: one of the zone's ``changes`` in the day (the validator judges each
+road by the areas in force when it starts, and a truck standing in the ground a zone
+takes in as one inside when it closes); the remaining part has the new area with the
+zone's gates on its boundary (old ones left inside or outside it are no gates) and the
+new ones the event gives.
 
 Goods aboard a truck that breaks down stay with it (unserved, ``held_aboard``): moving
 them to another truck where it stands is not planned yet.
 
-Not done yet: a zone whose polygon changes (a new zone with its checkpoints, relay
-stations and loop drivers is an event), a truck on its road to a checkpoint closed for good with no
+Not done yet: a truck on its road to a checkpoint closed for good with no
 other way and no way home (it goes on through it; the validator says so), work a way
 round makes longer than a driver's duty (measured on yiwu-day, the G60 gate closed for
 good at 14:00: a loop driver inside one minute over; on liling-day, a park gate closed
@@ -110,6 +115,7 @@ from relayroute._version import __version__
 from relayroute.errors import InputError
 from relayroute.io.instance import LoadedInstance
 from relayroute.itineraries import build_problem
+from relayroute.model.checks import CHECKPOINT_TOLERANCE_KM, boundary_km
 from relayroute.model.events import (
     CheckpointClosed,
     CheckpointReopened,
@@ -1014,20 +1020,14 @@ def _check_events(inst: Instance, evs: list[Event]) -> None:
                 raise InputError(where, f"no truck {e.truck!r} in the instance")
         elif isinstance(e, ZonePolicyChanged):
             z = inst.zones_by_id.get(e.zone)
-            if z is not None and e.polygon is not None:
-                raise InputError(
-                    where,
-                    f"zone {e.zone!r} keeps its polygon (a zone whose area changes is not "
-                    "supported: give the new area as a new zone)",
-                )
             if z is None and e.polygon is None:
                 raise InputError(
                     where, f"no zone {e.zone!r} in the instance (a new zone needs a polygon)"
                 )
             if z is None and e.policy == "open":
                 raise InputError(where, f"a new zone {e.zone!r} opening changes nothing")
-            if z is not None and e.checkpoints:
-                raise InputError(where, "checkpoints come with a new zone only")
+            if z is not None and e.checkpoints and e.polygon is None:
+                raise InputError(where, "checkpoints come with a new zone or a new area only")
             for k, c in enumerate(e.checkpoints):
                 if c.zone != e.zone:
                     raise InputError(
@@ -1037,7 +1037,8 @@ def _check_events(inst: Instance, evs: list[Event]) -> None:
                 z = Zone(id=e.zone, policy="open", polygon=[[]])
                 ours = [*inst.checkpoints, *e.checkpoints]
             else:
-                ours = list(inst.checkpoints)
+                off = _gates_off(inst, e) if e.polygon is not None else set()
+                ours = [*(c for c in inst.checkpoints if c.id not in off), *e.checkpoints]
             for t in e.permits:
                 if t not in inst.trucks_by_id:
                     raise InputError(where, f"no truck {t!r} in the instance")
@@ -1046,7 +1047,7 @@ def _check_events(inst: Instance, evs: list[Event]) -> None:
             if sum(isinstance(x, ZonePolicyChanged) and x.zone == e.zone for x in evs) > 1:
                 raise InputError(where, f"zone {e.zone!r} changes once in a re-plan")
             now = z.changes[-1].policy if z.changes else z.policy
-            if e.policy == now:
+            if e.policy == now and (e.polygon is None or now == "open"):
                 raise InputError(where, f"zone {e.zone!r} is {now} already")
             _check_new_objects(inst, e, where)
             if e.policy != "open" and not any(c.zone == e.zone for c in ours):
@@ -1071,6 +1072,18 @@ def _check_events(inst: Instance, evs: list[Event]) -> None:
                 if sh.id in seen:
                     raise InputError(where, f"shipment {sh.id!r} is added twice")
                 seen.add(sh.id)
+
+
+def _gates_off(inst: Instance, e: ZonePolicyChanged) -> set[str]:
+    """The zone's checkpoints that do not stand on the boundary of its new area (within
+    the straight-line model's tolerance): no gate from the change on."""
+    assert e.polygon is not None
+    mine = [c for c in inst.checkpoints if c.zone == e.zone]
+    if not mine:
+        return set()
+    poly = shapely.Polygon(e.polygon[0], e.polygon[1:])
+    km = boundary_km([(c.lon, c.lat) for c in mine], poly)
+    return {c.id for c, d in zip(mine, km, strict=True) if d > CHECKPOINT_TOLERANCE_KM}
 
 
 def _check_new_objects(inst: Instance, e: ZonePolicyChanged, where: str) -> None:
@@ -1166,9 +1179,17 @@ def _barred(evs: list[Event], inst: Instance) -> Any:
     for zid, e in tightened.items():
         z = known.get(zid)
         if z is None or z.policy == "open":
-            rings = e.polygon if z is None else z.polygon
+            rings = e.polygon if e.polygon is not None else z.polygon if z else None
             assert rings is not None  # a new zone has its polygon (_check_events)
             unlisted[zid] = shapely.Polygon(rings[0], rings[1:])
+        elif e.polygon is not None:
+            # An area drawn wider: what it takes in was no zone, no gate is on the way in.
+            old = z.area_at(math.inf)  # (the area it has: the day before this change)
+            grown = shapely.difference(
+                shapely.Polygon(e.polygon[0], e.polygon[1:]), shapely.Polygon(old[0], old[1:])
+            )
+            if not grown.is_empty:
+                unlisted[zid] = grown
 
     def closed_to(truck: str, zid: str) -> bool:
         e = tightened[zid]
@@ -1176,7 +1197,18 @@ def _barred(evs: list[Event], inst: Instance) -> Any:
             zid not in permits.get(truck, []) and truck not in e.permits
         )
 
+    # A zone drawn anew: its old gates off the new boundary are no gates for anyone.
+    off = {
+        c: e.zone
+        for e in evs
+        if isinstance(e, ZonePolicyChanged) and e.polygon is not None and e.zone in known
+        for c in _gates_off(inst, e)
+    }
+
     def barred(truck: str, leg: Leg) -> str | None:
+        for c in leg.crossings:
+            if c.checkpoint in off:
+                return off[c.checkpoint]
         if leg.driver_kind == "loop":
             return None
         for c in leg.crossings:
@@ -1510,9 +1542,10 @@ def _zoned(inst: Instance, evs: list[Event], at: float, rest: bool) -> Instance:
     inst = inst.model_copy(
         update={
             "zones": [*inst.zones, *fresh],
+            # (A zone whose area changes: its gates on the new boundary, as a new zone's.)
             "checkpoints": [
                 *inst.checkpoints,
-                *(c for e in changed.values() if e.zone not in known for c in e.checkpoints),
+                *(c for e in changed.values() for c in e.checkpoints),
             ],
             "places": [*inst.places, *(x for e in changed.values() for x in e.places)],
             # Opened for the zone at ``at``: no handover there before.
@@ -1532,7 +1565,16 @@ def _zoned(inst: Instance, evs: list[Event], at: float, rest: bool) -> Instance:
     )
     if not rest:
         zones = [
-            z.model_copy(update={"changes": [*z.changes, ZoneChange(at=at, policy=e.policy)]})
+            z.model_copy(
+                update={
+                    "changes": [
+                        *z.changes,
+                        ZoneChange(
+                            at=at, policy=e.policy, polygon=e.polygon if z.id in known else None
+                        ),
+                    ]
+                }
+            )
             if (e := changed.get(z.id)) is not None
             else z
             for z in inst.zones
@@ -1558,7 +1600,25 @@ def _zoned(inst: Instance, evs: list[Event], at: float, rest: bool) -> Instance:
     policy = {
         z.id: changed[z.id].policy if z.id in changed else z.policy_at(at) for z in inst.zones
     }
-    zones = [z.model_copy(update={"policy": policy[z.id], "changes": []}) for z in inst.zones]
+    zones = [
+        z.model_copy(
+            update={
+                "policy": policy[z.id],
+                "polygon": e.polygon
+                if (e := changed.get(z.id)) is not None and e.polygon is not None
+                else z.area_at(at),
+                "changes": [],
+            }
+        )
+        for z in inst.zones
+    ]
+    # A zone whose area changes: its old gates off the new boundary are no gates.
+    off = {
+        c
+        for e in changed.values()
+        if e.polygon is not None and e.zone in known
+        for c in _gates_off(inst, e)
+    }
     trucks = []
     for t in inst.trucks:
         permits = [z for z in t.permits if policy.get(z) == "permit"]
@@ -1569,7 +1629,9 @@ def _zoned(inst: Instance, evs: list[Event], at: float, rest: bool) -> Instance:
         update={
             "zones": zones,
             "trucks": trucks,
-            "checkpoints": [c for c in inst.checkpoints if policy.get(c.zone) != "open"],
+            "checkpoints": [
+                c for c in inst.checkpoints if policy.get(c.zone) != "open" and c.id not in off
+            ],
             "relay_stations": [
                 st for st in inst.relay_stations if st.zone is None or st.zone in closed
             ],
@@ -2181,8 +2243,15 @@ def _solve_rest(
         # Goods aboard may need another relay station than a truck's home one: with
         # some, the search chooses among each truck's three nearest.
         choices = max(config.station_choices, 3) if pins else config.station_choices
-        net = _closed_network(rest, loaded.base, evs, at)
-        prob = build_problem(rest, loaded.base, net=net, station_choices=choices)
+        try:
+            net = _closed_network(rest, loaded.base, evs, at)
+            prob = build_problem(rest, loaded.base, net=net, station_choices=choices)
+        except InputError as exc:
+            # A zone drawn anew whose gates have no road inside...: named in the day
+            # from ``at`` the events make.
+            raise InputError(
+                f"the day from {at:g} after the events, {exc.where}", exc.message
+            ) from None
         cps = rest.checkpoints_by_id
         held_at = _held_inspections(rest, plan, state, at, reserved)
         prob = dataclasses.replace(

@@ -121,12 +121,12 @@ class State:
 def restricted_places(
     inst: Instance, policies: tuple[str, ...] = ("closed_loop", "permit"), at: float = 0.0
 ) -> dict[str, str]:
-    """Place -> the restricted zone (of one of ``policies`` at ``at``) it lies in, for
-    places in one."""
+    """Place -> the restricted zone (of one of ``policies`` at ``at``, in its area then)
+    it lies in, for places in one."""
     polys = [
-        (z.id, Polygon(z.polygon[0], z.polygon[1:]))
+        (z.id, Polygon(rings[0], rings[1:]))
         for z in inst.zones
-        if z.policy_at(at) in policies
+        if z.policy_at(at) in policies and (rings := z.area_at(at))
     ]
     out: dict[str, str] = {}
     for p in inst.places:

@@ -64,10 +64,11 @@ class Crossings:
         it was reached. Returns the time once the crossings' waiting and inspections are over.
         """
         cps = self.world.inst.checkpoints_by_id
-        for zone, direction in ((left, "out"), (entered, "in")):
-            if zone is None:
+        for key, direction in ((left, "out"), (entered, "in")):
+            if key is None:
                 continue
-            if self.policy_of(zone) == "open":
+            zone = self.world.real(key)  # (the key of one area of a zone whose area changes)
+            if self.policy_of(key) == "open":
                 # Open then (its policy changes during the day): its boundary is no
                 # boundary, but a crossing the leg lists is checked as listed.
                 c = self.listed[self.used] if self.used < len(self.listed) else None
@@ -85,7 +86,7 @@ class Crossings:
             cp, reached = cps[at[-1][0]], at[-1][1]
             if cp.closed:
                 self.found.add("R9", self.name, reached, f"crosses at closed checkpoint {cp.id}")
-            permit = self.policy_of(zone) == "permit"
+            permit = self.policy_of(key) == "permit"
             if (
                 direction == "in"
                 and permit

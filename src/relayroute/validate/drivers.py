@@ -87,20 +87,21 @@ def check_node(
     ``policy``: the zone's as the truck is judged there (:meth:`World.policy_in`)."""
     if z is None:
         return
+    zid = world.real(z)
     if pool is not None:
-        if z != pool.zone:
+        if zid != pool.zone:
             found.add(
                 "R6",
                 name,
                 t,
-                f"loop driver {driver} of zone {pool.zone!r} drives through {node!r} in zone {z!r}",
+                f"loop driver {driver} of zone {pool.zone!r} drives through {node!r} in zone {zid!r}",
             )
     elif (policy or world.policy[z]) == "closed_loop":
         found.add(
             "R5",
             name,
             t,
-            f"an outside driver drives through {node!r} inside closed-loop zone {z!r}",
+            f"an outside driver drives through {node!r} inside closed-loop zone {zid!r}",
         )
 
 
@@ -122,21 +123,25 @@ def check_stop_drivers(
     they hand the truck over properly (for the walk to record), else none.
     """
     stations = world.inst.relay_stations_by_id
+    zid = world.real(z) if z is not None else None
     for who in dict.fromkeys((came, goes)):
         pool = loop.get(who)
         if z is not None and (policy or world.policy[z]) == "closed_loop":
             if pool is None:
                 found.add(
-                    "R5", where, s.arrive, f"an outside driver stops inside closed-loop zone {z!r}"
+                    "R5",
+                    where,
+                    s.arrive,
+                    f"an outside driver stops inside closed-loop zone {zid!r}",
                 )
-            elif pool.zone != z:
+            elif pool.zone != zid:
                 found.add(
                     "R6",
                     where,
                     s.arrive,
-                    f"loop driver {who} of zone {pool.zone!r} stops in zone {z!r}",
+                    f"loop driver {who} of zone {pool.zone!r} stops in zone {zid!r}",
                 )
-        elif pool is not None and z != pool.zone:
+        elif pool is not None and zid != pool.zone:
             # (In its own zone when that opens during the day, a loop driver may stay.)
             st = stations.get(s.station or "")
             at_station = (

@@ -90,16 +90,18 @@ def check_geometry(found: Found, world: World, plan: Plan, loop: dict[str, Drive
         for k, zid in enumerate(zone_ids):
             if metres[e, k] <= ZONE_TOLERANCE_M and not crossing[e, k]:
                 continue
-            key = (road.truck, road.leg, zid)
-            m, first, crossed = per_leg.get(key, (0.0, road, False))
-            per_leg[key] = (m + metres[e, k], first, crossed or bool(crossing[e, k]))
+            at = (road.truck, road.leg, zid)
+            m, first, crossed = per_leg.get(at, (0.0, road, False))
+            per_leg[at] = (m + metres[e, k], first, crossed or bool(crossing[e, k]))
     trucks = world.inst.trucks_by_id
     routes = {r.truck: r for r in plan.routes}
-    for (truck, index, zid), (m, road, crossed) in per_leg.items():
+    for (truck, index, key), (m, road, crossed) in per_leg.items():
         name = f"truck {truck} leg {index}"
-        policy = world.policy_in(zid, routes[truck], index, leg=True)
+        # (Open outside its period: the area of a zone whose area changes.)
+        policy = world.policy_in(key, routes[truck], index, leg=True)
         if policy == "open":
             continue  # open then (a zone whose policy changes): no boundary to keep
+        zid = world.real(key)
         pool = loop.get(road.driver)
         where = f"from {road.a!r} to {road.b!r}"
         if pool is None and policy == "closed_loop":

@@ -76,7 +76,7 @@ def frozen_cut(route: TruckRoute, at: float, world: World) -> int:
 
     def restricted(place: str) -> bool:
         p = places.get(place)
-        z = world.place_zone(p) if p is not None else None
+        z = world.place_zone(p, at) if p is not None else None
         if z is None:
             return False
         changing = world.changing.get(z)

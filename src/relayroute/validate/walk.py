@@ -113,7 +113,7 @@ def _walk_stop(
     goes = r.legs[i].driver if i < len(r.legs) else r.driver
     if s.driver != goes:
         found.add("PLAN", where, s.depart, f"names driver {s.driver}, the next leg {goes}")
-    z = world.place_zone(place)
+    z = world.place_zone(place, s.arrive)
     policy = world.policy_in(z, r, i, leg=False) if z is not None else None
     st = check_stop_drivers(found, world, seen.loop, s, z, came, goes, where, policy)
     if st is not None:
@@ -186,7 +186,8 @@ def walk_leg(found: Found, world: World, r: TruckRoute, i: int, seen: Seen) -> f
         crossings.loop_zone = pool.zone if pool is not None else None
     t = leg.depart
     km = 0.0
-    zone_here = world.zone_at(*xy[0]) if world.mode != "euclidean" else None
+    # A road is judged by the zones' areas when it starts: a truck on it finishes it.
+    zone_here = world.zone_at(*xy[0], leg.depart) if world.mode != "euclidean" else None
     gates: list[tuple[str, float]] = []  # gates passed since the last plain node, with time
     for k, node in enumerate(leg.path):
         if k:
@@ -199,7 +200,7 @@ def walk_leg(found: Found, world: World, r: TruckRoute, i: int, seen: Seen) -> f
             continue
         # A sealed transit road is a tube through its zone: its nodes count as outside.
         z = (
-            world.zone_at(*xy[k])
+            world.zone_at(*xy[k], leg.depart)
             if world.mode != "euclidean" and node not in world.sealed
             else None
         )

@@ -10,7 +10,7 @@ mistakes.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import shapely
@@ -18,6 +18,7 @@ from pyproj import Geod
 
 from relayroute.io.roads import read_graphml, read_nodes_edges, read_osm_xml
 from relayroute.model.checks import check_named_nodes
+from relayroute.model.instance import Zone, ZoneChange
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 
 _WGS84 = Geod(ellps="WGS84")
+Policy = Literal["closed_loop", "permit", "open"]
 STRICTNESS = {"open": 0, "permit": 1, "closed_loop": 2}
 
 
@@ -37,19 +39,62 @@ def _geodesic_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return float(_WGS84.inv(a[0], a[1], b[0], b[1])[2]) / 1000.0
 
 
+def _area_zone(
+    z: Zone, key: str, lo: float, hi: float, rings: list[list[tuple[float, float]]]
+) -> Zone:
+    """Zone ``z`` in one of its areas: its policies from ``lo`` to ``hi``, open outside."""
+    first: Policy = cast("Policy", z.policy_at(lo)) if lo <= 0 else "open"
+    changes: list[ZoneChange] = []
+    last = first
+    policy: Policy
+    for t, policy in (
+        (lo, cast("Policy", z.policy_at(lo))),
+        *((c.at, c.policy) for c in z.changes if lo < c.at < hi),
+        (hi, "open"),
+    ):
+        if t > 0 and t < math.inf and policy != last:
+            changes.append(ZoneChange.model_construct(at=t, policy=policy, polygon=None))
+            last = policy
+    return Zone.model_construct(
+        id=key,
+        name=z.name,
+        policy=first,
+        polygon=rings,
+        transit_roads=z.transit_roads,
+        changes=changes,
+    )
+
+
 class World:
     """What the validator knows of the instance's geography, computed its own way."""
 
     def __init__(self, inst: Instance, base: Path) -> None:
         self.inst = inst
         self.mode = inst.network.mode
-        self.zones = {
-            z.id: shapely.Polygon(z.polygon[0], z.polygon[1:]) for z in inst.zones if z.restricted
-        }
+        # A zone whose area changes during the day is one zone per area, each keyed
+        # ``zone@from`` but the first (``zone_id`` maps keys to the zone) and open outside
+        # its ``period``: a truck inside when the area changes is judged as one inside a
+        # zone whose policy changes.
+        self.zones: dict[str, shapely.Polygon] = {}
+        self.zone_id: dict[str, str] = {}
+        self.period: dict[str, tuple[float, float]] = {}
         # The policy each zone has all day; a zone whose policy changes is judged by
         # :meth:`policy_in` (``policy`` then holds the one it starts the day with).
-        self.policy = {z.id: z.policy for z in inst.zones}
-        self.changing = {z.id: z for z in inst.zones if z.changes}
+        self.policy: dict[str, str] = {}
+        self.changing: dict[str, Zone] = {}
+        for z in inst.zones:
+            areas = z.areas
+            for k, (lo, hi, rings) in enumerate(areas):
+                key = z.id if k == 0 else f"{z.id}@{lo:g}"
+                part = z if len(areas) == 1 else _area_zone(z, key, lo, hi, rings)
+                if len(areas) > 1:
+                    self.period[key] = (lo, hi)
+                self.zone_id[key] = z.id
+                self.policy[key] = part.policy
+                if part.changes:
+                    self.changing[key] = part
+                if part.restricted:
+                    self.zones[key] = shapely.Polygon(rings[0], rings[1:])
         self._stays: dict[int, list[dict[str, float]]] = {}
         self.graph: nx.DiGraph | None = None
         self.place_node: dict[str, str] = {}
@@ -111,7 +156,12 @@ class World:
             now = route.legs[k].depart if k < len(route.legs) else math.inf
         else:
             now = route.stops[k].arrive if k < len(route.stops) else math.inf
-        began = stays[k].get(zone, now) if k < len(stays) else now
+        began = stays[k].get(zone) if k < len(stays) else None
+        if began is None:
+            began = now
+            if leg and zone in self.period and self._stands_in(route.stops[k].place, zone):
+                # Standing there when the zone took the place in: inside since it came.
+                began = route.stops[k].arrive
         return min(z.policy_at(began), z.policy_at(now), key=STRICTNESS.__getitem__)
 
     def _stays_of(self, route: TruckRoute) -> list[dict[str, float]]:
@@ -121,7 +171,7 @@ class World:
         places = self.inst.places_by_id
         for k, s in enumerate(route.stops):
             p = places.get(s.place)
-            z = self.place_zone(p) if p is not None else None
+            z = self.place_zone(p, s.arrive) if p is not None else None
             here: dict[str, float] = {}
             if z is not None and z in self.changing:
                 if k and z in out[k - 1]:
@@ -133,16 +183,30 @@ class World:
             out.append(here)
         return out
 
-    def zone_at(self, lon: float, lat: float) -> str | None:
-        """The restricted zone (not open) that holds the point, if any."""
-        for zid, poly in self.zones.items():
-            if poly.contains(shapely.Point(lon, lat)):
-                return zid
+    def _stands_in(self, place: str, key: str) -> bool:
+        p = self.inst.places_by_id.get(place)
+        return p is not None and self.zones[key].contains(shapely.Point(p.lon, p.lat))
+
+    def zone_at(self, lon: float, lat: float, t: float | None = None) -> str | None:
+        """The restricted zone (not open) that holds the point, if any: its key, the area
+        in force at ``t`` for a zone whose area changes (:attr:`zone_id` names the zone)."""
+        pt = shapely.Point(lon, lat)
+        for key, poly in self.zones.items():
+            span = self.period.get(key)
+            if span is not None and t is not None and not span[0] <= t < span[1]:
+                continue
+            if poly.contains(pt):
+                return key
         return None
 
-    def place_zone(self, place: Place) -> str | None:
-        """The restricted zone a place stands in (straight-line plane: none, it has no map)."""
-        return self.zone_at(place.lon, place.lat) if self.mode != "euclidean" else None
+    def place_zone(self, place: Place, t: float | None = None) -> str | None:
+        """The restricted zone a place stands in at ``t`` (straight-line plane: none, it
+        has no map)."""
+        return self.zone_at(place.lon, place.lat, t) if self.mode != "euclidean" else None
+
+    def real(self, key: str) -> str:
+        """The zone a key of :attr:`zones` is (an area of)."""
+        return self.zone_id.get(key, key)
 
     def node_xy(self, node: str, leg: Leg, k: int) -> tuple[float, float]:
         """Lon/lat of the leg's ``k``-th path node (road mode: from the graph)."""
