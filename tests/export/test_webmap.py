@@ -374,3 +374,22 @@ def test_a_legs_popup_picks_out_its_truck(
     page.evaluate("() => window.rrLegs[0].closePopup()")
     assert page.evaluate(state) == before
     assert problems == []
+
+
+def test_a_zone_drawn_anew_is_drawn_per_area(demo: LoadedInstance, demo_checked: Plan) -> None:
+    """A re-planned day whose zone was drawn narrower at noon draws both areas, each
+    saying in its popup from when it holds."""
+    import shapely
+
+    from relayroute.model.instance import ZoneChange
+
+    inst = demo.instance
+    z = inst.zones[0]
+    ring = [list(p) for p in shapely.Polygon(z.polygon[0]).buffer(-0.005).exterior.coords]
+    drawn = z.model_copy(update={"changes": [ZoneChange(at=720, policy=z.policy, polygon=[ring])]})
+    day = inst.model_copy(update={"zones": [drawn, *inst.zones[1:]]})
+    layers = map_layers(day, demo_checked)
+    zones = layers.features["zones"]
+    assert len(zones) == len(inst.zones) + 1
+    said = [p for p in _popups(zones) if "this area from minute" in p]
+    assert len(said) == 2 and "to 720" in said[0] and "from minute 720" in said[1]

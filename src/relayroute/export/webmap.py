@@ -424,9 +424,18 @@ def _zones(inst: Instance, plan: Plan, out: MapLayers) -> list[dict[str, Any]]:
             lines.append(f"{_n(passes[z.id], 'pass', 'passes')} to issue for this zone")
         if z.transit_roads:
             lines.append(f"{_n(len(z.transit_roads), 'sealed transit road')} through it")
-        geom = {"type": "Polygon", "coordinates": [[list(p) for p in r] for r in z.polygon]}
-        title = f"{z.name or z.id} ({z.policy.replace('_', ' ')})"
-        feats.append(_feature(geom, _zone_style(z.policy), _popup(title, *lines), title))
+        areas = z.areas
+        for lo, hi, rings in areas:
+            # A zone drawn anew during the day (a re-planned day): each of its areas.
+            policy = z.policy_at(lo) if len(areas) > 1 else z.policy
+            when = (
+                [f"this area from minute {lo:g}" + ("" if math.isinf(hi) else f" to {hi:g}")]
+                if len(areas) > 1
+                else []
+            )
+            geom = {"type": "Polygon", "coordinates": [[list(p) for p in r] for r in rings]}
+            title = f"{z.name or z.id} ({policy.replace('_', ' ')})"
+            feats.append(_feature(geom, _zone_style(policy), _popup(title, *lines, *when), title))
     return feats
 
 
