@@ -14,8 +14,9 @@ Two scenarios (issue 18):
   ``cp_liling_park_w`` is announced closed 10:00-14:00 and the day re-planned; the
   yardstick is liling-day with that window taken out of the checkpoint's hours.
 
-With ``--zones``: yiwu-day re-planned at noon when Dongyang turns closed-loop, and when
-Yiwu's closed loop is lifted (there is no foreseen day to compare with).
+With ``--zones``: yiwu-day re-planned at noon when Dongyang turns closed-loop, when
+Yiwu's closed loop is lifted, and when Dongyang is drawn narrower (its north gate left
+outside; there is no foreseen day to compare with).
 
 For each: the re-plan's wall-clock seconds (target: within 30 s; with the higher of the
 1-minute load averages before and after it), its priority-weighted
@@ -68,7 +69,7 @@ def scenario(
     name: str,
     day: LoadedInstance,
     foreseen: LoadedInstance | None,
-    events: list[str],
+    events: list[Any],
     at: float,
     config: SolverConfig,
 ) -> dict[str, Any]:
@@ -95,7 +96,11 @@ def scenario(
     above_new = done.plan.kpis.weighted_delay - lb
     return {
         "scenario": name,
-        "events": " ".join(events),
+        # (a JSON form: its kind and zone, "+polygon" where it draws the zone anew)
+        "events": " ".join(
+            e if isinstance(e, str) else f"{e['kind']}:{e['zone']}{'+polygon' * ('polygon' in e)}"
+            for e in events
+        ),
         "at": at,
         "replan_seconds": round(seconds, 1),
         "load_average_1min": round(load, 2),
@@ -140,10 +145,27 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     yiwu = read_instance(ROOT / "instances" / "yiwu-day.json")
     if args.zones:
-        for name, event in (
+        narrower = {
+            "kind": "zone-policy",
+            "zone": "dongyang",
+            "policy": "permit",
+            # South of 29.285: the north gate left 2 km outside, the development zone in.
+            "polygon": [
+                [
+                    [120.18, 29.235],
+                    [120.255, 29.235],
+                    [120.255, 29.285],
+                    [120.18, 29.285],
+                    [120.18, 29.235],
+                ]
+            ],
+        }
+        events: tuple[tuple[str, Any], ...] = (
             ("dongyang closed", "zone-policy:dongyang:closed_loop"),
             ("yiwu lifted", "zone-policy:yiwu:open"),
-        ):
+            ("dongyang narrower", narrower),
+        )
+        for name, event in events:
             rows.append(scenario(name, yiwu, None, [event], 720, config))
         return _report(rows, args.output)
     closed = read_instance(ROOT / "instances" / "yiwu-day-station-closed.json")
