@@ -174,3 +174,31 @@ def test_held_inspections_are_booked_before_any_other() -> None:
     out = improve(held, timed, w, 5.0, deterministic_time=1.0)
     if out.objective is not None:
         assert all(abs(x - first) >= gap - 0.1 - 1e-6 for x in inspections(out.timed))
+
+
+def test_a_re_plans_timing_drops_what_changes_truck_anyway() -> None:
+    """One truck takes A and B from the depot, its driver's duty (200 min) too short for
+    both: the repair drops the last, B; with a re-plan's stability prices saying the
+    truck carries A only in the new plan, it drops A and keeps B on the truck it had."""
+    from relayroute.solve.routing.model import Keep
+
+    data = copy.deepcopy(SMALL)
+    for p in data["driver_pools"]:
+        if p["kind"] == "outside":
+            p["max_duty"] = 200
+    data["shipments"] = [
+        {"id": sid, "origin": "depot", "destination": to, "quantity": {"t": 2}}
+        | {"ready": 420, "due": 900}
+        for sid, to in (("A", "cust1"), ("B", "cust2"))
+    ]
+    loaded = LoadedInstance(instance_from_data(data), DATA, "timing")
+    prob = build_problem(loaded.instance, loaded.base)
+    routes = {0: [Visit("pickup", "A"), Visit("pickup", "B")]}
+    routes[0] += [Visit("delivery", "A"), Visit("delivery", "B")]
+    timed, dropped = time_routes(prob, routes)
+    assert {k: v.code for k, v in dropped.items()} == {"B": "truck_hours"}
+    assert set(timed[0].times.delivered) == {"A"}
+    newcomer = Keep(node_cost=lambda v, key: 60.0 if key == ("p", "A") else 0.0, times={})
+    timed, dropped = time_routes(prob, routes, keep=newcomer)
+    assert {k: v.code for k, v in dropped.items()} == {"A": "truck_hours"}
+    assert set(timed[0].times.delivered) == {"B"}

@@ -2450,7 +2450,7 @@ def _warm(
     if not result.sequences:
         return None
     fixed = fix_transloads(prob, result.transload_starts)
-    trips, dropped = time_routes(fixed, result.sequences, result.start_times)
+    trips, dropped = time_routes(fixed, result.sequences, result.start_times, keep=keep)
     trips, dropped = complete_ways(fixed, trips, dropped)
     # What the timing dropped, put in by road at the end of some truck's day where it
     # still fits, as the optimiser does last: the routing model sees no checkpoint hours

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from relayroute.itineraries.problem import Problem
     from relayroute.itineraries.trips import Trip
     from relayroute.solve.routing import RoutingResult
+    from relayroute.solve.routing.model import Keep
 
 REASONS = {
     "loop_drivers": "no loop driver of the relay station was free, on shift and within "
@@ -54,6 +55,38 @@ def _shipment_near(trip: Trip, i: int) -> str | None:
         return after[0]
     before = [s.shipment for s in trip.stops[:i] if s.shipment]
     return before[-1] if before else None
+
+
+# Faults that taking any shipment off at or before the stop may mend: the truck gets
+# there sooner (a stop past its site's or a checkpoint's hours, a deadline, the day).
+_SOONER = frozenset({"site_hours", "checkpoint_hours", "deadline_missed", "truck_hours"})
+
+
+def _moved_anyway(
+    prob: Problem, trip: Trip, v: int, i: int, code: str, keep: Keep, sid: str
+) -> str:
+    """In a re-plan, the shipment to take off for a fault at stop ``i``: one this truck
+    carries only in the new plan (it changes truck whatever happens next; the nearest
+    at or before the stop) rather than ``sid``, which may be one it keeps from the old
+    plan: the timing's drops then cost no more changes of truck."""
+    if code not in _SOONER or keep.node_cost(v, ("p", _first(prob, sid))) > 0:
+        return sid
+    for s in reversed(trip.stops[: i + 1]):
+        if s.shipment and keep.node_cost(v, ("p", _first(prob, s.shipment))) > 0:
+            return s.shipment
+    return sid
+
+
+def _first(prob: Problem, sid: str) -> str:
+    way = prob.way_of.get(sid)
+    return way.parts[0] if way is not None else sid
+
+
+def _stop_of(trip: Trip, sid: str) -> int:
+    return next(
+        (k for k, s in enumerate(trip.stops) if s.shipment == sid and s.kind == "delivery"),
+        len(trip.stops) - 1,
+    )
 
 
 def _split_point(trip: Trip, i: int) -> int | None:
@@ -116,12 +149,17 @@ def initial_trips(
 
 
 def time_routes(
-    prob: Problem, routes: dict[int, list[Visit]], departs: dict[int, float] | None = None
+    prob: Problem,
+    routes: dict[int, list[Visit]],
+    departs: dict[int, float] | None = None,
+    keep: Keep | None = None,
 ) -> tuple[list[Timed], dict[str, Reason]]:
     """Feasible timed trips for vehicle routes, and the shipments dropped on the way.
 
     ``departs`` gives each vehicle's planned depot departure (the routing model's),
-    so a truck does not leave earlier than it needs to and wait out its duty.
+    so a truck does not leave earlier than it needs to and wait out its duty. With
+    ``keep`` (a re-plan's stability prices) a fault takes off a shipment that changes
+    truck anyway before one the truck keeps from the old plan.
     """
     departs = departs or {}
     routes = {v: list(seq) for v, seq in routes.items() if seq}
@@ -154,9 +192,15 @@ def time_routes(
                         continue
                     sid = _shipment_near(tt.trip, i)
                     if sid is not None:
+                        if keep is not None:
+                            sid = _moved_anyway(prob, tt.trip, v, i, code, keep, sid)
                         faults[v] = (code, sid)
                     continue
                 fault = hard_fault(prob, tt)
+                if fault is not None and keep is not None:
+                    code, sid = fault
+                    at = len(tt.trip.stops) - 1 if code == "truck_hours" else _stop_of(tt.trip, sid)
+                    fault = (code, _moved_anyway(prob, tt.trip, v, at, code, keep, sid))
                 if fault is not None:
                     faults[v] = fault
             if not faults:
