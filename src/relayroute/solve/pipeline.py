@@ -449,7 +449,9 @@ class _Run:
         large-neighbourhood search)."""
         # Transload times as routed: the two trucks are then timed apart.
         fixed = fix_transloads(p, result.transload_starts)
-        trips, dropped = time_routes(fixed, result.sequences, result.start_times)
+        # (A re-plan: what changes truck anyway is dropped before what a truck keeps.)
+        keep = self.keep if p is self.prob else None
+        trips, dropped = time_routes(fixed, result.sequences, result.start_times, keep=keep)
         if dropped and not quick:
             trips, dropped = time_everything(
                 fixed, result, trips, dropped, self.w, partial(self.cpsat, fixed, share=0.1)
