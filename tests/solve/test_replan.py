@@ -946,6 +946,54 @@ def test_a_permit_zone_drawn_narrower_on_yiwu_day(yiwu: LoadedInstance, yiwu_old
     assert any("'cp_dongyang_n' to 'dongyang_dev'" in v.message for v in stale.violations)
 
 
+YIWU_NARROWER = [
+    [
+        [120.0, 29.26],
+        [120.02, 29.24],
+        [120.13, 29.24],
+        [120.13, 29.345],
+        [120.0, 29.345],
+        [120.0, 29.26],
+    ]
+]
+
+
+def test_a_closed_zone_drawn_narrower_on_yiwu_day(yiwu: LoadedInstance, yiwu_old: Plan) -> None:
+    """Yiwu's closed loop drawn narrower at noon (its north quarter let go, the north gate
+    left outside): valid with its past kept. A loop driver's excursion whose road to the
+    handover began before noon finishes in the area it began in (some go on to places
+    now outside); loop work whose road began after noon stays inside the new area."""
+    import shapely
+
+    done = replan(
+        yiwu, yiwu_old, [_area_event("yiwu", "closed_loop", YIWU_NARROWER)], 720, config=GREEDY
+    )
+    _checked(yiwu_old, done, 720)
+    area = shapely.Polygon(YIWU_NARROWER[0])
+    places = done.loaded.instance.places_by_id
+    loop = {d.driver for d in done.plan.loop_drivers}
+    old_area, new_area = 0, 0
+    for r in done.plan.routes:
+        began = None
+        for k, s in enumerate(r.stops):
+            if s.kind == "handover" and k and s.driver in loop:
+                began = r.legs[k - 1].depart
+            if s.driver in loop and s.kind in ("pickup", "delivery") and s.arrive >= 720:
+                p = places[s.place]
+                inside = area.contains(shapely.Point(p.lon, p.lat))
+                assert began is not None and (inside or began < 720), (r.truck, k)
+                old_area += not inside
+                new_area += began >= 720
+    assert old_area and new_area
+    # The old plan's afternoon loop work, begun after noon, goes where the zone let go.
+    stale = check_replan(
+        done.loaded.instance, yiwu_old, yiwu_old, done.events, 720, done.loaded.base
+    )
+    assert any(
+        v.rule == "R6" and "stops outside zone 'yiwu'" in v.message for v in stale.violations
+    )
+
+
 def test_a_zones_new_area_is_checked(small: LoadedInstance, small_old: Plan) -> None:
     """Gates for a zone without a new area, an area for an open zone, an area that
     overlaps another zone and one whose gates have no road inside are refused by name."""

@@ -1205,10 +1205,20 @@ def _barred(evs: list[Event], inst: Instance) -> Any:
         for c in _gates_off(inst, e)
     }
 
+    # A zone drawn anew: roads into or out of it planned on the old area (goods aboard
+    # going on as planned after ``at``) are planned anew on the new one.
+    drawn = {
+        e.zone
+        for e in evs
+        if isinstance(e, ZonePolicyChanged) and e.polygon is not None and e.zone in known
+    }
+
     def barred(truck: str, leg: Leg) -> str | None:
         for c in leg.crossings:
             if c.checkpoint in off:
                 return off[c.checkpoint]
+            if c.zone in drawn:
+                return c.zone
         if leg.driver_kind == "loop":
             return None
         for c in leg.crossings:

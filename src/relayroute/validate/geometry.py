@@ -98,10 +98,13 @@ def check_geometry(found: Found, world: World, plan: Plan, loop: dict[str, Drive
     for (truck, index, key), (m, road, crossed) in per_leg.items():
         name = f"truck {truck} leg {index}"
         # (Open outside its period: the area of a zone whose area changes.)
+        zid = world.real(key)
+        chosen = world.leg_pick(routes[truck], index).get(zid) if key in world.period else None
+        if chosen is not None and chosen != key:
+            continue  # a stay begun in another of the zone's areas: judged in that one
         policy = world.policy_in(key, routes[truck], index, leg=True)
         if policy == "open":
             continue  # open then (a zone whose policy changes): no boundary to keep
-        zid = world.real(key)
         pool = loop.get(road.driver)
         where = f"from {road.a!r} to {road.b!r}"
         if pool is None and policy == "closed_loop":

@@ -113,7 +113,7 @@ def _walk_stop(
     goes = r.legs[i].driver if i < len(r.legs) else r.driver
     if s.driver != goes:
         found.add("PLAN", where, s.depart, f"names driver {s.driver}, the next leg {goes}")
-    z = world.place_zone(place, s.arrive)
+    z = world.place_zone(place, s.arrive, world.stop_pick(r, i))
     policy = world.policy_in(z, r, i, leg=False) if z is not None else None
     st = check_stop_drivers(found, world, seen.loop, s, z, came, goes, where, policy)
     if st is not None:
@@ -187,7 +187,8 @@ def walk_leg(found: Found, world: World, r: TruckRoute, i: int, seen: Seen) -> f
     t = leg.depart
     km = 0.0
     # A road is judged by the zones' areas when it starts: a truck on it finishes it.
-    zone_here = world.zone_at(*xy[0], leg.depart) if world.mode != "euclidean" else None
+    pick = world.leg_pick(r, i)
+    zone_here = world.zone_at(*xy[0], leg.depart, pick) if world.mode != "euclidean" else None
     gates: list[tuple[str, float]] = []  # gates passed since the last plain node, with time
     for k, node in enumerate(leg.path):
         if k:
@@ -200,7 +201,7 @@ def walk_leg(found: Found, world: World, r: TruckRoute, i: int, seen: Seen) -> f
             continue
         # A sealed transit road is a tube through its zone: its nodes count as outside.
         z = (
-            world.zone_at(*xy[k], leg.depart)
+            world.zone_at(*xy[k], leg.depart, pick)
             if world.mode != "euclidean" and node not in world.sealed
             else None
         )

@@ -96,6 +96,13 @@ class World:
                 if part.restricted:
                     self.zones[key] = shapely.Polygon(rings[0], rings[1:])
         self._stays: dict[int, list[dict[str, float]]] = {}
+        # Zone -> the keys of its areas, for a zone whose area changes; and each route's
+        # area per stop (see :meth:`stop_pick`).
+        self.keys_of: dict[str, list[str]] = {}
+        for key, zid in self.zone_id.items():
+            if key in self.period:
+                self.keys_of.setdefault(zid, []).append(key)
+        self._picks: dict[int, list[dict[str, str | None]]] = {}
         self.graph: nx.DiGraph | None = None
         self.place_node: dict[str, str] = {}
         self.gate_of: dict[str, str] = {}  # node -> checkpoint id
@@ -171,7 +178,7 @@ class World:
         places = self.inst.places_by_id
         for k, s in enumerate(route.stops):
             p = places.get(s.place)
-            z = self.place_zone(p, s.arrive) if p is not None else None
+            z = self.place_zone(p, s.arrive, self.stop_pick(route, k)) if p is not None else None
             here: dict[str, float] = {}
             if z is not None and z in self.changing:
                 if k and z in out[k - 1]:
@@ -187,22 +194,98 @@ class World:
         p = self.inst.places_by_id.get(place)
         return p is not None and self.zones[key].contains(shapely.Point(p.lon, p.lat))
 
-    def zone_at(self, lon: float, lat: float, t: float | None = None) -> str | None:
+    def zone_at(
+        self,
+        lon: float,
+        lat: float,
+        t: float | None = None,
+        pick: dict[str, str | None] | None = None,
+    ) -> str | None:
         """The restricted zone (not open) that holds the point, if any: its key, the area
-        in force at ``t`` for a zone whose area changes (:attr:`zone_id` names the zone)."""
+        in force at ``t`` for a zone whose area changes (:attr:`zone_id` names the zone),
+        or the one ``pick`` names for that zone (a truck's stay begun in an earlier one)."""
         pt = shapely.Point(lon, lat)
         for key, poly in self.zones.items():
             span = self.period.get(key)
-            if span is not None and t is not None and not span[0] <= t < span[1]:
-                continue
+            if span is not None:
+                chosen = pick.get(self.zone_id[key]) if pick else None
+                if chosen is not None:
+                    if key != chosen:
+                        continue
+                elif t is not None and not span[0] <= t < span[1]:
+                    continue
             if poly.contains(pt):
                 return key
         return None
 
-    def place_zone(self, place: Place, t: float | None = None) -> str | None:
+    def place_zone(
+        self, place: Place, t: float | None = None, pick: dict[str, str | None] | None = None
+    ) -> str | None:
         """The restricted zone a place stands in at ``t`` (straight-line plane: none, it
         has no map)."""
-        return self.zone_at(place.lon, place.lat, t) if self.mode != "euclidean" else None
+        return self.zone_at(place.lon, place.lat, t, pick) if self.mode != "euclidean" else None
+
+    def stop_pick(self, route: TruckRoute, k: int) -> dict[str, str | None]:
+        """For each zone whose area changes, the area stop ``k`` of ``route`` is judged
+        in: the one the truck's stay in the zone began in, while its stops stay inside
+        that area (a truck inside when the area changes finishes what it came for in the
+        area it entered, then leaves as planned); else none (the area then in force)."""
+        if not self.keys_of:
+            return {}
+        picks = self._picks.get(id(route))
+        if picks is None:
+            picks = self._picks[id(route)] = self._picks_of(route)
+        return picks[k] if k < len(picks) else {}
+
+    def leg_pick(self, route: TruckRoute, i: int) -> dict[str, str | None]:
+        """The areas leg ``i`` is judged in: its first stop's (a stay going on), else
+        those in force when it starts."""
+        return self.stop_pick(route, i)
+
+    def _picks_of(self, route: TruckRoute) -> list[dict[str, str | None]]:
+        places = self.inst.places_by_id
+        stations = self.inst.relay_stations_by_id
+        out: list[dict[str, str | None]] = []
+        stay: dict[str, str | None] = {}
+        # A loop driver's excursion (from the handover at one of the zone's stations to
+        # the next) is judged in the area in force when the road to that handover began:
+        # a truck on its road finishes it and what it came for.
+        trip: dict[str, str | None] = {}
+        for k, s in enumerate(route.stops):
+            p = places.get(s.place)
+            pt = shapely.Point(p.lon, p.lat) if p is not None else None
+            st = stations.get(s.station or "") if s.kind == "handover" else None
+            here: dict[str, str | None] = {}
+            for zid, keys in self.keys_of.items():
+                at_station = st is not None and st.zone == zid
+                if trip.get(zid) is not None and not at_station:
+                    here[zid] = stay[zid] = trip[zid]
+                    continue
+                trip[zid] = None
+                now = next(
+                    (k for k in keys if self.period[k][0] <= s.arrive < self.period[k][1]), None
+                )
+                if at_station:
+                    t = route.legs[k - 1].depart if 0 < k <= len(route.legs) else s.start
+                    begun = next(
+                        (x for x in keys if self.period[x][0] <= t < self.period[x][1]), None
+                    )
+                    # (out of the zone: the next leg, if a loop driver's, goes in)
+                    trip[zid] = begun
+                    here[zid] = stay[zid] = begun
+                    continue
+                key = stay.get(zid)
+                if (
+                    key is None
+                    or pt is None
+                    or key not in self.zones
+                    or not self.zones[key].contains(pt)
+                ):
+                    area = self.zones.get(now) if now is not None else None
+                    key = now if area is not None and area.contains(pt) else None
+                stay[zid] = here[zid] = key
+            out.append(here)
+        return out
 
     def real(self, key: str) -> str:
         """The zone a key of :attr:`zones` is (an area of)."""
