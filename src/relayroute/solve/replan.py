@@ -80,10 +80,11 @@ room taken, unless the zone turns closed-loop with relay stations and loop drive
 it (given with the event, opened at ``at``): then they are handed over there. A zone
 drawn wider or narrower (the event's ``polygon`` for a zone the day has) changes its
 area the same way: one of the zone's ``changes`` in the day (the validator judges each
-road by the areas in force when it starts, and a truck standing in the ground a zone
-takes in as one inside when it closes); the remaining part has the new area with the
-zone's gates on its boundary (old ones left inside or outside it are no gates) and the
-new ones the event gives.
+road by the areas in force when it starts, a truck's stay and a loop driver's excursion
+by the area they began in, and a truck standing in the ground a zone takes in as one
+inside when it closes); the remaining part has the new area with the zone's gates on
+its boundary (old ones left inside or outside it are no gates) and the new ones the
+event gives, and frozen roads with goods aboard that cross the zone are planned anew.
 
 Goods aboard a truck that breaks down stay with it (unserved, ``held_aboard``): moving
 them to another truck where it stands is not planned yet.
