@@ -265,12 +265,13 @@ class World:
                 now = next(
                     (k for k in keys if self.period[k][0] <= s.arrive < self.period[k][1]), None
                 )
-                if at_station:
+                if at_station and s.driver != route.driver:
+                    # Handed to a loop driver: the excursion starts here, in the area of
+                    # when the road to the station began.
                     t = route.legs[k - 1].depart if 0 < k <= len(route.legs) else s.start
                     begun = next(
                         (x for x in keys if self.period[x][0] <= t < self.period[x][1]), None
                     )
-                    # (out of the zone: the next leg, if a loop driver's, goes in)
                     trip[zid] = begun
                     here[zid] = stay[zid] = begun
                     continue
