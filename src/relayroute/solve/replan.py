@@ -1202,14 +1202,6 @@ def _barred(evs: list[Event], inst: Instance) -> Any:
             zid not in permits.get(truck, []) and truck not in e.permits
         )
 
-    # A zone drawn anew: its old gates off the new boundary are no gates for anyone.
-    off = {
-        c: e.zone
-        for e in evs
-        if isinstance(e, ZonePolicyChanged) and e.polygon is not None and e.zone in known
-        for c in _gates_off(inst, e)
-    }
-
     # A zone drawn anew: roads into or out of it planned on the old area (goods aboard
     # going on as planned after ``at``) are planned anew on the new one.
     drawn = {
@@ -1220,9 +1212,7 @@ def _barred(evs: list[Event], inst: Instance) -> Any:
 
     def barred(truck: str, leg: Leg) -> str | None:
         for c in leg.crossings:
-            if c.checkpoint in off:
-                return off[c.checkpoint]
-            if c.zone in drawn:
+            if c.zone in drawn:  # (its old gates off the new boundary among them)
                 return c.zone
         if leg.driver_kind == "loop":
             return None
