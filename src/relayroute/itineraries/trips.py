@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from relayroute.itineraries.gates import DETOUR_WAIT, GateClock, Gates, gate_clock
 from relayroute.itineraries.problem import Problem, Vehicle, earliest_in
 
 if TYPE_CHECKING:
@@ -278,26 +279,49 @@ def excursion_breaks(
     return frozenset(cuts)
 
 
-def _forward(prob: Problem, trip: Trip, t0: float, hold: dict[int, float]) -> Times | None:
+def _drive(prob: Problem, route: Route, now: float) -> tuple[float, list[float], list[str]] | None:
+    """(arrival, inspection start at each crossing, the gates waited at for more than
+    DETOUR_WAIT minutes) of ``route`` set out at ``now``; None if a gate on it stays shut
+    for the rest of the day."""
     cps = prob.inst.checkpoints_by_id
+    driven = 0.0
+    seen: list[float] = []
+    waited: list[str] = []
+    for c in route.crossings:
+        now += c.offset - driven
+        t = earliest_in([(a, b) for a, b in cps[c.checkpoint].hours], now)
+        if t is None:
+            return None
+        if t - now > DETOUR_WAIT:
+            waited.append(c.checkpoint)
+        seen.append(t)
+        now = t + c.delay
+        driven = c.offset + c.delay
+    return now + route.minutes - driven, seen, waited
+
+
+def _forward(prob: Problem, trip: Trip, t0: float, hold: dict[int, float]) -> Times | None:
+    """Every stop as early as windows allow from ``t0``; a leg that would wait at a gate
+    goes round by the fastest road through none of the gates it waits at, where that
+    arrives sooner (as the optimiser's timing does): ``inspect`` is of the road taken."""
     start = [t0]
     arrive = [t0]
     inspect: list[list[float]] = []
     delivered: dict[str, float] = {}
     now = t0
     for i, (leg, stop) in enumerate(zip(trip.legs, trip.stops[1:]), start=1):
-        driven = 0.0
-        seen: list[float] = []
-        for c in leg.route.crossings:
-            now += c.offset - driven
-            t = earliest_in([(a, b) for a, b in cps[c.checkpoint].hours], now)
-            if t is None:
-                return None
-            seen.append(t)
-            now = t + c.delay
-            driven = c.offset + c.delay
+        drive = _drive(prob, leg.route, now)
+        if leg.route.crossings and (drive is None or drive[2]):
+            shut = drive[2] if drive else [c.checkpoint for c in leg.route.crossings]
+            table = prob.loop_tables[leg.zone] if leg.zone else prob.table(trip.vehicle.truck)
+            other = table.avoiding(trip.stops[i - 1].place, stop.place, frozenset(shut))
+            there = None if other is None else _drive(prob, other, now)
+            if there is not None and (drive is None or there[0] < drive[0] - 1.0):
+                drive = there
+        if drive is None:
+            return None
+        now, seen, _ = drive
         inspect.append(seen)
-        now += leg.route.minutes - driven
         arrive.append(now)
         earliest = max(now + hold.get(i, 0.0), stop.ready)
         if stop.kind == "handover" and stop.direction == "in" and stop.station:
@@ -314,12 +338,20 @@ def _forward(prob: Problem, trip: Trip, t0: float, hold: dict[int, float]) -> Ti
 
 
 def transit_matrices(
-    prob: Problem, veh: Vehicle, node_places: list[str], service: np.ndarray
+    prob: Problem,
+    veh: Vehicle,
+    node_places: list[str],
+    service: np.ndarray,
+    depart: np.ndarray | None = None,
+    gates: Gates | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(minutes, km, loop minutes) between routing nodes for one vehicle.
 
     ``minutes[i, j]`` is service at i plus travel to j, relay handovers included; ``inf``
     where the vehicle cannot go. ``loop[i, j]`` is the part of it a loop driver works.
+    With ``depart`` (each node's expected start, NaN: none) and ``gates``
+    (:func:`~relayroute.itineraries.gates.timed_gates`), each leg of an arc also takes
+    what the gates' hours and queues cost it when it sets out then (:class:`GateClock`).
     """
     out = prob.table(veh.truck)
     n = len(node_places)
@@ -381,7 +413,85 @@ def transit_matrices(
             + st2.handover_minutes
             + from2[0][None, :]
         )
+    if depart is not None and gates:
+        extra, loop_extra = _gate_extra(prob, veh, node_places, service, depart, gates)
+        minutes = minutes + extra
+        loop_part = loop_part + loop_extra
     minutes = minutes + service[:, None]
     np.fill_diagonal(minutes, np.where(np.isfinite(np.diag(minutes)), service, np.inf))
     np.fill_diagonal(loop_part, 0.0)
     return minutes, km, np.where(np.isfinite(minutes), loop_part, 0.0)
+
+
+def _gate_extra(
+    prob: Problem,
+    veh: Vehicle,
+    node_places: list[str],
+    service: np.ndarray,
+    depart: np.ndarray,
+    gates: Gates,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(minutes, loop minutes) the gates add to each arc of :func:`transit_matrices`,
+    leg by leg: each leg sets out when the one before it arrives, handovers included."""
+    horizon = prob.inst.horizon
+    out = prob.table(veh.truck)
+    n = len(node_places)
+    extra = np.zeros((n, n))
+    loop_extra = np.zeros((n, n))
+    clock_out = gate_clock(out, gates, horizon)
+    zone = [prob.place_zone.get(p) for p in node_places]
+    leave = depart + service
+    o = np.array([out.index[p] for p in node_places])
+    outside = np.array([z is None for z in zone])
+    if clock_out is not None:
+        oi = o[outside]
+        extra[np.ix_(outside, outside)] = clock_out.at(
+            oi[:, None], oi[None, :], leave[outside][:, None]
+        )
+    # Per zone: legs between its places and its station (the vehicle's).
+    sides = {}
+    for z in sorted({z for z in zone if z is not None}):
+        sid = veh.station(z)
+        if sid is None:
+            continue
+        st = prob.station(sid)
+        loop = prob.loop_tables[z]
+        inside = np.array([zz == z for zz in zone])
+        li = np.array([loop.index[p] for p, zz in zip(node_places, zone) if zz == z])
+        sides[z] = (inside, li, st, loop, gate_clock(loop, gates, horizon))
+
+    def leg(clock: GateClock | None, i: np.ndarray, j: np.ndarray, t: np.ndarray) -> np.ndarray:
+        if clock is None:
+            return np.zeros(np.broadcast_shapes(np.shape(i), np.shape(j), np.shape(t)))
+        return clock.at(i, j, t)
+
+    for z, (inside, li, st, loop, clock_loop) in sides.items():
+        s_out, s_loop, h = out.index[st.place], loop.index[st.place], st.handover_minutes
+        ii = np.ix_(inside, inside)
+        e = leg(clock_loop, li[:, None], li[None, :], leave[inside][:, None])
+        extra[ii] += e
+        loop_extra[ii] += e
+        # Outside to inside: to the station, handover, into the zone.
+        oi, t = o[outside], leave[outside]
+        e1 = leg(clock_out, oi, np.full_like(oi, s_out), t)
+        t2 = t + out.minutes[oi, s_out] + e1 + h
+        e2 = leg(clock_loop, np.full((1, len(li)), s_loop), li[None, :], t2[:, None])
+        extra[np.ix_(outside, inside)] += e1[:, None] + e2
+        loop_extra[np.ix_(outside, inside)] += e2
+        # Inside to outside (or to another zone's station): out to the station, handover.
+        t = leave[inside]
+        e1 = leg(clock_loop, li, np.full_like(li, s_loop), t)
+        t2 = t + loop.minutes[li, s_loop] + e1 + h
+        e2 = leg(clock_out, np.full((1, len(oi)), s_out), oi[None, :], t2[:, None])
+        extra[np.ix_(inside, outside)] += e1[:, None] + e2
+        loop_extra[np.ix_(inside, outside)] += e1[:, None]
+        for z2, (in2, li2, st2, loop2, clock2) in sides.items():
+            if z2 == z:
+                continue
+            s2_out, s2_loop = out.index[st2.place], loop2.index[st2.place]
+            eb = leg(clock_out, np.array(s_out), np.array(s2_out), t2)
+            t3 = t2 + out.minutes[s_out, s2_out] + eb + st2.handover_minutes
+            e3 = leg(clock2, np.full((1, len(li2)), s2_loop), li2[None, :], t3[:, None])
+            extra[np.ix_(inside, in2)] += (e1 + eb)[:, None] + e3
+            loop_extra[np.ix_(inside, in2)] += e1[:, None] + e3
+    return extra, loop_extra

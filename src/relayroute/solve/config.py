@@ -151,6 +151,12 @@ class SolverConfig(BaseModel):
         "most (the timing may add queues at gates and stations: 60 kept every medical "
         "shipment within 120 minutes on the urgent days measured)",
     )
+    gate_hours: bool = Field(
+        True,
+        description="the routing model's legs take what checkpoint hours (and the "
+        "queues a timed plan showed) cost them at each stop's expected time: a wait, or "
+        "the way round by another gate; false: every gate open, no queue",
+    )
     recreate_share: float = Field(
         0.15,
         ge=0,

@@ -31,7 +31,9 @@ from relayroute.solve.lns import LnsStats, lns
 from relayroute.solve.objective import score, served_ways, unserved_cost
 from relayroute.solve.routing import (
     LOOP_UTILISATION,
+    Expected,
     RoutingResult,
+    expected_of,
     model_size,
     routes_of,
     solve_routing,
@@ -317,6 +319,9 @@ class _Run:
     floor: list[Timed] = field(default_factory=list)
     # Prices of change for searches of the whole day's problem (a re-plan's stability).
     keep: Keep | None = None
+    # When the best timed plan so far has its stops and what the gates queue: the next
+    # routing models' legs take the gates' hours and queues at those times.
+    expect: Expected | None = None
 
     @property
     def limit(self) -> float:
@@ -358,6 +363,10 @@ class _Run:
         self.phase("greedy", tick)
         best = (score(prob, trips, w), Timing(trips, dropped, prob))
         self.floor = trips
+        # The dispatcher's stop times and gate queues are what the first routing model
+        # expects (BENCHMARKS.md, issue 15: on generated Liling days with a gate shut
+        # for hours the routes served more with both than with neither or times alone).
+        self.saw(best[1])
         warm = config.warm_start
         if warm == "greedy" or (warm == "auto" and model_size(prob) > WARM_START_SIZE):
             self.initial = routes_of(prob, trips)
@@ -385,6 +394,7 @@ class _Run:
             assert routed.extra is not None
             if routed.score < best[0]:
                 best = (routed.score, routed.extra)
+                self.saw(routed.extra)
         left = min(whole, self.search_deadline() - self.budget.start) - self.elapsed()
         if config.lns_share > 0 and not stop_requested() and left > config.lns_trial_time:
             tick = self.begin("lns", best[0])
@@ -421,6 +431,12 @@ class _Run:
         trips, dropped = _fill(timing.prob, trips, timing.dropped, fill_by)
         self.phase("fill", tick)
         return Timing(trips, dropped, timing.prob)
+
+    def saw(self, timing: Timing, queues: bool = True) -> None:
+        """``timing`` is the best so far: its stop times (and with ``queues`` its gate
+        queues) are what the next routing models expect."""
+        if self.config.gate_hours:
+            self.expect = expected_of(timing.prob, timing.trips, queues)
 
     def cpsat(self, p: Problem, trips: list[Timed], share: float) -> list[Timed] | None:
         """CP-SAT's timing of ``trips`` in ``share`` of the time left (None: no time for
@@ -491,6 +507,7 @@ class _Run:
                 value, timing = self.evaluate(self.prob, result)
             if value < best[0]:
                 best = (value, timing)
+                self.saw(timing)
             if result.sequences and (routed is None or value < routed.score):
                 routed = Incumbent(value, self.prob, result, timing)
             stuck = stuck_stations(self.prob, result.sequences, timing.dropped)
@@ -549,6 +566,7 @@ class _Run:
             deadline=self.search_deadline(),
             first_within=None if initial is not None else max(1.0, FIRST_WITHIN * share),
             keep=self.keep,
+            expect=self.expect,
         )
         self.stats.status = result.status
         self.stats.solutions += result.solutions
@@ -648,6 +666,7 @@ class _Run:
             phase=phases[phase],
             # Its node keys and vehicles are the whole day's: not for a part of it.
             keep=self.keep if p is self.prob else None,
+            expect=self.expect,
         )
 
     def _route_from(

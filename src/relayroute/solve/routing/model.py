@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_parameters_pb2
 
+from relayroute.itineraries.gates import timed_gates
+from relayroute.itineraries.problem import earliest_in
 from relayroute.itineraries.trips import transit_matrices
 from relayroute.solve.objective import unserved_cost
 from relayroute.solve.routing.nodes import NodeKey, Nodes, layout
@@ -28,7 +30,7 @@ class Stopped(Exception):
 
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from relayroute.itineraries.problem import Problem
     from relayroute.model.instance import Instance
@@ -78,6 +80,22 @@ class Keep:
     times: dict[NodeKey, tuple[float, float]]
 
 
+@dataclass(frozen=True)
+class Expected:
+    """What a timed plan showed, for the next routing model's gate hours.
+
+    Attributes
+    ----------
+    times
+        Node key -> when its stop started.
+    waits
+        Checkpoint -> mean minutes a truck queued there, per :data:`gates.STEP` band.
+    """
+
+    times: dict[NodeKey, float]
+    waits: dict[str, list[float]]
+
+
 @dataclass
 class Model:
     """A built routing model and what reading its solutions needs.
@@ -120,6 +138,7 @@ def build(
     config: SolverConfig,
     utilisation: dict[str, float] | None = None,
     keep: Keep | None = None,
+    expect: Expected | None = None,
 ) -> Model:
     """The routing model of ``prob``.
 
@@ -134,6 +153,9 @@ def build(
         ``LOOP_UTILISATION``).
     keep
         Costs of leaving an earlier plan (None: none, the model as without them).
+    expect
+        When stops are expected and what queues the gates have (a timed plan's), for
+        the legs' gate hours (None: each stop at its earliest, no queues).
     """
     inst = prob.inst
     w = weights(inst, config)
@@ -145,7 +167,7 @@ def build(
     routing = pywrapcp.RoutingModel(manager, _model_parameters())
     routing.solver().ReSeed(config.seed)
     horizon = math.ceil(max([inst.horizon] + [prob.duty[t][1] for t in inst.trucks_by_id]))
-    transits, loops = _arcs(prob, config, w, nodes, routing, horizon, manager)
+    transits, loops = _arcs(prob, config, w, nodes, routing, horizon, manager, expect)
     model = Model(
         nodes, manager, routing, _time(prob, routing, transits, horizon), horizon, n_trucks
     )
@@ -197,12 +219,23 @@ def _arcs(
     routing: pywrapcp.RoutingModel,
     horizon: int,
     manager: pywrapcp.RoutingIndexManager,
+    expect: Expected | None = None,
 ) -> tuple[list[int], list[int]]:
     """Register each vehicle's transit and cost matrices and set its arc and fixed costs;
     the time and loop-minute transit callbacks of every vehicle, trains last."""
     services = {svc.id: svc for svc in prob.inst.rail_services}
     big = 10 * horizon
     service = np.array(nodes.service)
+    gates = None
+    depart = None
+    if config.gate_hours:
+        gates = timed_gates(
+            {c.id: c.hours for c in prob.inst.checkpoints if not c.closed},
+            prob.inst.horizon,
+            expect.waits if expect is not None else None,
+        )
+        if gates:
+            depart = expected_starts(prob, nodes, expect.times if expect is not None else {})
     rail_nodes = nodes.rail
     time_cb: dict[object, int] = {}
     cost_cb: dict[object, int] = {}
@@ -213,7 +246,7 @@ def _arcs(
             continue
         if stop_requested():  # each class's matrices take a second or two on large days
             raise Stopped
-        minutes, km, loop = transit_matrices(prob, veh, nodes.place, service)
+        minutes, km, loop = transit_matrices(prob, veh, nodes.place, service, depart, gates)
         # Trucks never visit train nodes (their vehicles are fixed below).
         minutes[rail_nodes, :] = 0.0
         minutes[:, rail_nodes] = 0.0
@@ -250,6 +283,41 @@ def _arcs(
         routing.SetFixedCostOfVehicle(round(fixed * COST_SCALE), v)
     trains = [zero_cb] * len(nodes.trains)
     return [time_cb[k] for k in keys] + trains, [loop_cb[k] for k in keys] + trains
+
+
+def expected_starts(prob: Problem, nodes: Nodes, times: Mapping[NodeKey, float]) -> np.ndarray:
+    """When each node's stop is expected to start: as ``times`` says, else as early as
+    it can (a pickup at its ready time, its place's opening and the first duty start of
+    the trucks that may carry it, a delivery at its
+    earliest end alone less its service, a depot at the earliest duty start of the
+    trucks there); NaN for padding and rail nodes."""
+    inst = prob.inst
+    by_id = inst.shipments_by_id
+    places = inst.places_by_id
+    out = np.full(nodes.n, np.nan)
+    for k, place in enumerate(nodes.depot_places):
+        starts = [
+            prob.duty[v.truck][0]
+            for v in prob.vehicles
+            if prob.depot_place(inst.trucks_by_id[v.truck]) == place
+        ]
+        out[k] = min(starts, default=np.nan)
+    for node, key in nodes.key.items():
+        if key in times:
+            out[node] = times[key]
+        elif key[0] == "p":
+            sh = by_id[key[1]]
+            # No truck that may carry it is out before its duty starts.
+            duty = min(
+                (prob.duty[prob.vehicles[v].truck][0] for v in prob.eligible.get(sh.id, [])),
+                default=0.0,
+            )
+            t = earliest_in(places[sh.origin].hours, max(sh.ready, duty))
+            out[node] = max(sh.ready, duty) if t is None else t
+        elif key[0] == "d":
+            sh = by_id[key[1]]
+            out[node] = prob.solo.get(sh.id, sh.ready + sh.delivery_minutes) - sh.delivery_minutes
+    return out
 
 
 def _model_parameters() -> routing_parameters_pb2.RoutingModelParameters:

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Literal
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
+from relayroute.itineraries.gates import STEP
+from relayroute.itineraries.problem import earliest_in
 from relayroute.itineraries.trips import Visit
-from relayroute.solve.routing.model import COST_SCALE, Keep, Model, Stopped, build
+from relayroute.solve.routing.model import COST_SCALE, Expected, Keep, Model, Stopped, build
 from relayroute.solve.stop import on_stop, stop_requested
 
 if TYPE_CHECKING:
@@ -162,6 +164,7 @@ def solve_routing(
     first_within: float | None = None,
     keep: Keep | None = None,
     phase: Literal["search", "recreate", "descent"] = "search",
+    expect: Expected | None = None,
 ) -> RoutingResult:
     """Build and solve the routing model.
 
@@ -193,6 +196,9 @@ def solve_routing(
     phase
         ``search`` as configured; ``descent`` or ``recreate`` (see :func:`parameters`)
         for the steps of a large-neighbourhood search.
+    expect
+        When stops are expected and the gates' queues, for the legs' gate hours (a
+        timed plan's; None: each stop at its earliest, no queues).
 
     Returns
     -------
@@ -203,7 +209,7 @@ def solve_routing(
         return RoutingResult({}, {}, None, 0.0, 0, "interrupted")
     t_build = time.perf_counter()
     try:
-        model = build(prob, config, utilisation, keep)
+        model = build(prob, config, utilisation, keep, expect)
     except Stopped:
         return RoutingResult(
             {}, {}, None, 0.0, 0, "interrupted", built=time.perf_counter() - t_build
@@ -296,6 +302,42 @@ def routes_of(prob: Problem, trips: list[Timed]) -> dict[RouteKey, list[NodeKey]
         ride: list[NodeKey] = [("on", leg) for leg in legs]
         routes[train] = ride + [("off", leg) for leg in legs]
     return routes
+
+
+def expected_of(prob: Problem, trips: list[Timed], queues: bool = True) -> Expected:
+    """What timed trips show for the next routing model's gate hours: when each stop
+    started and, with ``queues``, per checkpoint with a throughput the mean minutes a
+    truck queued there once it was open, per band of its opening for the truck (every
+    crossing counts, queued or not)."""
+    cps = prob.inst.checkpoints_by_id
+    times: dict[NodeKey, float] = {}
+    queued: dict[str, dict[int, list[float]]] = {}
+    for tt in trips:
+        stops, start = tt.trip.stops, tt.times.start
+        for i, stop in enumerate(stops):
+            if stop.shipment is not None and stop.kind in ("pickup", "delivery"):
+                times[("p" if stop.kind == "pickup" else "d", stop.shipment)] = start[i]
+        for k, leg in enumerate(tt.trip.legs):
+            now = start[k] + stops[k].service
+            driven = 0.0
+            for c, at in zip(leg.route.crossings, tt.times.inspect[k], strict=False):
+                now += c.offset - driven
+                cp = cps[c.checkpoint]
+                if queues and cp.throughput_per_hour is not None:
+                    # By the band the gate opens for the truck, as a GateClock reads it.
+                    opens = earliest_in([(a, b) for a, b in cp.hours], now)
+                    opens = now if opens is None else opens
+                    band = queued.setdefault(c.checkpoint, {}).setdefault(int(opens // STEP), [])
+                    band.append(max(0.0, at - opens))
+                now = at + c.delay
+                driven = c.offset + c.delay
+    bands = math.ceil(prob.inst.horizon / STEP) + 1
+    waits = {
+        cp: [sum(by[k]) / len(by[k]) if by.get(k) else 0.0 for k in range(bands)]
+        for cp, by in queued.items()
+        if any(x > 0 for xs in by.values() for x in xs)
+    }
+    return Expected(times, waits)
 
 
 def warm_start(

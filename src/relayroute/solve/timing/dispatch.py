@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from relayroute.itineraries.gates import DETOUR_WAIT
 from relayroute.itineraries.problem import earliest_in
 from relayroute.itineraries.trips import Times
 
@@ -195,10 +196,6 @@ def _simulate(
         now = t + stop.service
     place.lanes = taken
     return place
-
-
-# Minutes waited at a gate before the dispatcher looks for a way round by another one.
-DETOUR_WAIT = 5.0
 
 
 @dataclass
