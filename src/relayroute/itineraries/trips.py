@@ -297,7 +297,7 @@ def _drive(prob: Problem, route: Route, now: float) -> tuple[float, list[float],
         seen.append(t)
         now = t + c.delay
         driven = c.offset + c.delay
-    return now + route.minutes - driven, seen, waited
+    return now + (route.minutes - driven), seen, waited
 
 
 def _forward(prob: Problem, trip: Trip, t0: float, hold: dict[int, float]) -> Times | None:

@@ -436,7 +436,20 @@ class _Run:
         """``timing`` is the best so far: its stop times (and with ``queues`` its gate
         queues) are what the next routing models expect."""
         if self.config.gate_hours:
-            self.expect = expected_of(timing.prob, timing.trips, queues)
+            seen = expected_of(timing.prob, timing.trips, queues)
+            old = self.expect.waits if self.expect is not None else {}
+            # Successive averages: half what this plan showed, half what was expected
+            # (the dispatcher's queues at first, halved): a plan routed away from a
+            # queue does not meet it, and taking each plan's queues whole swung the
+            # Yiwu days' routes from gate to gate (BENCHMARKS.md, issue 15).
+            waits = {
+                cp: [
+                    0.5 * a + 0.5 * b
+                    for a, b in zip(seen.waits.get(cp, [0.0] * len(w)), old.get(cp, [0.0] * len(w)))
+                ]
+                for cp, w in {**old, **seen.waits}.items()
+            }
+            self.expect = Expected(seen.times, waits)
 
     def cpsat(self, p: Problem, trips: list[Timed], share: float) -> list[Timed] | None:
         """CP-SAT's timing of ``trips`` in ``share`` of the time left (None: no time for
