@@ -13,14 +13,17 @@ allow, ignoring shared resources (loop drivers, bays, checkpoint throughput).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from relayroute.itineraries.gates import DETOUR_WAIT, GateClock, Gates, gate_clock
+from relayroute.itineraries.gates import GateClock, Gates, gate_clock, quickest
 from relayroute.itineraries.problem import Problem, Vehicle, earliest_in
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from relayroute.network.travel import Route
 
 
@@ -279,25 +282,14 @@ def excursion_breaks(
     return frozenset(cuts)
 
 
-def _drive(prob: Problem, route: Route, now: float) -> tuple[float, list[float], list[str]] | None:
-    """(arrival, inspection start at each crossing, the gates waited at for more than
-    DETOUR_WAIT minutes) of ``route`` set out at ``now``; None if a gate on it stays shut
-    for the rest of the day."""
+def _hours_gate(prob: Problem) -> Callable[[str, float, list[tuple[str, float]]], float | None]:
+    """A gate passed within its hours (no queue, no lanes: the lower bound's view)."""
     cps = prob.inst.checkpoints_by_id
-    driven = 0.0
-    seen: list[float] = []
-    waited: list[str] = []
-    for c in route.crossings:
-        now += c.offset - driven
-        t = earliest_in([(a, b) for a, b in cps[c.checkpoint].hours], now)
-        if t is None:
-            return None
-        if t - now > DETOUR_WAIT:
-            waited.append(c.checkpoint)
-        seen.append(t)
-        now = t + c.delay
-        driven = c.offset + c.delay
-    return now + (route.minutes - driven), seen, waited
+
+    def at(checkpoint: str, now: float, before: list[tuple[str, float]]) -> float | None:
+        return earliest_in([(a, b) for a, b in cps[checkpoint].hours], now)
+
+    return at
 
 
 def _forward(prob: Problem, trip: Trip, t0: float, hold: dict[int, float]) -> Times | None:
@@ -309,19 +301,15 @@ def _forward(prob: Problem, trip: Trip, t0: float, hold: dict[int, float]) -> Ti
     inspect: list[list[float]] = []
     delivered: dict[str, float] = {}
     now = t0
+    gate = _hours_gate(prob)
     for i, (leg, stop) in enumerate(zip(trip.legs, trip.stops[1:]), start=1):
-        drive = _drive(prob, leg.route, now)
-        if leg.route.crossings and (drive is None or drive[2]):
-            shut = drive[2] if drive else [c.checkpoint for c in leg.route.crossings]
-            table = prob.loop_tables[leg.zone] if leg.zone else prob.table(trip.vehicle.truck)
-            other = table.avoiding(trip.stops[i - 1].place, stop.place, frozenset(shut))
-            there = None if other is None else _drive(prob, other, now)
-            if there is not None and (drive is None or there[0] < drive[0] - 1.0):
-                drive = there
+        table = prob.loop_tables[leg.zone] if leg.zone else prob.table(trip.vehicle.truck)
+        round_by = partial(table.avoiding, trip.stops[i - 1].place, stop.place)
+        drive = quickest(leg.route, now, gate, round_by)
         if drive is None:
             return None
-        now, seen, _ = drive
-        inspect.append(seen)
+        now = drive.arrive
+        inspect.append(drive.inspect)
         arrive.append(now)
         earliest = max(now + hold.get(i, 0.0), stop.ready)
         if stop.kind == "handover" and stop.direction == "in" and stop.station:

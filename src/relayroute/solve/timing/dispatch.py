@@ -19,13 +19,16 @@ import dataclasses
 import heapq
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
-from relayroute.itineraries.gates import DETOUR_WAIT
+from relayroute.itineraries.gates import drive_through, quickest
 from relayroute.itineraries.problem import earliest_in
 from relayroute.itineraries.trips import Times
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from relayroute.itineraries.problem import Problem
     from relayroute.itineraries.trips import PStop, Trip
     from relayroute.network.travel import Route
@@ -167,18 +170,20 @@ def _simulate(
     own_bays: list[tuple[str, int, float, float]] = []
     for i in range(i0, i1 + 1):
         leg, stop = trip.legs[i - 1], trip.stops[i]
-        drive = _drive(prob, res, leg.route, now, taken)
-        if detours and leg.route.crossings and (drive is None or drive.waited):
-            shut = drive.waited if drive else [c.checkpoint for c in leg.route.crossings]
-            other = _round(prob, trip, i - 1, shut)
-            if other is not None:
-                there = _drive(prob, res, other, now, taken)
-                if there is not None and (drive is None or there.arrive < drive.arrive - 1.0):
-                    drive = there
-                    place.routes[i - 1] = other
+        gate = _lane_gate(prob, res, taken)
+        if detours:
+            drive = quickest(leg.route, now, gate, partial(_round, prob, trip, i - 1))
+        else:
+            drive = drive_through(leg.route, now, gate)
         if drive is None:
             return ("checkpoint_hours", i)
-        taken += drive.lanes
+        if drive.route is not leg.route:
+            place.routes[i - 1] = drive.route
+        taken += [
+            (c.checkpoint, t)
+            for c, t in zip(drive.route.crossings, drive.inspect)
+            if res.gap.get(c.checkpoint) is not None
+        ]
         place.inspect[i - 1] = drive.inspect
         now = drive.arrive
         place.arrive[i] = now
@@ -198,43 +203,24 @@ def _simulate(
     return place
 
 
-@dataclass
-class _Drive:
-    arrive: float
-    inspect: list[float]  # inspection start at each crossing
-    lanes: list[tuple[str, float]]  # lane bookings (checkpoint, inspection start)
-    waited: list[str]  # checkpoints waited at for more than DETOUR_WAIT minutes
-
-
-def _drive(
-    prob: Problem, res: Resources, route: Route, now: float, taken: list[tuple[str, float]]
-) -> _Drive | None:
-    """A leg driven by ``route`` from ``now``: its gates within their hours, lanes free
-    (also of this block's inspections, ``taken``); None if a gate stays shut today."""
+def _lane_gate(
+    prob: Problem, res: Resources, taken: list[tuple[str, float]]
+) -> Callable[[str, float, list[tuple[str, float]]], float | None]:
+    """A gate passed within its hours and with its lane free, also of this block's
+    inspections (``taken``) and the road's own earlier ones."""
     cps = prob.inst.checkpoints_by_id
-    out = _Drive(now, [], [], [])
-    driven = 0.0
-    for c in route.crossings:
-        now += c.offset - driven
-        t = _inspection(res, c.checkpoint, cps[c.checkpoint].hours, now, taken + out.lanes)
-        if t is None:
-            return None
-        if t - now > DETOUR_WAIT:
-            out.waited.append(c.checkpoint)
-        if res.gap.get(c.checkpoint) is not None:
-            out.lanes.append((c.checkpoint, t))
-        out.inspect.append(t)
-        now = t + c.delay
-        driven = c.offset + c.delay
-    out.arrive = now + route.minutes - driven
-    return out
+
+    def at(checkpoint: str, now: float, before: list[tuple[str, float]]) -> float | None:
+        return _inspection(res, checkpoint, cps[checkpoint].hours, now, taken + before)
+
+    return at
 
 
-def _round(prob: Problem, trip: Trip, k: int, shut: list[str]) -> Route | None:
+def _round(prob: Problem, trip: Trip, k: int, shut: frozenset[str]) -> Route | None:
     """The fastest road of leg ``k`` through none of the checkpoints ``shut``."""
     leg = trip.legs[k]
     table = prob.loop_tables[leg.zone] if leg.zone else prob.table(trip.vehicle.truck)
-    return table.avoiding(trip.stops[k].place, trip.stops[k + 1].place, frozenset(shut))
+    return table.avoiding(trip.stops[k].place, trip.stops[k + 1].place, shut)
 
 
 def _inspection(
